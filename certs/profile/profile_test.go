@@ -1,0 +1,165 @@
+package profile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"siegel/crypto/vault"
+)
+
+var testCost = vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1}
+
+func fixedPassphrase(pw string, calls *int) PassphraseFunc {
+	return func(ctx context.Context, create bool) ([]byte, error) {
+		*calls++
+		return []byte(pw), nil
+	}
+}
+
+func open(t *testing.T, dir string, ask PassphraseFunc) *Profile {
+	t.Helper()
+	p, err := Open(context.Background(), dir, ask, &Options{Cost: testCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestMigrateRunsEachStepOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := open(t, dir, nil)
+	steps := []string{`CREATE TABLE a (x INTEGER)`}
+	if err := p.Migrate(ctx, "test", steps); err != nil {
+		t.Fatal(err)
+	}
+	steps = append(steps, `ALTER TABLE a ADD COLUMN y TEXT`)
+	if err := p.Migrate(ctx, "test", steps); err != nil {
+		t.Fatalf("second migrate (would fail if step 1 ran again): %v", err)
+	}
+	if _, err := p.DB.ExecContext(ctx, `INSERT INTO a (x, y) VALUES (1, 'b')`); err != nil {
+		t.Fatalf("step 2 did not run: %v", err)
+	}
+	if err := p.Migrate(ctx, "test", steps[:1]); err == nil {
+		t.Errorf("migrating back to an older schema succeeded, want an error")
+	}
+	var mode string
+	if err := p.DB.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+	}
+	var fk int
+	if err := p.DB.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		t.Errorf("foreign_keys = %d (%v), want 1", fk, err)
+	}
+}
+
+func TestSealAsksOnceAndSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	calls := 0
+	p := open(t, dir, fixedPassphrase("secret", &calls))
+	a, err := p.Seal(ctx, "t", "c", []byte("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Seal(ctx, "t", "c", []byte("again")); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("passphrase asked %d times, want 1", calls)
+	}
+	p.Close()
+
+	p2 := open(t, dir, fixedPassphrase("wrong", &calls))
+	if _, err := p2.Open(ctx, "t", "c", a); !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Errorf("Open with wrong passphrase error = %v, want ErrWrongPassphrase", err)
+	}
+	if err := p2.Unlock(ctx, []byte("secret")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p2.Open(ctx, "t", "c", a)
+	if err != nil || string(got) != "hello" {
+		t.Errorf("Open = %q, %v; want hello", got, err)
+	}
+	if _, err := p2.Open(ctx, "t", "other", a); !errors.Is(err, vault.ErrCorrupt) {
+		t.Errorf("Open for another column error = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestChangePassphraseResealsEverything(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := open(t, dir, nil)
+	if err := p.Migrate(ctx, "t", []string{`CREATE TABLE secrets (id INTEGER PRIMARY KEY, blob BLOB)`}); err != nil {
+		t.Fatal(err)
+	}
+	p.RegisterSealed("secrets", "id", "blob")
+	if err := p.Unlock(ctx, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range []string{"one", "two", "three"} {
+		b, err := p.Seal(ctx, "secrets", "blob", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DB.ExecContext(ctx, `INSERT INTO secrets (id, blob) VALUES (?, ?)`, i+1, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.ChangePassphrase(ctx, []byte("not old"), []byte("new")); !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("ChangePassphrase with wrong old error = %v, want ErrWrongPassphrase", err)
+	}
+	if err := p.ChangePassphrase(ctx, []byte("old"), []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+
+	p2 := open(t, dir, nil)
+	p2.RegisterSealed("secrets", "id", "blob")
+	if err := p2.Unlock(ctx, []byte("old")); !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Errorf("old passphrase still unlocks: %v", err)
+	}
+	if err := p2.Unlock(ctx, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := p2.DB.QueryContext(ctx, `SELECT blob FROM secrets ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := p2.Open(ctx, "secrets", "blob", b)
+		if err != nil {
+			t.Fatalf("value not re-sealed: %v", err)
+		}
+		got = append(got, plain)
+	}
+	if want := [][]byte{[]byte("one"), []byte("two"), []byte("three")}; len(got) != 3 || !bytes.Equal(got[2], want[2]) || !bytes.Equal(got[0], want[0]) {
+		t.Errorf("re-sealed values = %q, want %q", got, want)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	ctx := context.Background()
+	p := open(t, t.TempDir(), nil)
+	if v, err := p.Setting(ctx, "k", "def"); err != nil || v != "def" {
+		t.Errorf("Setting(unset) = %q, %v; want def", v, err)
+	}
+	if err := p.SetSetting(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := p.Setting(ctx, "k", "def"); v != "v" {
+		t.Errorf("Setting = %q, want v", v)
+	}
+	if _, err := p.Vault(ctx); !errors.Is(err, ErrNoPassphrase) {
+		t.Errorf("Vault without passphrase func error = %v, want ErrNoPassphrase", err)
+	}
+}

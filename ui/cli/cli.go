@@ -1,0 +1,199 @@
+// Package cli is Siegel's command-line interface: the subcommands that serve
+// administrators, scripts and tests without a display (DESIGN.md §8).
+//
+// main parses the global flags with ParseGlobal; with no subcommand left it
+// starts the GUI, otherwise it calls Run, which dispatches to one command.
+// Every command writes its results to Env.Stdout and its errors, one line
+// each, to Env.Stderr, and returns the process exit status. Nothing here
+// needs cgo, so the commands are tested in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"siegel/certs/profile"
+	"siegel/crypto/vault"
+)
+
+// Env is the world a command runs in.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads environment variables (SIEGEL_PASSPHRASE, ...).
+	Getenv func(string) string
+	// DataDir is the profile folder; empty means profile.DefaultDir.
+	DataDir string
+	// VaultCost overrides the Argon2id cost of a newly created vault
+	// (tests); the zero value means the default.
+	VaultCost vault.Cost
+}
+
+// OSEnv is the Env of the running process.
+func OSEnv() Env {
+	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// Global holds the flags that come before the subcommand.
+type Global struct {
+	DataDir string
+	Demo    bool
+}
+
+// ParseGlobal parses the global flags and returns the subcommand with its
+// arguments (empty when the GUI should start).
+func ParseGlobal(args []string, stderr io.Writer) (Global, []string, error) {
+	var g Global
+	fs := flag.NewFlagSet("siegel", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&g.DataDir, "data-dir", "", "profile folder (default: the user's config folder)/siegel")
+	fs.BoolVar(&g.Demo, "demo", false, "start the GUI on the built-in demo mailbox")
+	fs.Usage = func() { usage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		return g, nil, err
+	}
+	return g, fs.Args(), nil
+}
+
+type command struct {
+	run     func(ctx context.Context, env Env, args []string) int
+	summary string
+}
+
+// commands is the dispatch table of DESIGN.md §8.
+var commands = map[string]command{}
+
+// Run runs one subcommand and returns the exit status.
+func Run(ctx context.Context, env Env, args []string) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "siegel: unknown command %q\n", args[0])
+		usage(env.Stderr)
+		return 2
+	}
+	return cmd.run(ctx, env, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: siegel [--data-dir DIR] [--demo] [COMMAND [ARGS]]")
+	fmt.Fprintln(w, "\nWithout a command, siegel opens its window. Commands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}
+
+// newFlagSet makes a FlagSet for a subcommand that also accepts --data-dir
+// after the command name, so every command takes it (DESIGN.md §8).
+func newFlagSet(name string, env *Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("siegel "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&env.DataDir, "data-dir", env.DataDir, "profile folder")
+	return fs
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments ("certs import a.pem --passphrase-file f b.p12").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// openProfile opens the profile of env, asking for the passphrase through
+// SIEGEL_PASSPHRASE or, failing that, the terminal.
+func openProfile(ctx context.Context, env Env) (*profile.Profile, error) {
+	dir := env.DataDir
+	if dir == "" {
+		var err error
+		if dir, err = profile.DefaultDir(); err != nil {
+			return nil, err
+		}
+	}
+	var opts *profile.Options
+	if env.VaultCost != (vault.Cost{}) {
+		opts = &profile.Options{Cost: env.VaultCost}
+	}
+	return profile.Open(ctx, dir, terminalPassphrase(env), opts)
+}
+
+// terminalPassphrase reads SIEGEL_PASSPHRASE, else prompts on the terminal
+// without echo; a new passphrase is asked twice.
+func terminalPassphrase(env Env) profile.PassphraseFunc {
+	return func(ctx context.Context, create bool) ([]byte, error) {
+		if pw := env.Getenv("SIEGEL_PASSPHRASE"); pw != "" {
+			return []byte(pw), nil
+		}
+		if create {
+			first, err := readSecret(env, "Choose a passphrase for this profile: ")
+			if err != nil {
+				return nil, err
+			}
+			again, err := readSecret(env, "Repeat the passphrase: ")
+			if err != nil {
+				return nil, err
+			}
+			if string(first) != string(again) {
+				return nil, errors.New("the two passphrases differ")
+			}
+			return first, nil
+		}
+		return readSecret(env, "Profile passphrase: ")
+	}
+}
+
+// readSecret prompts on stderr and reads one line from the terminal without
+// echo, or from Stdin when it is not a terminal.
+func readSecret(env Env, prompt string) ([]byte, error) {
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(env.Stderr, prompt)
+		pw, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.Stderr)
+		if err != nil {
+			return nil, fmt.Errorf("read passphrase: %w", err)
+		}
+		return pw, nil
+	}
+	return nil, fmt.Errorf("%w: set SIEGEL_PASSPHRASE or run in a terminal", profile.ErrNoPassphrase)
+}
+
+// readFileSecret reads a passphrase file, without its final line break.
+func readFileSecret(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimRight(string(raw), "\r\n")), nil
+}
