@@ -71,19 +71,19 @@ var (
 // the KDF hash is part of the scheme. Cofactor DH equals standard DH on the
 // NIST curves, whose cofactor is 1.
 var (
-	oidECDHStdSHA1KDF      = asn1.ObjectIdentifier{1, 3, 133, 16, 840, 63, 0, 2}
-	oidECDHStdSHA224KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 0}
-	oidECDHStdSHA256KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 1}
-	oidECDHStdSHA384KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 2}
-	oidECDHStdSHA512KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 3}
-	oidECDHCofSHA1KDF      = asn1.ObjectIdentifier{1, 3, 133, 16, 840, 63, 0, 3}
-	oidECDHCofSHA224KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 0}
-	oidECDHCofSHA256KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 1}
-	oidECDHCofSHA384KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 2}
-	oidECDHCofSHA512KDF    = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 3}
-	oidCurveP256           = asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}
-	oidCurveP384           = asn1.ObjectIdentifier{1, 3, 132, 0, 34}
-	oidCurveP521           = asn1.ObjectIdentifier{1, 3, 132, 0, 35}
+	oidECDHStdSHA1KDF       = asn1.ObjectIdentifier{1, 3, 133, 16, 840, 63, 0, 2}
+	oidECDHStdSHA224KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 0}
+	oidECDHStdSHA256KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 1}
+	oidECDHStdSHA384KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 2}
+	oidECDHStdSHA512KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 11, 3}
+	oidECDHCofSHA1KDF       = asn1.ObjectIdentifier{1, 3, 133, 16, 840, 63, 0, 3}
+	oidECDHCofSHA224KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 0}
+	oidECDHCofSHA256KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 1}
+	oidECDHCofSHA384KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 2}
+	oidECDHCofSHA512KDF     = asn1.ObjectIdentifier{1, 3, 132, 1, 14, 3}
+	oidCurveP256            = asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}
+	oidCurveP384            = asn1.ObjectIdentifier{1, 3, 132, 0, 34}
+	oidCurveP521            = asn1.ObjectIdentifier{1, 3, 132, 0, 35}
 	oidSMIMECapPreferBinary = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 11}
 )
 
