@@ -29,3 +29,5 @@ var (
 	// the content type).
 	ErrBadSignature = errors.New("bad signature")
 )
+
+func isUnsupported(err error) bool { return errors.Is(err, ErrUnsupported) }
