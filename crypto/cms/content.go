@@ -110,8 +110,10 @@ func (c *encryptedContent) parse(eci cryptobyte.String, auth bool) error {
 	var seq, nonce cryptobyte.String
 	c.icvLen = 12
 	if !params.ReadASN1(&seq, cbasn1.SEQUENCE) || !params.Empty() ||
-		!seq.ReadASN1(&nonce, cbasn1.OCTET_STRING) || len(nonce) == 0 ||
-		!seq.ReadOptionalASN1Integer(&c.icvLen, cbasn1.INTEGER, 12) || !seq.Empty() {
+		!seq.ReadASN1(&nonce, cbasn1.OCTET_STRING) || len(nonce) == 0 {
+		return bad("GCM parameters")
+	}
+	if !seq.Empty() && (!seq.ReadASN1Integer(&c.icvLen) || !seq.Empty()) {
 		return bad("GCM parameters")
 	}
 	if c.icvLen < 12 || c.icvLen > 16 {
