@@ -1,0 +1,66 @@
+package smime
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxSize is the default bound on one S/MIME object (the encoded
+// body of a signature or pkcs7-mime part) that the engine decodes.
+const DefaultMaxSize = 128 << 20
+
+// maxDepth is the most layers the engine unwraps (DESIGN.md §3).
+const maxDepth = 8
+
+// maxSigners bounds the SignerInfos checked in one signed layer.
+const maxSigners = 16
+
+// Options adjust an Engine. The zero value is ready to use.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxSize bounds the encoded size of one S/MIME object the engine
+	// decodes (and so the memory one layer can take); zero means
+	// DefaultMaxSize. A larger object gives the malformed or failed state.
+	MaxSize int
+}
+
+// Engine opens and seals S/MIME messages against a Keyring. It is safe for
+// concurrent use: open many messages in parallel with one Engine, so that
+// its caches are shared.
+type Engine struct {
+	kr      Keyring
+	now     func() time.Time
+	maxSize int
+
+	anchors atomic.Pointer[anchorSet]
+	chains  chainCache
+}
+
+// NewEngine returns an Engine with default options.
+func NewEngine(kr Keyring) *Engine {
+	return NewEngineWithOptions(kr, Options{})
+}
+
+// NewEngineWithOptions returns an Engine with opts.
+func NewEngineWithOptions(kr Keyring, opts Options) *Engine {
+	e := &Engine{kr: kr, now: opts.Now, maxSize: opts.MaxSize}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.maxSize <= 0 {
+		e.maxSize = DefaultMaxSize
+	}
+	e.chains.m = make(map[chainKey][]cachedChain)
+	return e
+}
+
+// chainCache remembers verified certificate chains: verifying a chain costs
+// a signature check per certificate, and mail brings the same signers over
+// and over. Entries are keyed by the keyring generation, so a change in the
+// store invalidates them.
+type chainCache struct {
+	mu sync.RWMutex
+	m  map[chainKey][]cachedChain
+}

@@ -1,0 +1,312 @@
+package smime
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+)
+
+// field is one header field of an entity.
+type field struct {
+	name  string // as written
+	value string // unfolded, trimmed
+	raw   []byte // the field's lines as in the input, line ends included
+}
+
+// entity is one MIME entity (RFC 2045) as slices of the raw bytes: the
+// engine verifies and re-emits exactly what it received.
+type entity struct {
+	raw    []byte
+	fields []field
+	body   []byte
+	// headless means the bytes have no header block at all (a bare text,
+	// as some enveloped contents are); the body is then all of raw.
+	headless bool
+}
+
+// parseEntity splits raw into header fields and body. It accepts CRLF and
+// bare LF line ends. A first line that is not a header field means there
+// is no header block; a later one ends the header leniently, as mail
+// readers do. It never fails.
+func parseEntity(raw []byte) entity {
+	e := scanEntity(raw)
+	e.unfold()
+	return e
+}
+
+// scanEntity finds the fields' lines and the body.
+func scanEntity(raw []byte) entity {
+	e := entity{raw: raw}
+	pos := 0
+	for pos < len(raw) {
+		end := bytes.IndexByte(raw[pos:], '\n')
+		next := len(raw)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		line := bytes.TrimRight(raw[pos:next], "\r\n")
+		if len(line) == 0 {
+			e.body = raw[next:]
+			return e
+		}
+		if (line[0] == ' ' || line[0] == '\t') && len(e.fields) > 0 {
+			f := &e.fields[len(e.fields)-1]
+			f.raw = raw[pos-len(f.raw) : next]
+			pos = next
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !validFieldName(line[:colon]) {
+			if len(e.fields) == 0 {
+				e.headless = true
+			}
+			e.body = raw[pos:]
+			return e
+		}
+		e.fields = append(e.fields, field{name: string(line[:colon]), raw: raw[pos:next]})
+		pos = next
+	}
+	e.body = raw[len(raw):]
+	return e
+}
+
+// unfold sets the value of every field from its raw lines (RFC 5322
+// §2.2.3), in one pass each.
+func (e *entity) unfold() {
+	for i := range e.fields {
+		f := &e.fields[i]
+		v := f.raw[len(f.name)+1:]
+		var b strings.Builder
+		for len(v) > 0 {
+			line := v
+			if j := bytes.IndexByte(v, '\n'); j >= 0 {
+				line, v = v[:j], v[j+1:]
+			} else {
+				v = nil
+			}
+			line = bytes.TrimSpace(line)
+			if len(line) == 0 {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.Write(line)
+		}
+		f.value = b.String()
+	}
+}
+
+func validFieldName(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// get returns the value of the first field called name (case-insensitive).
+func (e *entity) get(name string) string {
+	for _, f := range e.fields {
+		if strings.EqualFold(f.name, name) {
+			return f.value
+		}
+	}
+	return ""
+}
+
+// mediaType returns the lower-cased media type and its parameters;
+// text/plain when there is no usable Content-Type (RFC 2045 §5.2).
+func (e *entity) mediaType() (string, map[string]string) {
+	v := e.get("Content-Type")
+	if v == "" {
+		return "text/plain", map[string]string{}
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if mt == "" {
+		mt, _, _ = strings.Cut(v, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+		if !strings.Contains(mt, "/") {
+			return "text/plain", map[string]string{}
+		}
+	}
+	if err != nil && params == nil {
+		params = map[string]string{}
+	}
+	return mt, params
+}
+
+// disposition returns the lower-cased disposition and its parameters.
+func (e *entity) disposition() (string, map[string]string) {
+	d, params, _ := mime.ParseMediaType(e.get("Content-Disposition"))
+	if params == nil {
+		params = map[string]string{}
+	}
+	return d, params
+}
+
+// encoding is the lower-cased Content-Transfer-Encoding.
+func (e *entity) encoding() string {
+	return strings.ToLower(strings.TrimSpace(e.get("Content-Transfer-Encoding")))
+}
+
+var errTooLarge = errors.New("content larger than the limit")
+
+// decodedBody undoes the Content-Transfer-Encoding; limit bounds the input
+// it accepts.
+func (e *entity) decodedBody(limit int) ([]byte, error) {
+	if len(e.body) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, len(e.body))
+	}
+	switch e.encoding() {
+	case "base64":
+		return decodeBase64(e.body)
+	case "quoted-printable":
+		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(e.body)))
+		if err != nil {
+			return nil, fmt.Errorf("quoted-printable: %w", err)
+		}
+		return out, nil
+	default:
+		return e.body, nil
+	}
+}
+
+// decodeBase64 decodes base64 in lines, ignoring white space; missing
+// padding is tolerated, any other character is an error.
+func decodeBase64(b []byte) ([]byte, error) {
+	clean := make([]byte, 0, len(b))
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			clean = append(clean, c)
+		}
+	}
+	for len(clean)%4 != 0 && len(clean) > 0 && clean[len(clean)-1] == '=' {
+		clean = clean[:len(clean)-1]
+	}
+	enc := base64.StdEncoding
+	if len(clean)%4 != 0 {
+		clean = bytes.TrimRight(clean, "=")
+		enc = base64.RawStdEncoding
+	}
+	n, err := enc.Decode(clean, clean)
+	if err != nil {
+		return nil, fmt.Errorf("base64: %w", err)
+	}
+	return clean[:n], nil
+}
+
+// splitMultipart returns the parts of a multipart body exactly as they
+// stand between their delimiter lines (RFC 2046 §5.1.1): the line break
+// before a delimiter belongs to the delimiter. A missing close delimiter is
+// tolerated (the last part runs to the end). It runs in linear time.
+func splitMultipart(body []byte, boundary string) ([][]byte, error) {
+	if boundary == "" || len(boundary) > 200 {
+		return nil, errors.New("multipart without a usable boundary")
+	}
+	delim := []byte("--" + boundary)
+	var parts [][]byte
+	start := -1 // start of the current part, -1 before the first delimiter
+	pos := 0
+	for pos <= len(body) {
+		i := bytes.Index(body[pos:], delim)
+		if i < 0 {
+			break
+		}
+		i += pos
+		after := i + len(delim)
+		if i > 0 && body[i-1] != '\n' {
+			pos = after
+			continue
+		}
+		closing := bytes.HasPrefix(body[after:], []byte("--"))
+		rest := after
+		if closing {
+			rest += 2
+		}
+		lineEnd := bytes.IndexByte(body[rest:], '\n')
+		var tail []byte
+		next := len(body)
+		if lineEnd >= 0 {
+			tail = body[rest : rest+lineEnd]
+			next = rest + lineEnd + 1
+		} else {
+			tail = body[rest:]
+		}
+		if len(bytes.Trim(tail, " \t\r")) != 0 && !closing {
+			// "--boundaryX": a longer string, not our delimiter.
+			pos = after
+			continue
+		}
+		if start >= 0 {
+			end := i
+			if end > start && body[end-1] == '\n' {
+				end--
+				if end > start && body[end-1] == '\r' {
+					end--
+				}
+			}
+			parts = append(parts, body[start:end])
+		}
+		if closing {
+			return parts, nil
+		}
+		start = next
+		pos = next
+	}
+	if start < 0 {
+		return nil, fmt.Errorf("multipart boundary %q not found", boundary)
+	}
+	if start < len(body) {
+		parts = append(parts, body[start:])
+	}
+	return parts, nil
+}
+
+// canonical returns b with every bare LF turned into CRLF, the canonical
+// form signatures are computed over (RFC 8551 §3.1.1). It returns b itself
+// when it is already canonical.
+func canonical(b []byte) []byte {
+	bare := 0
+	for i := bytes.IndexByte(b, '\n'); i >= 0; {
+		if i == 0 || b[i-1] != '\r' {
+			bare++
+		}
+		j := bytes.IndexByte(b[i+1:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	if bare == 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+bare)
+	return appendCanonical(out, b)
+}
+
+// appendCanonical appends b to dst with bare LFs turned into CRLF.
+func appendCanonical(dst, b []byte) []byte {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		if i > 0 && b[i-1] == '\r' {
+			dst = append(dst, b[:i+1]...)
+		} else {
+			dst = append(dst, b[:i]...)
+			dst = append(dst, '\r', '\n')
+		}
+		b = b[i+1:]
+	}
+	return dst
+}
