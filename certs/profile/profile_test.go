@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"siegel/crypto/vault"
 )
@@ -161,5 +163,51 @@ func TestSettings(t *testing.T) {
 	}
 	if _, err := p.Vault(ctx); !errors.Is(err, ErrNoPassphrase) {
 		t.Errorf("Vault without passphrase func error = %v, want ErrNoPassphrase", err)
+	}
+}
+
+func TestAdminLock(t *testing.T) {
+	ctx := context.Background()
+	AdminDelay = 50 * time.Millisecond
+	p := open(t, t.TempDir(), nil)
+	if locked, err := p.AdminLocked(ctx); err != nil || locked {
+		t.Fatalf("AdminLocked on a new profile = %v, %v; want false", locked, err)
+	}
+	if err := p.CheckAdmin(ctx, nil); err != nil {
+		t.Errorf("CheckAdmin without a password set = %v, want nil", err)
+	}
+	if err := p.SetAdmin(ctx, nil, []byte("boss")); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := p.Setting(ctx, adminSetting, "")
+	if strings.Contains(raw, "boss") {
+		t.Errorf("stored admin setting contains the password: %s", raw)
+	}
+	tests := []struct {
+		pw   string
+		want error
+	}{
+		{"", ErrAdminRequired},
+		{"guess", ErrAdminPassword},
+		{"boss", nil},
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		err := p.CheckAdmin(ctx, []byte(tt.pw))
+		if !errors.Is(err, tt.want) && !(err == nil && tt.want == nil) {
+			t.Errorf("CheckAdmin(%q) = %v, want %v", tt.pw, err, tt.want)
+		}
+		if tt.want == ErrAdminPassword && time.Since(start) < AdminDelay {
+			t.Errorf("wrong password refused after %v, want at least %v", time.Since(start), AdminDelay)
+		}
+	}
+	if err := p.SetAdmin(ctx, []byte("guess"), nil); !errors.Is(err, ErrAdminPassword) {
+		t.Errorf("removing with a wrong password = %v, want ErrAdminPassword", err)
+	}
+	if err := p.SetAdmin(ctx, []byte("boss"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if locked, _ := p.AdminLocked(ctx); locked {
+		t.Errorf("still locked after removing the password")
 	}
 }
