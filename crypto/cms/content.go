@@ -165,9 +165,6 @@ func (c *encryptedContent) decrypt(key []byte) ([]byte, error) {
 		}
 		buf := c.ciphertext
 		if c.auth {
-			if len(c.mac) != c.icvLen {
-				return nil, fmt.Errorf("%w: MAC of %d bytes for a %d-byte GCM tag", ErrMalformed, len(c.mac), c.icvLen)
-			}
 			buf = make([]byte, len(c.ciphertext)+len(c.mac))
 			copy(buf, c.ciphertext)
 			copy(buf[len(c.ciphertext):], c.mac)

@@ -33,7 +33,8 @@ type Decrypted struct {
 // content key, as RFC 3218 §2.3.2 advises, so that the failure shows only
 // as ErrDecrypt of the content; with CBC such a key passes the padding check
 // with a chance of 1 in 256 and gives garbage content, as in OpenSSL.
-func (e *Envelope) Decrypt(ctx context.Context, lookup KeyLookup) (*Decrypted, error) {
+func (e *Envelope) Decrypt(ctx context.Context, lookup KeyLookup) (_ *Decrypted, err error) {
+	defer recoverMalformed(&err)
 	var decryptErr, unsupportedErr, lookupErr error
 	for i := range e.recipients {
 		ri, r := &e.Recipients[i], &e.recipients[i]

@@ -56,7 +56,8 @@ type recipient struct {
 // ErrUnsupported for another content type. Unknown algorithms do not fail
 // the parse: they are named in Cipher or KeyTransport, and Decrypt reports
 // them.
-func ParseEnvelope(der []byte) (*Envelope, error) {
+func ParseEnvelope(der []byte) (_ *Envelope, err error) {
+	defer recoverMalformed(&err)
 	oid, content, err := parseContentInfo(der)
 	if err != nil {
 		return nil, err
@@ -104,6 +105,9 @@ func ParseEnvelope(der []byte) (*Envelope, error) {
 		if !ed.ReadASN1(&mac, cbasn1.OCTET_STRING) ||
 			!ed.SkipOptionalASN1(cbasn1.Tag(2).ContextSpecific().Constructed()) || !ed.Empty() {
 			return nil, fmt.Errorf("%w: bad AuthEnvelopedData MAC", ErrMalformed)
+		}
+		if e.content.gcm && e.content.err == nil && len(mac) != e.content.icvLen {
+			return nil, fmt.Errorf("%w: MAC of %d bytes for a %d-byte GCM tag", ErrMalformed, len(mac), e.content.icvLen)
 		}
 		e.content.mac = mac
 	} else if !ed.SkipOptionalASN1(cbasn1.Tag(1).ContextSpecific().Constructed()) || !ed.Empty() {

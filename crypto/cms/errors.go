@@ -1,6 +1,9 @@
 package cms
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Functions wrap them with detail ("%w: ..."), so callers
 // tell the cases apart with errors.Is.
@@ -31,3 +34,16 @@ var (
 )
 
 func isUnsupported(err error) bool { return errors.Is(err, ErrUnsupported) }
+
+// panicMarker starts the message of an error made from a panic; the fuzz
+// tests fail on it.
+const panicMarker = "internal error (panic"
+
+// recoverMalformed turns a panic into an error wrapping ErrMalformed. It is
+// a last line of defence for a mail client that must never crash on a
+// message; the parsers are written (and fuzzed) not to panic.
+func recoverMalformed(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %s: %v)", ErrMalformed, panicMarker, r)
+	}
+}

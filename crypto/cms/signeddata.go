@@ -54,7 +54,8 @@ type sigAlgorithm struct {
 
 // ContentType reads the contentType of a ContentInfo (DER or BER) without
 // parsing the rest.
-func ContentType(der []byte) (asn1.ObjectIdentifier, error) {
+func ContentType(der []byte) (_ asn1.ObjectIdentifier, err error) {
+	defer recoverMalformed(&err)
 	n := berNormalizer{in: der}
 	h, err := n.readHeader(0, len(der))
 	if err != nil {
@@ -107,7 +108,8 @@ func parseContentInfo(der []byte) (asn1.ObjectIdentifier, cryptobyte.String, err
 // ErrUnsupported for another content type. An unknown digest or signature
 // algorithm does not fail the parse; Verify reports it for that signer.
 // Embedded certificates that crypto/x509 cannot parse are left out.
-func ParseSignedData(der []byte) (*SignedData, error) {
+func ParseSignedData(der []byte) (_ *SignedData, err error) {
+	defer recoverMalformed(&err)
 	oid, content, err := parseContentInfo(der)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,8 @@ import (
 //
 // Verify does NOT check trust, validity, key usage or the strength of the
 // digest: SHA-1 signatures verify here, and package smime judges them.
-func (sd *SignedData) Verify(i int, content []byte, cert *x509.Certificate) error {
+func (sd *SignedData) Verify(i int, content []byte, cert *x509.Certificate) (err error) {
+	defer recoverMalformed(&err)
 	if i < 0 || i >= len(sd.Signers) {
 		return fmt.Errorf("%w: no signer %d", ErrMalformed, i)
 	}
