@@ -52,12 +52,18 @@ func (c *encryptedContent) parse(eci cryptobyte.String, auth bool) error {
 		if !eci.ReadASN1(&segs, cbasn1.Tag(0).ContextSpecific().Constructed()) {
 			return bad("content")
 		}
-		var ct []byte
-		for !segs.Empty() {
+		size := 0
+		for s := segs; !s.Empty(); {
 			var seg cryptobyte.String
-			if !segs.ReadASN1(&seg, cbasn1.OCTET_STRING) {
+			if !s.ReadASN1(&seg, cbasn1.OCTET_STRING) {
 				return bad("content segment")
 			}
+			size += len(seg)
+		}
+		ct := make([]byte, 0, size)
+		for !segs.Empty() {
+			var seg cryptobyte.String
+			segs.ReadASN1(&seg, cbasn1.OCTET_STRING)
 			ct = append(ct, seg...)
 		}
 		c.ciphertext = ct

@@ -83,7 +83,6 @@ func TestX963KDF(t *testing.T) {
 	}
 }
 
-
 // TestUnpad checks the constant-time padding check.
 func TestUnpad(t *testing.T) {
 	tests := []struct {
