@@ -68,6 +68,7 @@ const (
 // trust is the answer about a signer certificate.
 type trust struct {
 	verdict trustVerdict
+	certs   []*x509.Certificate // as chain
 	chain   []certinfo.Info // signer first, up to the anchor (the signer alone when pinned)
 	reason  string
 }
@@ -131,7 +132,7 @@ func (e *Engine) trustAt(ctx context.Context, leaf *x509.Certificate, bundled []
 	e.chains.mu.RUnlock()
 	for i := range cached {
 		if cached[i].validAt(t) {
-			return trust{verdict: trusted, chain: cached[i].infos}
+			return trust{verdict: trusted, certs: cached[i].certs, chain: cached[i].infos}
 		}
 	}
 
@@ -148,20 +149,20 @@ func (e *Engine) trustAt(ctx context.Context, leaf *x509.Certificate, bundled []
 	}
 	if chains, err := leaf.Verify(opts); err == nil {
 		cc := e.remember(key, chains[0])
-		return trust{verdict: trusted, chain: cc.infos}
+		return trust{verdict: trusted, certs: cc.certs, chain: cc.infos}
 	} else if pinned, perr := e.kr.IsStored(ctx, leaf); perr == nil && pinned {
 		info := []certinfo.Info{certinfo.Describe(leaf)}
 		if !info[0].ValidAt(t) {
-			return trust{verdict: expired, chain: info, reason: validityReason(leaf, t)}
+			return trust{verdict: expired, certs: []*x509.Certificate{leaf}, chain: info, reason: validityReason(leaf, t)}
 		}
-		return trust{verdict: trusted, chain: info}
+		return trust{verdict: trusted, certs: []*x509.Certificate{leaf}, chain: info}
 	} else {
 		// Is the chain there at another time? Then only the time is wrong.
 		for _, probe := range []time.Time{leaf.NotBefore, leaf.NotAfter, leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)} {
 			opts.CurrentTime = probe
 			if chains, perr := leaf.Verify(opts); perr == nil {
 				cc := e.remember(key, chains[0])
-				return trust{verdict: expired, chain: cc.infos, reason: chainValidityReason(chains[0], t)}
+				return trust{verdict: expired, certs: cc.certs, chain: cc.infos, reason: chainValidityReason(chains[0], t)}
 			}
 		}
 		reason := "does not chain to a stored CA certificate and is not stored itself: " + err.Error()
