@@ -69,7 +69,7 @@ const (
 type trust struct {
 	verdict trustVerdict
 	certs   []*x509.Certificate // as chain
-	chain   []certinfo.Info // signer first, up to the anchor (the signer alone when pinned)
+	chain   []certinfo.Info     // signer first, up to the anchor (the signer alone when pinned)
 	reason  string
 }
 
