@@ -1,0 +1,107 @@
+// Package account describes a mail account of the helpdesk — its address,
+// its IMAP and SMTP servers and how to trust them — and opens the
+// connections to those servers.
+//
+// Servers are written as URLs (DESIGN.md §8):
+//
+//	imaps://user@host:993          IMAP, implicit TLS
+//	imap+starttls://user@host:143  IMAP, STARTTLS
+//	smtps://user@host:465          SMTP, implicit TLS
+//	smtp+starttls://user@host:587  SMTP, STARTTLS
+//	imap://user@127.0.0.1:1143     no TLS: only for loopback hosts
+//	smtp://user@localhost:2525     (test and demo servers)
+//
+// DialIMAP and DialSMTP connect, secure the connection and log in. Their
+// failures are *Error values whose Kind (ErrDNS, ErrRefused, ErrTimeout,
+// ErrTLS, ErrCertificate, ErrAuth) callers test with errors.Is, so the
+// settings dialog can say exactly what is wrong.
+package account
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+)
+
+// Security is how a connection to a server is secured.
+type Security string
+
+// The connection securities.
+const (
+	TLS      Security = "tls"      // implicit TLS from the first byte
+	StartTLS Security = "starttls" // plain connection upgraded with STARTTLS
+	Plain    Security = "plain"    // no TLS; accepted only for loopback hosts
+)
+
+// Server is one IMAP or SMTP server of an account.
+type Server struct {
+	Host     string
+	Port     int
+	Security Security
+	User     string
+	// Password is held in memory only; the mail core stores it sealed.
+	Password string `json:"-"`
+}
+
+// Account is one mailbox the helpdesk reads and sends from.
+type Account struct {
+	ID      int64
+	Address string // the helpdesk's address, e.g. help@example.org
+	Name    string // display name for the From header
+	IMAP    Server
+	SMTP    Server
+	Trust   Trust
+}
+
+// Errors of Validate and ParseURL.
+var (
+	ErrAddress = errors.New("invalid e-mail address")
+	ErrURL     = errors.New("invalid server URL")
+	// ErrPlainRemote is returned for a URL without TLS whose host is not a
+	// loopback address: passwords never cross a network in the clear.
+	ErrPlainRemote = errors.New("a server without TLS is only allowed on this computer (127.0.0.1, ::1, localhost); use imaps://, imap+starttls://, smtps:// or smtp+starttls://")
+)
+
+// From is the From header value of the account: "Name <address>".
+func (a *Account) From() string {
+	if a.Name == "" {
+		return a.Address
+	}
+	return (&mail.Address{Name: a.Name, Address: a.Address}).String()
+}
+
+// Validate checks the address, both servers and the trust settings.
+func (a *Account) Validate() error {
+	addr, err := mail.ParseAddress(a.Address)
+	if err != nil || addr.Address != strings.TrimSpace(a.Address) {
+		return fmt.Errorf("%w: %q", ErrAddress, a.Address)
+	}
+	if err := a.IMAP.validate(IMAP); err != nil {
+		return err
+	}
+	if err := a.SMTP.validate(SMTP); err != nil {
+		return err
+	}
+	_, err = a.Trust.pool()
+	return err
+}
+
+func (s *Server) validate(p Protocol) error {
+	if s.Host == "" {
+		return fmt.Errorf("%w: %s server has no host", ErrURL, p)
+	}
+	if s.Port <= 0 || s.Port > 65535 {
+		return fmt.Errorf("%w: %s server port %d", ErrURL, p, s.Port)
+	}
+	switch s.Security {
+	case TLS, StartTLS:
+	case Plain:
+		if !IsLoopback(s.Host) {
+			return fmt.Errorf("%s server %s: %w", p, s.Host, ErrPlainRemote)
+		}
+	default:
+		return fmt.Errorf("%w: %s server security %q", ErrURL, p, s.Security)
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package mail
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"siegel/crypto/smime"
+	"siegel/mail/message"
+)
+
+// Article is one message of a ticket as stored: header data and the
+// security result, never the text of an encrypted message.
+type Article struct {
+	ID        int64
+	TicketID  int64
+	AccountID int64
+	// Outgoing marks our own messages (sent by the desk, found in the Sent
+	// folder, or from one of the accounts' addresses).
+	Outgoing   bool
+	MessageID  string
+	From       message.Address
+	To, Cc     []message.Address
+	ReplyTo    []message.Address
+	InReplyTo  []string
+	References []string
+	Subject    string
+	Date       time.Time // the Date header; zero when missing
+	Arrived    time.Time // when the server received it (or we sent it)
+	Size       int
+	// Encrypted reports that the message is encrypted, whether or not it
+	// could be decrypted.
+	Encrypted bool
+	Unread    bool
+	// Security is the stored analysis; Content is always nil.
+	Security *smime.Result
+}
+
+const articleColumns = `id, ticket_id, coalesce(account_id, 0), outgoing, message_id, subject, header,
+	date, arrived, size, encrypted, unread, security`
+
+func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
+	var a Article
+	var hdr, sec string
+	var date sql.NullInt64
+	var arrived int64
+	err := sc.Scan(&a.ID, &a.TicketID, &a.AccountID, &a.Outgoing, &a.MessageID, &a.Subject, &hdr,
+		&date, &arrived, &a.Size, &a.Encrypted, &a.Unread, &sec)
+	if err != nil {
+		return a, err
+	}
+	var h storedHeader
+	if err := json.Unmarshal([]byte(hdr), &h); err != nil {
+		return a, fmt.Errorf("article %d header: %w", a.ID, err)
+	}
+	if len(h.From) > 0 {
+		a.From = h.From[0]
+	}
+	a.To, a.Cc, a.ReplyTo, a.InReplyTo, a.References = h.To, h.Cc, h.ReplyTo, h.InReplyTo, h.References
+	if date.Valid {
+		a.Date = fromMillis(date.Int64)
+	}
+	a.Arrived = fromMillis(arrived)
+	a.Security = &smime.Result{}
+	if err := json.Unmarshal([]byte(sec), a.Security); err != nil {
+		return a, fmt.Errorf("article %d security: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+// Articles returns the articles of a ticket, oldest first.
+func (d *Desk) Articles(ctx context.Context, ticketID int64) ([]Article, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles WHERE ticket_id = ? ORDER BY arrived, id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("mail: articles: %w", err)
+	}
+	defer rows.Close()
+	var out []Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("mail: articles: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Article returns one article.
+func (d *Desk) Article(ctx context.Context, id int64) (Article, error) {
+	a, err := scanArticle(d.db.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM articles WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, ErrNoArticle
+	}
+	if err != nil {
+		return a, fmt.Errorf("mail: article %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// RawArticle returns the article's message exactly as received (or as
+// sent), e.g. to save it as .eml.
+func (d *Desk) RawArticle(ctx context.Context, id int64) ([]byte, error) {
+	var raw []byte
+	err := d.db.QueryRowContext(ctx, `SELECT raw FROM articles WHERE id = ?`, id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoArticle
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mail: article %d: %w", id, err)
+	}
+	return raw, nil
+}
+
+// ArticleView is an article opened for display. It lives in memory only:
+// Text and Attachments of an encrypted article come from decrypting it now
+// and are never stored.
+type ArticleView struct {
+	Article
+	// Result is the analysis made for this view (Content dropped); it may
+	// be better than Article.Security when a certificate or key was added
+	// since — Retry stores it.
+	Result      *smime.Result
+	Text        string
+	FromHTML    bool
+	Attachments []message.Attachment
+}
+
+// OpenArticle opens an article for display: the engine unwraps the stored
+// message in memory and its innermost content gives the text and the
+// attachments. A message that could not be decrypted has neither.
+func (d *Desk) OpenArticle(ctx context.Context, id int64) (*ArticleView, error) {
+	a, err := d.Article(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := d.RawArticle(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res := d.engine.Open(ctx, raw)
+	v := &ArticleView{Article: a, Result: res}
+	content := res.Content
+	res.Content = nil
+	if content == nil && !a.Encrypted && !res.Encryption.Failed() {
+		content = raw
+	}
+	if content != nil {
+		b := message.Extract(content)
+		v.Text, v.FromHTML, v.Attachments = b.Text, b.FromHTML, b.Attachments
+	}
+	return v, nil
+}

@@ -1,0 +1,276 @@
+package mail
+
+import (
+	"context"
+	"crypto/x509"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"siegel/certs/profile"
+	"siegel/crypto/smime"
+)
+
+// Analyzer is the S/MIME engine's analysis of a received message.
+type Analyzer interface {
+	Open(ctx context.Context, raw []byte) *smime.Result
+}
+
+// Sealer is the S/MIME engine's signing and encryption of an outgoing
+// message. It returns *smime.MissingCertError or smime.ErrNoSignerKey
+// rather than ever less protection than asked.
+type Sealer interface {
+	Seal(ctx context.Context, raw []byte, opts smime.SealOptions) ([]byte, error)
+}
+
+// Engine is what the desk needs from the S/MIME engine (smime.Engine).
+type Engine interface {
+	Analyzer
+	Sealer
+}
+
+// CertStore is what the desk needs from the certificate store
+// (certs.Store): Collect stores a verified signer's certificate, OnChange
+// announces imports and deletions so failed checks can run again.
+type CertStore interface {
+	Collect(ctx context.Context, cert *x509.Certificate) (bool, error)
+	OnChange(f func()) (cancel func())
+}
+
+// Options tune a Desk. The zero value is right for the application.
+type Options struct {
+	// TicketStart is the number of the first ticket (default 10000, so
+	// numbers have five digits).
+	TicketStart int64
+	// PollInterval is how often a server without IDLE is asked for new
+	// mail, and how often IDLE is renewed (default 2 minutes).
+	PollInterval time.Duration
+	// RetryMin and RetryMax bound the exponential backoff of reconnecting
+	// and of resending a temporarily failed message (defaults 2 seconds
+	// and 15 minutes).
+	RetryMin, RetryMax time.Duration
+	// Workers is the number of messages analysed in parallel during a sync
+	// (default GOMAXPROCS).
+	Workers int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+	}
+	if out.TicketStart <= 0 {
+		out.TicketStart = 10000
+	}
+	if out.PollInterval <= 0 {
+		out.PollInterval = 2 * time.Minute
+	}
+	if out.RetryMin <= 0 {
+		out.RetryMin = 2 * time.Second
+	}
+	if out.RetryMax <= 0 {
+		out.RetryMax = 15 * time.Minute
+	}
+	if out.Workers <= 0 {
+		out.Workers = runtime.GOMAXPROCS(0)
+	}
+	if out.Now == nil {
+		out.Now = time.Now
+	}
+	return out
+}
+
+// Desk is the helpdesk core of one profile: its accounts, tickets,
+// articles, drafts and outbox, and the workers that sync mail and deliver
+// the outbox. Its methods are safe for concurrent use; every method that
+// does I/O takes a context first.
+type Desk struct {
+	p      *profile.Profile
+	db     *sql.DB
+	engine Engine
+	certs  CertStore
+	opts   Options
+
+	subs subscribers
+
+	// syncing serialises sync passes per account, so a "Check mail" and
+	// the watcher never fetch the same messages at once.
+	syncMu  sync.Mutex
+	syncing map[int64]*sync.Mutex
+
+	outboxKick  chan struct{}
+	recheckKick chan struct{}
+	stopChange  func()
+
+	mu       sync.Mutex
+	running  bool
+	closed   bool
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	watchers map[int64]context.CancelFunc
+	runCtx   context.Context
+}
+
+// ErrClosed is returned by Start after Close.
+var ErrClosed = errors.New("mail: desk is closed")
+
+// Open opens the mail core of profile p, creating its tables on first use.
+// store may be nil (no auto-collect, no automatic re-check); engine is
+// required. Open starts nothing: call Start for the background workers,
+// or use Sync for one pass (the command line does).
+func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engine, opts *Options) (*Desk, error) {
+	if engine == nil {
+		return nil, errors.New("mail: no S/MIME engine")
+	}
+	if err := migrate(ctx, p); err != nil {
+		return nil, err
+	}
+	d := &Desk{
+		p:           p,
+		db:          p.DB,
+		engine:      engine,
+		certs:       store,
+		opts:        opts.withDefaults(),
+		syncing:     map[int64]*sync.Mutex{},
+		outboxKick:  make(chan struct{}, 1),
+		recheckKick: make(chan struct{}, 1),
+		watchers:    map[int64]context.CancelFunc{},
+	}
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	if store != nil {
+		// Called on the goroutine that changed the store: only a nudge.
+		d.stopChange = store.OnChange(func() { kick(d.recheckKick) })
+	}
+	return d, nil
+}
+
+func kick(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the background work until Close: one watcher per account
+// (sync, then IDLE or polling, reconnecting with backoff), the outbox
+// worker, and the re-check of articles that failed for want of a
+// certificate or key whenever the certificate store changes. Events
+// report what they do.
+func (d *Desk) Start(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	if d.running {
+		return errors.New("mail: desk already started")
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.running, d.cancel, d.runCtx = true, cancel, ctx
+	d.wg.Add(2)
+	go func() {
+		defer d.wg.Done()
+		d.runOutbox(ctx)
+	}()
+	go func() {
+		defer d.wg.Done()
+		d.runRecheck(ctx)
+	}()
+	kick(d.recheckKick)
+	return d.refreshWatchersLocked(ctx)
+}
+
+// Close stops the background work and waits for it to end. The profile
+// stays open (it belongs to the caller).
+func (d *Desk) Close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.mu.Unlock()
+	if d.stopChange != nil {
+		d.stopChange()
+	}
+	d.wg.Wait()
+	return nil
+}
+
+// refreshWatchers starts watchers for new accounts and stops those of
+// deleted ones, when the desk is running.
+func (d *Desk) refreshWatchers() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.running || d.closed {
+		return nil
+	}
+	return d.refreshWatchersLocked(d.runCtx)
+}
+
+func (d *Desk) refreshWatchersLocked(ctx context.Context) error {
+	ids, err := d.accountIDs(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[int64]bool{}
+	for _, id := range ids {
+		keep[id] = true
+		if _, ok := d.watchers[id]; ok {
+			continue
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		d.watchers[id] = cancel
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.watch(wctx, id)
+		}()
+	}
+	for id, cancel := range d.watchers {
+		if !keep[id] {
+			cancel()
+			delete(d.watchers, id)
+		}
+	}
+	return nil
+}
+
+// restartWatcher restarts the watcher of one account after its settings
+// changed.
+func (d *Desk) restartWatcher(id int64) error {
+	d.mu.Lock()
+	if cancel, ok := d.watchers[id]; ok {
+		cancel()
+		delete(d.watchers, id)
+	}
+	d.mu.Unlock()
+	return d.refreshWatchers()
+}
+
+func (d *Desk) accountLock(id int64) *sync.Mutex {
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
+	m, ok := d.syncing[id]
+	if !ok {
+		m = &sync.Mutex{}
+		d.syncing[id] = m
+	}
+	return m
+}
+
+func (d *Desk) now() time.Time { return d.opts.Now() }
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms) }

@@ -1,0 +1,100 @@
+package mail
+
+import "sync"
+
+// Event is something the UI may want to show. The concrete types are
+// SyncProgress, SyncDone, ArticleAdded, ArticleChanged, TicketChanged and
+// OutboxChanged; subscribers switch on the type.
+type Event interface{ event() }
+
+// SyncProgress reports a mailbox being synchronised: Done of Total new
+// messages are stored.
+type SyncProgress struct {
+	AccountID int64
+	Mailbox   string
+	Done      int
+	Total     int
+}
+
+// SyncDone reports the end of one sync pass over an account; Err is nil
+// when it completed, else why not (the watcher then retries with
+// backoff).
+type SyncDone struct {
+	AccountID int64
+	New       int
+	Err       error
+}
+
+// ArticleAdded reports a stored article; NewTicket when it opened a
+// ticket.
+type ArticleAdded struct {
+	TicketID  int64
+	ArticleID int64
+	NewTicket bool
+}
+
+// ArticleChanged reports a new security result of an article (Retry, or
+// the automatic re-check after a certificate import).
+type ArticleChanged struct {
+	TicketID  int64
+	ArticleID int64
+}
+
+// TicketChanged reports a change of a ticket's row: state, unread count,
+// last activity or the security of its newest article.
+type TicketChanged struct {
+	TicketID int64
+}
+
+// OutboxChanged reports a new state of an outgoing message.
+type OutboxChanged struct {
+	Item OutboxItem
+}
+
+func (SyncProgress) event()   {}
+func (SyncDone) event()       {}
+func (ArticleAdded) event()   {}
+func (ArticleChanged) event() {}
+func (TicketChanged) event()  {}
+func (OutboxChanged) event()  {}
+
+// subscribers holds the Subscribe callbacks.
+type subscribers struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func(Event)
+}
+
+// Subscribe registers fn for every event until the returned function is
+// called. fn runs on the desk's goroutines (sync, outbox, re-check), one
+// event at a time per goroutine; it must return quickly — a UI hands the
+// event to its own goroutine (fyne.Do). It may call the Desk.
+func (d *Desk) Subscribe(fn func(Event)) (cancel func()) {
+	s := &d.subs
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fns == nil {
+		s.fns = map[int]func(Event){}
+	}
+	id := s.next
+	s.next++
+	s.fns[id] = fn
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.fns, id)
+	}
+}
+
+func (d *Desk) emit(ev Event) {
+	s := &d.subs
+	s.mu.Lock()
+	fns := make([]func(Event), 0, len(s.fns))
+	for _, f := range s.fns {
+		fns = append(fns, f)
+	}
+	s.mu.Unlock()
+	for _, f := range fns {
+		f(ev)
+	}
+}

@@ -1,0 +1,227 @@
+package imapsync
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"siegel/mail/message"
+)
+
+// BatchSize is how many messages one UID FETCH asks for.
+const BatchSize = 200
+
+// Message is one message of a mailbox.
+type Message struct {
+	UID          uint32
+	InternalDate time.Time // when the server received it; zero if unknown
+	// Raw is the message exactly as the server holds it. It is nil for a
+	// message the Sink already knew (resync): then MessageID names it and
+	// only its new location is news.
+	Raw       []byte
+	MessageID string
+}
+
+// Sink receives the messages of one mailbox (the mail core implements it).
+type Sink interface {
+	// Begin is called after the mailbox was selected. It returns the last
+	// UID stored under uidValidity (0 when the UIDVALIDITY changed or
+	// nothing was stored yet), and whether messages it already stored may
+	// come again under new UIDs, so that Sync asks Known first.
+	Begin(ctx context.Context, uidValidity uint32) (after uint32, resync bool, err error)
+	// Found reports how many new UIDs the mailbox has, before the first
+	// Message.
+	Found(ctx context.Context, total int)
+	// Known reports which of the Message-IDs are already stored (resync).
+	Known(ctx context.Context, messageIDs []string) (map[string]bool, error)
+	// Message receives each new message, in ascending UID order. An error
+	// ends the sync.
+	Message(ctx context.Context, m Message) error
+}
+
+// Sync fetches the messages of mailbox the Sink does not have (see the
+// package comment). It returns an error when the connection fails or the
+// Sink returns one; the Sink keeps what it received before.
+func (c *Conn) Sync(ctx context.Context, mailbox string, sink Sink) error {
+	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("imap: examine %s: %w", mailbox, ctxErr(ctx, err))
+	}
+	after, resync, err := sink.Begin(ctx, sel.UIDValidity)
+	if err != nil {
+		return err
+	}
+	if sel.NumMessages == 0 || (sel.UIDNext != 0 && uint32(sel.UIDNext) <= after+1) {
+		sink.Found(ctx, 0)
+		return nil
+	}
+	search, err := c.UIDSearch(&imap.SearchCriteria{
+		UID: []imap.UIDSet{{{Start: imap.UID(after + 1), Stop: 0}}},
+	}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("imap: search %s: %w", mailbox, ctxErr(ctx, err))
+	}
+	var uids []imap.UID
+	// "n:*" always includes the highest UID, even when it is below n.
+	for _, u := range search.AllUIDs() {
+		if uint32(u) > after {
+			uids = append(uids, u)
+		}
+	}
+	sink.Found(ctx, len(uids))
+	for len(uids) > 0 {
+		n := min(BatchSize, len(uids))
+		batch := uids[:n]
+		uids = uids[n:]
+		var known map[imap.UID]string
+		if resync {
+			if known, err = c.knownInBatch(ctx, mailbox, batch, sink); err != nil {
+				return err
+			}
+		}
+		if err := c.fetchBatch(ctx, mailbox, batch, known, sink); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var messageIDSection = &imap.FetchItemBodySection{
+	Specifier:    imap.PartSpecifierHeader,
+	HeaderFields: []string{"Message-ID"},
+	Peek:         true,
+}
+
+// knownInBatch fetches the Message-IDs of batch and returns the UIDs whose
+// message the Sink already has.
+func (c *Conn) knownInBatch(ctx context.Context, mailbox string, batch []imap.UID, sink Sink) (map[imap.UID]string, error) {
+	msgs, err := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{messageIDSection},
+	}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imap: fetch headers in %s: %w", mailbox, ctxErr(ctx, err))
+	}
+	ids := make(map[imap.UID]string, len(msgs))
+	var list []string
+	for _, m := range msgs {
+		h := message.ParseHeader(m.FindBodySection(messageIDSection))
+		if h.MessageID != "" {
+			ids[m.UID] = h.MessageID
+			list = append(list, h.MessageID)
+		}
+	}
+	have, err := sink.Known(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	known := map[imap.UID]string{}
+	for uid, id := range ids {
+		if have[id] {
+			known[uid] = id
+		}
+	}
+	return known, nil
+}
+
+// fetchBatch streams the messages of batch to the Sink in UID order;
+// known ones are passed on without their bodies.
+func (c *Conn) fetchBatch(ctx context.Context, mailbox string, batch []imap.UID, known map[imap.UID]string, sink Sink) error {
+	var want []imap.UID
+	for _, u := range batch {
+		if _, ok := known[u]; !ok {
+			want = append(want, u)
+		}
+	}
+	// Known messages go first when they precede the first wanted UID, and
+	// otherwise in order among the fetched ones.
+	nextKnown := func(below imap.UID) error {
+		for len(batch) > 0 && batch[0] < below {
+			u := batch[0]
+			batch = batch[1:]
+			if id, ok := known[u]; ok {
+				if err := sink.Message(ctx, Message{UID: uint32(u), MessageID: id}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if len(want) == 0 {
+		return nextKnown(^imap.UID(0))
+	}
+	cmd := c.Fetch(imap.UIDSetNum(want...), &imap.FetchOptions{
+		UID:          true,
+		InternalDate: true,
+		BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
+	})
+	defer cmd.Close()
+	for {
+		data := cmd.Next()
+		if data == nil {
+			break
+		}
+		m, err := readMessage(data)
+		if err != nil {
+			return fmt.Errorf("imap: fetch from %s: %w", mailbox, ctxErr(ctx, err))
+		}
+		if m.UID == 0 || m.Raw == nil {
+			continue // an unsolicited FETCH (flag change) mixed into ours
+		}
+		if err := nextKnown(imap.UID(m.UID)); err != nil {
+			return err
+		}
+		if len(batch) > 0 && batch[0] == imap.UID(m.UID) {
+			batch = batch[1:]
+		}
+		if err := sink.Message(ctx, m); err != nil {
+			return err
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("imap: fetch from %s: %w", mailbox, ctxErr(ctx, err))
+	}
+	return nextKnown(^imap.UID(0))
+}
+
+// readMessage reads one FETCH response; the items may come in any order.
+func readMessage(data *imapclient.FetchMessageData) (Message, error) {
+	var m Message
+	for {
+		item := data.Next()
+		if item == nil {
+			return m, nil
+		}
+		switch it := item.(type) {
+		case imapclient.FetchItemDataUID:
+			m.UID = uint32(it.UID)
+		case imapclient.FetchItemDataInternalDate:
+			m.InternalDate = it.Time
+		case imapclient.FetchItemDataBodySection:
+			if it.Literal == nil {
+				m.Raw = []byte{}
+				continue
+			}
+			var b bytes.Buffer
+			if size := it.Literal.Size(); size > 0 {
+				b.Grow(int(size))
+			}
+			if _, err := io.Copy(&b, it.Literal); err != nil {
+				return m, err
+			}
+			m.Raw = b.Bytes()
+		}
+	}
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}

@@ -1,0 +1,36 @@
+package mailtest
+
+import (
+	"testing"
+	"time"
+
+	"siegel/mail/compose"
+)
+
+// Message builds a plain message with mail/compose; edit changes the draft
+// first (threading headers, Message-ID, attachments).
+func Message(t testing.TB, from, to, subject, text string, edit ...func(*compose.Draft)) []byte {
+	t.Helper()
+	d := compose.Draft{From: from, To: []string{to}, Subject: subject, Text: text, Date: time.Now()}
+	for _, e := range edit {
+		e(&d)
+	}
+	raw, err := compose.Build(d)
+	if err != nil {
+		t.Fatalf("compose: %v", err)
+	}
+	return raw
+}
+
+// WithID sets the Message-ID.
+func WithID(id string) func(*compose.Draft) {
+	return func(d *compose.Draft) { d.MessageID = id }
+}
+
+// ReplyTo makes the message an answer to the message parent.
+func ReplyTo(parent string, refs ...string) func(*compose.Draft) {
+	return func(d *compose.Draft) {
+		d.InReplyTo = parent
+		d.References = append(append([]string(nil), refs...), parent)
+	}
+}

@@ -1,0 +1,164 @@
+// Package mailtest holds the real peers the mail core's tests run
+// against, all on 127.0.0.1 inside the test process: an IMAP server
+// (go-imap's imapserver with imapmemserver), an SMTP server (go-smtp) that
+// records what it receives and can be told to fail, a TCP proxy that cuts
+// connections after a number of bytes, a test PKI, and profiles with the
+// real certificate store and S/MIME engine. No protocol is mocked.
+package mailtest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Identity is a certificate with its private key.
+type Identity struct {
+	Email   string
+	Cert    *x509.Certificate
+	Key     crypto.Signer
+	CertPEM []byte
+	KeyPEM  []byte
+}
+
+// PEM is the certificate and the key in one PEM file, as an import takes
+// it.
+func (id *Identity) PEM() []byte { return append(append([]byte{}, id.CertPEM...), id.KeyPEM...) }
+
+// PKI is the test world: a CA the helpdesk trusts, the helpdesk's identity
+// and three customers.
+type PKI struct {
+	CA    *Identity
+	Desk  *Identity // help@siegel.example
+	Alice *Identity // alice@example.org
+	Bob   *Identity // bob@example.org
+	// Mallory is signed by a CA nobody trusts.
+	Mallory *Identity // mallory@example.net
+}
+
+// DeskAddress is the helpdesk's address in the tests.
+const DeskAddress = "help@siegel.example"
+
+var (
+	pkiOnce sync.Once
+	pki     *PKI
+)
+
+// TestPKI returns the PKI, made once per test binary (RSA keys take time).
+func TestPKI(t testing.TB) *PKI {
+	t.Helper()
+	pkiOnce.Do(func() {
+		ca := newIdentity(t, "Siegel Test CA", "", nil, true)
+		rogue := newIdentity(t, "Rogue CA", "", nil, true)
+		pki = &PKI{
+			CA:      ca,
+			Desk:    newIdentity(t, "Siegel Helpdesk", DeskAddress, ca, false),
+			Alice:   newIdentity(t, "Alice Example", "alice@example.org", ca, false),
+			Bob:     newIdentity(t, "Bob Example", "bob@example.org", ca, false),
+			Mallory: newIdentity(t, "Mallory", "mallory@example.net", rogue, false),
+		}
+	})
+	if pki == nil {
+		t.Fatal("test PKI could not be made")
+	}
+	return pki
+}
+
+var serial int64
+
+func newIdentity(t testing.TB, cn, email string, issuer *Identity, isCA bool) *Identity {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial++
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Siegel Tests"}},
+		NotBefore:    now.Add(-48 * time.Hour),
+		NotAfter:     now.Add(365 * 24 * time.Hour),
+	}
+	if isCA {
+		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+	} else {
+		tmpl.EmailAddresses = []string{email}
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+	}
+	parent, signer := tmpl, crypto.Signer(key)
+	if issuer != nil {
+		parent, signer = issuer.Cert, issuer.Key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	return &Identity{
+		Email:   email,
+		Cert:    cert,
+		Key:     key,
+		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	}
+}
+
+// ServerCert is a self-signed TLS certificate for 127.0.0.1 and
+// localhost, with its PEM (to trust it as a root) and its certificate.
+type ServerCert struct {
+	TLS  tls.Certificate
+	Cert *x509.Certificate
+	PEM  []byte
+}
+
+// NewServerCert makes a self-signed server certificate. When name is
+// not empty, it is the only name in the certificate (so connecting to
+// 127.0.0.1 fails the host name check).
+func NewServerCert(t testing.TB, name string) *ServerCert {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "localhost"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	if name != "" {
+		tmpl.Subject.CommonName = name
+		tmpl.DNSNames, tmpl.IPAddresses = []string{name}, nil
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &ServerCert{
+		TLS:  tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert},
+		Cert: cert,
+		PEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+	}
+}

@@ -1,0 +1,146 @@
+package mail
+
+import (
+	"context"
+
+	"siegel/certs/profile"
+)
+
+// schema is the mail core's part of the profile database. Steps are only
+// ever appended (profile.Migrate). Times are Unix milliseconds.
+var schema = []string{
+	`CREATE TABLE accounts (
+		id INTEGER PRIMARY KEY,
+		address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		name TEXT NOT NULL DEFAULT '',
+		imap_host TEXT NOT NULL,
+		imap_port INTEGER NOT NULL,
+		imap_security TEXT NOT NULL,
+		imap_user TEXT NOT NULL DEFAULT '',
+		imap_password BLOB,
+		smtp_host TEXT NOT NULL,
+		smtp_port INTEGER NOT NULL,
+		smtp_security TEXT NOT NULL,
+		smtp_user TEXT NOT NULL DEFAULT '',
+		smtp_password BLOB,
+		trust TEXT NOT NULL DEFAULT '{}',
+		smtp_saves_sent INTEGER NOT NULL DEFAULT 0,
+		created INTEGER NOT NULL
+	)`,
+	`CREATE TABLE mailboxes (
+		id INTEGER PRIMARY KEY,
+		account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+		role TEXT NOT NULL CHECK (role IN ('inbox', 'sent')),
+		name TEXT NOT NULL,
+		uidvalidity INTEGER NOT NULL DEFAULT 0,
+		last_uid INTEGER NOT NULL DEFAULT 0,
+		resync INTEGER NOT NULL DEFAULT 0,
+		synced INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (account_id, role)
+	)`,
+	`CREATE TABLE ticket_numbers (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL)`,
+	`CREATE TABLE tickets (
+		id INTEGER PRIMARY KEY,
+		number INTEGER NOT NULL UNIQUE,
+		account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+		subject TEXT NOT NULL DEFAULT '',
+		customer TEXT NOT NULL DEFAULT '',
+		customer_name TEXT NOT NULL DEFAULT '',
+		state TEXT NOT NULL CHECK (state IN ('new', 'open', 'closed')),
+		created INTEGER NOT NULL,
+		last_activity INTEGER NOT NULL,
+		articles INTEGER NOT NULL DEFAULT 0,
+		unread INTEGER NOT NULL DEFAULT 0,
+		newest_article INTEGER,
+		newest_encryption TEXT NOT NULL DEFAULT 'none',
+		newest_signature TEXT NOT NULL DEFAULT 'none'
+	)`,
+	`CREATE INDEX tickets_by_activity ON tickets (last_activity DESC, id DESC)`,
+	`CREATE INDEX tickets_by_state ON tickets (state, last_activity DESC, id DESC)`,
+	`CREATE TABLE articles (
+		id INTEGER PRIMARY KEY,
+		ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+		account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+		outgoing INTEGER NOT NULL,
+		message_id TEXT NOT NULL UNIQUE,
+		subject TEXT NOT NULL DEFAULT '',
+		header TEXT NOT NULL,
+		date INTEGER,
+		arrived INTEGER NOT NULL,
+		size INTEGER NOT NULL,
+		raw BLOB NOT NULL,
+		encrypted INTEGER NOT NULL,
+		encryption TEXT NOT NULL,
+		signature TEXT NOT NULL,
+		security TEXT NOT NULL,
+		unread INTEGER NOT NULL DEFAULT 0
+	)`,
+	`CREATE INDEX articles_by_ticket ON articles (ticket_id, arrived, id)`,
+	`CREATE INDEX articles_retryable ON articles (id) WHERE signature = 'cert-not-found' OR encryption = 'no-key'`,
+	`CREATE TABLE article_refs (
+		ref TEXT NOT NULL,
+		article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+		PRIMARY KEY (ref, article_id)
+	) WITHOUT ROWID`,
+	`CREATE INDEX article_refs_by_article ON article_refs (article_id)`,
+	`CREATE TABLE locations (
+		mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+		uidvalidity INTEGER NOT NULL,
+		uid INTEGER NOT NULL,
+		article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+		PRIMARY KEY (mailbox_id, uidvalidity, uid)
+	) WITHOUT ROWID`,
+	`CREATE INDEX locations_by_article ON locations (article_id)`,
+	// Subject, people (names and addresses) and, for unencrypted articles
+	// only, the text. Contentless: the index holds no copy of the text.
+	`CREATE VIRTUAL TABLE article_search USING fts5(subject, people, body,
+		content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
+	`CREATE TABLE drafts (
+		id INTEGER PRIMARY KEY,
+		account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+		ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,
+		ticket_number INTEGER NOT NULL DEFAULT 0,
+		encrypt INTEGER NOT NULL,
+		sign INTEGER NOT NULL,
+		content BLOB,
+		content_sealed BLOB,
+		state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'sent')),
+		created INTEGER NOT NULL,
+		updated INTEGER NOT NULL,
+		CHECK ((content IS NULL) <> (content_sealed IS NULL))
+	)`,
+	`CREATE TABLE outbox (
+		id INTEGER PRIMARY KEY,
+		account_id INTEGER NOT NULL REFERENCES accounts(id),
+		draft_id INTEGER REFERENCES drafts(id) ON DELETE SET NULL,
+		ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,
+		ticket_number INTEGER NOT NULL,
+		message_id TEXT NOT NULL UNIQUE,
+		mail_from TEXT NOT NULL,
+		rcpts TEXT NOT NULL,
+		subject TEXT NOT NULL DEFAULT '',
+		raw BLOB NOT NULL,
+		state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'committing', 'sent', 'failed', 'uncertain')),
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_attempt INTEGER NOT NULL,
+		last_error TEXT NOT NULL DEFAULT '',
+		error_code INTEGER NOT NULL DEFAULT 0,
+		created INTEGER NOT NULL,
+		sent INTEGER,
+		article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+		appended INTEGER NOT NULL DEFAULT 0
+	)`,
+	`CREATE INDEX outbox_due ON outbox (state, next_attempt)`,
+}
+
+// migrate brings the mail tables up to date and declares the sealed
+// columns, so ChangePassphrase re-seals them.
+func migrate(ctx context.Context, p *profile.Profile) error {
+	if err := p.Migrate(ctx, "mail", schema); err != nil {
+		return err
+	}
+	p.RegisterSealed("accounts", "id", "imap_password")
+	p.RegisterSealed("accounts", "id", "smtp_password")
+	p.RegisterSealed("drafts", "id", "content_sealed")
+	return nil
+}

@@ -1,0 +1,183 @@
+// Package submit hands a finished message to an SMTP server, byte for
+// byte as sealed: the signature and encryption made before must arrive
+// intact, so nothing here re-encodes the message.
+//
+// Send runs one SMTP transaction (MAIL FROM, RCPT TO for every recipient,
+// DATA) on a connection opened by account.DialSMTP, which is go-mail's
+// client with the account's TLS policy and authentication. Its errors say
+// what the outbox must do next:
+//
+//   - *Error with Temporary set (4xx replies, a dropped connection before
+//     the end of the data): try again later;
+//   - *Error without Temporary (5xx replies): the server refused the
+//     message; keep it with the server's text for the user;
+//   - ErrUncertain: the connection broke after the final "." of the data
+//     had gone out and before the server's reply came back. The server may
+//     have accepted the message, so sending again might deliver it twice.
+package submit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail/smtp"
+
+	"siegel/mail/account"
+)
+
+// Timeout bounds each SMTP exchange; the data is given Timeout plus a
+// second per 10 KB.
+const Timeout = 60 * time.Second
+
+// ErrUncertain reports that the connection broke while the server was
+// answering the end of the data (see the package comment).
+var ErrUncertain = errors.New("the connection broke while the server was confirming the message; it may have been delivered")
+
+// Error is a failed submission.
+type Error struct {
+	// Stage is the step that failed: "connect", "MAIL FROM", "RCPT TO",
+	// "DATA" or "end of data".
+	Stage string
+	// Code is the server's SMTP reply code, or 0 when there was no reply
+	// (the connection failed).
+	Code int
+	// Message is the server's reply text, or the connection error.
+	Message   string
+	Temporary bool
+	Err       error
+}
+
+func (e *Error) Error() string {
+	if e.Code != 0 {
+		return fmt.Sprintf("smtp %s: %d %s", e.Stage, e.Code, e.Message)
+	}
+	return fmt.Sprintf("smtp %s: %s", e.Stage, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsTemporary reports whether err is worth retrying: a temporary *Error
+// or a connection failure other than a refused login, an untrusted
+// certificate or an unknown host name (those need the administrator).
+func IsTemporary(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Temporary
+	}
+	return false
+}
+
+// Classify turns a failure of account.DialSMTP into an *Error.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	out := &Error{Stage: "connect", Message: err.Error(), Err: err, Temporary: true}
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		out.Code, out.Message, out.Temporary = tp.Code, tp.Msg, tp.Code >= 400 && tp.Code < 500
+	}
+	if errors.Is(err, account.ErrAuth) || errors.Is(err, account.ErrCertificate) || errors.Is(err, account.ErrDNS) {
+		out.Temporary = false
+	}
+	return out
+}
+
+// Send runs one SMTP transaction on c: MAIL FROM from, RCPT TO each of
+// rcpts, then DATA with raw unchanged (only the dot-stuffing of the
+// protocol, which the server undoes). beforeEnd, when not nil, runs after
+// the data and before the final "." is sent: the outbox records there
+// that from now on the message may have been delivered. If it fails, the
+// connection is closed and nothing is delivered.
+//
+// If any recipient is refused, nothing is sent. Errors are *Error values or
+// ErrUncertain (see the package comment); c is unusable after an error.
+func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw []byte, beforeEnd func() error) error {
+	if len(rcpts) == 0 {
+		return &Error{Stage: "RCPT TO", Message: "no recipients"}
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	step := func(stage string, timeout time.Duration, f func() error) error {
+		if err := c.UpdateDeadline(timeout); err != nil {
+			return stepError(ctx, stage, err)
+		}
+		if err := f(); err != nil {
+			return stepError(ctx, stage, err)
+		}
+		return nil
+	}
+	if err := step("MAIL FROM", Timeout, func() error { return c.Mail(from) }); err != nil {
+		return err
+	}
+	for _, r := range rcpts {
+		if err := step("RCPT TO", Timeout, func() error { return c.Rcpt(r) }); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				e.Message = r + ": " + e.Message
+			}
+			return err
+		}
+	}
+	dataTimeout := Timeout + time.Duration(len(raw)/10240)*time.Second
+	var w interface {
+		Write([]byte) (int, error)
+		Close() error
+	}
+	if err := step("DATA", Timeout, func() error {
+		var err error
+		w, err = c.Data()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(raw)
+		return err
+	}); err != nil {
+		return err
+	}
+	if beforeEnd != nil {
+		if err := beforeEnd(); err != nil {
+			c.Close()
+			return &Error{Stage: "DATA", Message: err.Error(), Err: err}
+		}
+	}
+	if err := c.UpdateDeadline(dataTimeout); err != nil {
+		return stepError(ctx, "DATA", err)
+	}
+	err := w.Close()
+	if err == nil {
+		return nil
+	}
+	var tp *textproto.Error
+	if !errors.As(err, &tp) && c.Text.W.Buffered() == 0 {
+		// Everything up to and including the final "." was written to the
+		// connection: the server may have taken the message.
+		return fmt.Errorf("%w (%v)", ErrUncertain, err)
+	}
+	return stepError(ctx, "end of data", err)
+}
+
+// stepError classifies a failure of one SMTP step: a 4xx reply or a broken
+// connection is temporary, a 5xx reply is not.
+func stepError(ctx context.Context, stage string, err error) error {
+	e := &Error{Stage: stage, Message: err.Error(), Err: err, Temporary: true}
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		e.Code = tp.Code
+		e.Message = strings.TrimSpace(tp.Msg)
+		e.Temporary = tp.Code < 500
+	}
+	if ctx.Err() != nil {
+		// Stopped by the caller, not refused: try again next time.
+		e.Err, e.Message, e.Temporary = ctx.Err(), ctx.Err().Error(), true
+	}
+	return e
+}

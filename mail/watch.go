@@ -1,0 +1,101 @@
+package mail
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"siegel/mail/imapsync"
+)
+
+// backoff is an exponential delay between min and max with jitter.
+type backoff struct {
+	min, max, cur time.Duration
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	// ±20 %, so many clients do not come back at the same moment.
+	j := time.Duration(rand.Int64N(int64(b.cur)/5 + 1))
+	return b.cur - b.cur/10 + j
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// sleep waits for d or until ctx ends; it reports whether ctx is still
+// alive.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// watch keeps one account in sync until ctx ends: connect, sync, then wait
+// for new mail (IDLE, else polling) and sync again; after a failure
+// reconnect with exponential backoff.
+func (d *Desk) watch(ctx context.Context, id int64) {
+	b := backoff{min: d.opts.RetryMin, max: d.opts.RetryMax}
+	for ctx.Err() == nil {
+		if d.watchSession(ctx, id) {
+			b.reset()
+		}
+		if !sleep(ctx, b.next()) {
+			return
+		}
+	}
+}
+
+// watchSession runs one connection of the watcher until it fails; it
+// reports whether at least one sync pass completed.
+func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool) {
+	acct, err := d.accountWithPasswords(ctx, id)
+	if err != nil {
+		d.emit(SyncDone{AccountID: id, Err: err})
+		return false
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lock := d.accountLock(id)
+	pass := func(conn *imapsync.Conn) bool {
+		lock.Lock()
+		defer lock.Unlock()
+		as := AccountSync{AccountID: id, Address: acct.Address}
+		d.syncConn(cctx, acct, conn, &as)
+		if ctx.Err() != nil {
+			return false
+		}
+		d.emit(SyncDone{AccountID: id, New: as.New, Err: as.Err})
+		return as.Err == nil
+	}
+	conn, err := imapsync.Dial(cctx, acct)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.emit(SyncDone{AccountID: id, Err: err})
+		}
+		return false
+	}
+	defer conn.Close()
+	if !pass(conn) {
+		return false
+	}
+	for {
+		if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
+			if ctx.Err() == nil {
+				d.emit(SyncDone{AccountID: id, Err: err})
+			}
+			return true
+		}
+		if !pass(conn) {
+			return true
+		}
+	}
+}
