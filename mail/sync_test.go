@@ -163,8 +163,8 @@ func TestSearch(t *testing.T) {
 		{"Ticket#10001", []int64{10001}},
 		{"[Ticket#10001]", []int64{10001}},
 		{"drucker", []int64{10000}},
-		{"streif", []int64{10000}},       // prefix
-		{"Muller", []int64{10000}},       // diacritics removed
+		{"streif", []int64{10000}}, // prefix
+		{"Muller", []int64{10000}}, // diacritics removed
 		{"juergen@example.de", []int64{10000}},
 		{"alice", []int64{10001}},
 		{"monday login", []int64{10001}}, // all words, any column

@@ -34,12 +34,12 @@ func (a Address) String() string {
 
 // Header holds the header fields the mail core keeps for an article.
 type Header struct {
-	From     []Address
-	To       []Address
-	Cc       []Address
-	ReplyTo  []Address
-	Subject  string
-	Date     time.Time // zero when missing or unreadable
+	From    []Address
+	To      []Address
+	Cc      []Address
+	ReplyTo []Address
+	Subject string
+	Date    time.Time // zero when missing or unreadable
 	// MessageID, InReplyTo and References are message identifiers without
 	// the angle brackets.
 	MessageID  string
