@@ -122,7 +122,7 @@ func (e *Engine) trustAt(ctx context.Context, leaf *x509.Certificate, bundled []
 	gen := e.kr.Generation()
 	pool, err := e.anchorPool(ctx, gen)
 	if err != nil {
-		return trust{verdict: untrusted, chain: []certinfo.Info{certinfo.Describe(leaf)},
+		return trust{verdict: untrusted, chain: []certinfo.Info{*e.describe(leaf)},
 			reason: fmt.Sprintf("reading the stored CA certificates: %v", err)}
 	}
 	key := chainKey{leaf: sha256.Sum256(leaf.Raw), bundled: bundleKey(leaf, bundled), gen: gen}
@@ -151,7 +151,7 @@ func (e *Engine) trustAt(ctx context.Context, leaf *x509.Certificate, bundled []
 		cc := e.remember(key, chains[0])
 		return trust{verdict: trusted, certs: cc.certs, chain: cc.infos}
 	} else if pinned, perr := e.kr.IsStored(ctx, leaf); perr == nil && pinned {
-		info := []certinfo.Info{certinfo.Describe(leaf)}
+		info := []certinfo.Info{*e.describe(leaf)}
 		if !info[0].ValidAt(t) {
 			return trust{verdict: expired, certs: []*x509.Certificate{leaf}, chain: info, reason: validityReason(leaf, t)}
 		}
@@ -169,7 +169,7 @@ func (e *Engine) trustAt(ctx context.Context, leaf *x509.Certificate, bundled []
 		if perr != nil {
 			reason += fmt.Sprintf(" (store look-up failed: %v)", perr)
 		}
-		return trust{verdict: untrusted, chain: []certinfo.Info{certinfo.Describe(leaf)}, reason: reason}
+		return trust{verdict: untrusted, chain: []certinfo.Info{*e.describe(leaf)}, reason: reason}
 	}
 }
 

@@ -1,9 +1,12 @@
 package smime
 
 import (
+	"crypto/x509"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"siegel/crypto/certinfo"
 )
 
 // DefaultMaxSize is the default bound on one S/MIME object (the encoded
@@ -36,6 +39,7 @@ type Engine struct {
 
 	anchors atomic.Pointer[anchorSet]
 	chains  chainCache
+	infos   infoCache
 }
 
 // NewEngine returns an Engine with default options.
@@ -53,6 +57,7 @@ func NewEngineWithOptions(kr Keyring, opts Options) *Engine {
 		e.maxSize = DefaultMaxSize
 	}
 	e.chains.m = make(map[chainKey][]cachedChain)
+	e.infos.m = make(map[*x509.Certificate]*certinfo.Info)
 	return e
 }
 
@@ -63,4 +68,33 @@ func NewEngineWithOptions(kr Keyring, opts Options) *Engine {
 type chainCache struct {
 	mu sync.RWMutex
 	m  map[chainKey][]cachedChain
+}
+
+// maxCachedInfos bounds the description cache; it is emptied when full.
+const maxCachedInfos = 4096
+
+// infoCache keeps the descriptions of certificates seen. The certificate
+// parsers of cms and of the store hand out the same parsed certificate for
+// the same DER, so the pointer is the key.
+type infoCache struct {
+	mu sync.RWMutex
+	m  map[*x509.Certificate]*certinfo.Info
+}
+
+// describe returns the description of c, shared read-only.
+func (e *Engine) describe(c *x509.Certificate) *certinfo.Info {
+	e.infos.mu.RLock()
+	info := e.infos.m[c]
+	e.infos.mu.RUnlock()
+	if info != nil {
+		return info
+	}
+	d := certinfo.Describe(c)
+	e.infos.mu.Lock()
+	if len(e.infos.m) >= maxCachedInfos {
+		clear(e.infos.m)
+	}
+	e.infos.m[c] = &d
+	e.infos.mu.Unlock()
+	return &d
 }

@@ -181,7 +181,16 @@ func (e *entity) decodedBody(limit int) ([]byte, error) {
 // decodeBase64 decodes base64 in lines, ignoring white space; missing
 // padding is tolerated, any other character is an error.
 func decodeBase64(b []byte) ([]byte, error) {
-	clean := make([]byte, 0, len(b))
+	// The common case: lines of proper base64, which the standard decoder
+	// reads as they are (it skips CR and LF).
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+	if n, err := base64.StdEncoding.Decode(out, b); err == nil {
+		return out[:n], nil
+	}
+	clean := out[:0]
+	if cap(clean) < len(b) {
+		clean = make([]byte, 0, len(b))
+	}
 	for _, c := range b {
 		switch c {
 		case ' ', '\t', '\r', '\n':

@@ -143,9 +143,15 @@ func checkRow(t *testing.T, e *Engine, raw []byte, want corpusRow) *Result {
 
 func TestThunderbirdCorpus(t *testing.T) {
 	dir := interopDir(t, "thunderbird")
+	runThunderbird(t, dir, thunderbirdKeyring(t, dir))
+}
+
+// runThunderbird walks every row of the Thunderbird corpus with kr (which
+// trusts TestCA.pem and holds the P12 files of the README).
+func runThunderbird(t *testing.T, dir string, kr Keyring) {
 	// The certificates of the corpus are valid until 2031: the engine uses
 	// the signing time, and its own clock only where the message has none.
-	e := NewEngineWithOptions(thunderbirdKeyring(t, dir), Options{Now: func() time.Time {
+	e := NewEngineWithOptions(kr, Options{Now: func() time.Time {
 		return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	}})
 	rows := readTSV(t, filepath.Join(dir, "EXPECTED.tsv"))
@@ -211,6 +217,12 @@ func zammadKeyring(t testing.TB, dir string, pinned bool) *memKeyring {
 
 func TestZammadCorpus(t *testing.T) {
 	dir := interopDir(t, "zammad")
+	runZammad(t, dir, func(pinned bool) Keyring { return zammadKeyring(t, dir, pinned) })
+}
+
+// runZammad walks every row of the Zammad fixtures twice, with the pinned
+// and with the CA-only store that keyring builds.
+func runZammad(t *testing.T, dir string, keyring func(pinned bool) Keyring) {
 	rows := readTSV(t, filepath.Join(dir, "EXPECTED.tsv"))
 	if len(rows) != 9 {
 		t.Errorf("EXPECTED.tsv has %d rows, want 9", len(rows))
@@ -220,7 +232,7 @@ func TestZammadCorpus(t *testing.T) {
 		pinned bool
 		column string
 	}{{"pinned", true, "signature_with_pinned"}, {"ca-only", false, "signature_ca_only"}} {
-		e := NewEngine(zammadKeyring(t, dir, store.pinned))
+		e := NewEngine(keyring(store.pinned))
 		for _, row := range rows {
 			t.Run(store.name+"/"+row["file"], func(t *testing.T) {
 				raw, err := os.ReadFile(filepath.Join(dir, row["file"]))

@@ -66,9 +66,7 @@ func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result) {
 	raw = skipMboxLine(raw)
 	top := parseEntity(raw)
 	o.from = fromAddress(top.get("From"))
-	if t, err := mail.ParseDate(top.get("Date")); err == nil {
-		o.date = t
-	}
+	o.date = parseDate(top.get("Date"))
 
 	cur := top
 	for depth := 0; ; depth++ {
@@ -292,7 +290,8 @@ func (o *opener) unwrapEnveloped(der []byte) ([]byte, bool) {
 		return nil, false
 	}
 	l.State = string(EncDecrypted)
-	l.Recipient = describe(dec.Recipient)
+	info := *o.e.describe(dec.Recipient) // a copy: the result is the caller's
+	l.Recipient = &info
 	l.KeyTransport = dec.KeyTransport
 	return dec.Content, true
 }
@@ -418,4 +417,19 @@ func fromAddress(v string) string {
 		}
 	}
 	return ""
+}
+
+// parseDate reads a Date field: the usual form directly, any other through
+// net/mail; zero when it cannot be read.
+func parseDate(v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC1123Z, v); err == nil {
+		return t
+	}
+	if t, err := mail.ParseDate(v); err == nil {
+		return t
+	}
+	return time.Time{}
 }

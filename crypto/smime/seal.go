@@ -135,17 +135,27 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 	}
 	head := appendFields(nil, outer)
 
-	var entity []byte // the protected entity, and in the end the body to send
+	// One buffer holds the protected entity and, when encrypting, later the
+	// output: it is sized for the larger of the two, so that at most the
+	// buffer and the ciphertext are alive at once (DESIGN: bounded memory
+	// for large attachments).
+	size := len(head) + len(top.body) + len(top.body)/32 + 16<<10
+	if opts.Encrypt {
+		size = len(head) + 1024 + base64Len(size+2048+1024*len(recipients))
+	}
+	buf := make([]byte, 0, size)
+
+	var entity []byte // the protected entity
 	if opts.Sign {
 		var err error
-		if entity, err = e.sign(signer, inner, top.body, head, opts.Encrypt, at); err != nil {
+		if entity, err = e.sign(buf, signer, inner, top.body, head, opts.Encrypt, at); err != nil {
 			return nil, err
 		}
 		if !opts.Encrypt {
 			return entity, nil // sign wrote the outer header in front
 		}
 	} else {
-		entity = appendSafeEntity(make([]byte, 0, len(top.body)+len(top.body)/8+1024), inner, top.body, 0)
+		entity = appendSafeEntity(buf, inner, top.body, 0)
 	}
 
 	der, err := cms.Encrypt(entity, recipients, &cms.EncryptOptions{
@@ -153,12 +163,12 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: %w", err)
 	}
-	entity = nil // free for the collector while the output is written
 	smimeType := "enveloped-data"
 	if opts.Cipher == AES256GCM {
 		smimeType = "authEnveloped-data"
 	}
-	out := make([]byte, 0, len(head)+512+base64Len(len(der)))
+	// The entity is encrypted: its buffer takes the output now.
+	out := entity[:0]
 	out = append(out, head...)
 	out = append(out, "MIME-Version: 1.0\r\n"+
 		"Content-Type: application/pkcs7-mime; smime-type="+smimeType+"; name=smime.p7m\r\n"+
@@ -182,13 +192,12 @@ func isContentField(name string) bool {
 	return strings.HasPrefix(n, "content-") || n == "mime-version"
 }
 
-// sign builds the multipart/signed entity. With withHead it starts with
-// the outer header of the message, so that the result is the whole message.
-// The inner entity is written straight into the result and hashed there.
-func (e *Engine) sign(s *signingKey, inner []field, body, head []byte, encrypt bool, at time.Time) ([]byte, error) {
+// sign appends the multipart/signed entity to buf. Unless encrypt, it
+// starts with the outer header of the message, so that the result is the
+// whole message. The inner entity is written straight into the result and
+// hashed there.
+func (e *Engine) sign(buf []byte, s *signingKey, inner []field, body, head []byte, encrypt bool, at time.Time) ([]byte, error) {
 	boundary := newBoundary()
-	size := len(head) + len(body) + len(body)/8 + 8192
-	buf := make([]byte, 0, size)
 	if !encrypt {
 		buf = append(buf, head...)
 		buf = append(buf, "MIME-Version: 1.0\r\n"...)

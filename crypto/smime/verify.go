@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"siegel/crypto/certinfo"
 	"siegel/crypto/cms"
 )
 
@@ -176,9 +175,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-func describe(c *x509.Certificate) *certinfo.Info {
-	info := certinfo.Describe(c)
-	return &info
 }
