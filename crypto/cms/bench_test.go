@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"testing"
+	"time"
 )
 
 // openPair is a 10 KB message signed by one RSA-2048 key and encrypted for
@@ -157,4 +158,76 @@ func BenchmarkSeal10MBFloor(b *testing.B) {
 		block, _ := aes.NewCipher(key)
 		cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, tenMB)
 	}
+}
+
+// BenchmarkOpen10KBVersusFloor alternates, in every iteration, one open of
+// the 10 KB pair and one floor operation (rsa.DecryptPKCS1v15 plus
+// rsa.VerifyPKCS1v15 with the same keys), so that both see the same load on
+// a shared machine. It reports both times and the rate of opening as a
+// fraction of the floor's rate (issue 3 wants at least 0.9).
+func BenchmarkOpen10KBVersusFloor(b *testing.B) {
+	o := newOpenPair(b)
+	lookup := lookupFor(o.recipient)
+	priv := o.recipient.key.(*rsa.PrivateKey)
+	pub := o.signer.cert.PublicKey.(*rsa.PublicKey)
+	ct, err := rsa.EncryptPKCS1v15(rand.Reader, &priv.PublicKey, make([]byte, 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte("signed attributes"))
+	sig, err := rsa.SignPKCS1v15(nil, o.signer.key.(*rsa.PrivateKey), crypto.SHA256, digest[:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	var openT, floorT time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := o.open(lookup); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := rsa.DecryptPKCS1v15(nil, priv, ct); err != nil {
+			b.Fatal(err)
+		}
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		openT += t1.Sub(t0)
+		floorT += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(openT.Nanoseconds())/float64(b.N), "open-ns/op")
+	b.ReportMetric(float64(floorT.Nanoseconds())/float64(b.N), "floor-ns/op")
+	b.ReportMetric(float64(floorT)/float64(openT), "open/floor-rate")
+}
+
+// BenchmarkSeal10MBVersusFloor alternates one seal of 10 MB (as in
+// BenchmarkSeal10MB) with one floor pass (as in BenchmarkSeal10MBFloor) and
+// reports both times and their ratio.
+func BenchmarkSeal10MBVersusFloor(b *testing.B) {
+	p := getPKI(b)
+	recips := []*x509.Certificate{p.rsa2.cert, p.rsa.cert}
+	key := make([]byte, 32)
+	iv := make([]byte, 16)
+	out := make([]byte, len(tenMB))
+	var sealT, floorT time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := SignDetached(tenMB, p.rsa.cert, p.rsa.key, []*x509.Certificate{p.ca.cert}, nil); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Encrypt(tenMB, recips, nil); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		sha256.Sum256(tenMB)
+		block, _ := aes.NewCipher(key)
+		cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, tenMB)
+		t2 := time.Now()
+		sealT += t1.Sub(t0)
+		floorT += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(sealT.Nanoseconds())/float64(b.N), "seal-ns/op")
+	b.ReportMetric(float64(floorT.Nanoseconds())/float64(b.N), "floor-ns/op")
+	b.ReportMetric(float64(sealT)/float64(floorT), "seal/floor-time")
 }

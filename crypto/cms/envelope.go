@@ -9,6 +9,10 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
+// maxRecipients bounds the recipients of one envelope, so that a crafted
+// message cannot make Decrypt run thousands of key look-ups.
+const maxRecipients = 1024
+
 // RecipientInfo describes one recipient of an envelope. A
 // KeyAgreeRecipientInfo with several RecipientEncryptedKeys gives one
 // RecipientInfo for each of them.
@@ -80,6 +84,9 @@ func ParseEnvelope(der []byte) (_ *Envelope, err error) {
 		return nil, fmt.Errorf("%w: bad EnvelopedData", ErrMalformed)
 	}
 	for !infos.Empty() {
+		if len(e.Recipients) >= maxRecipients {
+			return nil, fmt.Errorf("%w: more than %d recipients", ErrMalformed, maxRecipients)
+		}
 		if err := e.parseRecipientInfo(&infos); err != nil {
 			return nil, err
 		}
@@ -271,6 +278,9 @@ func (e *Envelope) parseKARI(s cryptobyte.String) error {
 		return bad("recipient keys")
 	}
 	for !keys.Empty() {
+		if len(e.Recipients) >= maxRecipients {
+			return fmt.Errorf("%w: more than %d recipients", ErrMalformed, maxRecipients)
+		}
 		var rek, ek cryptobyte.String
 		if !keys.ReadASN1(&rek, cbasn1.SEQUENCE) {
 			return bad("recipient key")

@@ -12,6 +12,10 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
+// maxSigners bounds the SignerInfos of one SignedData, so that a crafted
+// message cannot make the caller verify thousands of signatures.
+const maxSigners = 64
+
 // SignedData is a parsed RFC 5652 SignedData.
 type SignedData struct {
 	ContentType  asn1.ObjectIdentifier // eContentType
@@ -170,6 +174,9 @@ func ParseSignedData(der []byte) (_ *SignedData, err error) {
 		return nil, fmt.Errorf("%w: bad SignerInfos", ErrMalformed)
 	}
 	for !infos.Empty() {
+		if len(out.Signers) == maxSigners {
+			return nil, fmt.Errorf("%w: more than %d signers", ErrMalformed, maxSigners)
+		}
 		si, err := parseSignerInfo(&infos)
 		if err != nil {
 			return nil, err
