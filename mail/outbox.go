@@ -136,7 +136,6 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	}
 	opts.Sign, opts.Encrypt = dr.Sign, dr.Encrypt
 	sealed, err := d.engine.Seal(ctx, raw, opts)
-	clear(raw)
 	if err != nil {
 		return OutboxItem{}, fmt.Errorf("mail: send: %w", err)
 	}
@@ -566,9 +565,31 @@ func (d *Desk) markSent(ctx context.Context, item *outboxRow, inSent bool) {
 	now := d.now()
 	hdr := message.ParseHeader(item.raw)
 	an := d.analyse(ctx, item.raw, &hdr)
+	f, err := d.fileSent(ctx, item, hdr, an, now, inSent)
+	if err != nil {
+		// Delivered all the same: never send it again. The article is
+		// missing until the Sent folder is synced.
+		d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent = ?, next_attempt = ?, appended = ?, last_error = ? WHERE id = ?`,
+			millis(now), millis(now), inSent, "delivered, but not filed in its ticket: "+err.Error(), item.ID)
+	} else {
+		if !f.duplicate {
+			d.emit(ArticleAdded{TicketID: f.ticketID, ArticleID: f.articleID, NewTicket: f.newTicket})
+		}
+		d.emit(TicketChanged{TicketID: f.ticketID})
+	}
+	d.emitOutbox(ctx, item.ID)
+	if !inSent {
+		item.Sent = now
+		d.appendSent(ctx, item)
+	}
+}
+
+// fileSent marks a message sent and files it in its ticket, in one
+// transaction.
+func (d *Desk) fileSent(ctx context.Context, item *outboxRow, hdr message.Header, an analysis, now time.Time, inSent bool) (filed, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return
+		return filed{}, err
 	}
 	defer tx.Rollback()
 	f, err := fileArticle(ctx, tx, &newArticle{
@@ -576,25 +597,14 @@ func (d *Desk) markSent(ctx context.Context, item *outboxRow, inSent bool) {
 		ticketNumber: item.TicketNumber,
 	})
 	if err != nil {
-		return
+		return f, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent = ?, next_attempt = ?, last_error = '', error_code = 0,
 		article_id = ?, ticket_id = ?, appended = ? WHERE id = ?`,
 		millis(now), millis(now), f.articleID, f.ticketID, inSent, item.ID); err != nil {
-		return
+		return f, err
 	}
-	if err := tx.Commit(); err != nil {
-		return
-	}
-	if !f.duplicate {
-		d.emit(ArticleAdded{TicketID: f.ticketID, ArticleID: f.articleID, NewTicket: f.newTicket})
-	}
-	d.emit(TicketChanged{TicketID: f.ticketID})
-	d.emitOutbox(ctx, item.ID)
-	if !inSent {
-		item.Sent = now
-		d.appendSent(ctx, item)
-	}
+	return f, tx.Commit()
 }
 
 // appendSent puts a sent message into the account's Sent folder (creating

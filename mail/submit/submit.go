@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/textproto"
 	"strings"
 	"time"
@@ -143,6 +144,15 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 	}); err != nil {
 		return err
 	}
+	// A server that gave up during the data has closed the connection or
+	// said why; the final "." must not go out then, or a broken
+	// connection could not be told from a lost confirmation.
+	if err := step("DATA", Timeout, c.Text.W.Flush); err != nil {
+		return err
+	}
+	if err := serverGone(ctx, c); err != nil {
+		return err
+	}
 	if beforeEnd != nil {
 		if err := beforeEnd(); err != nil {
 			c.Close()
@@ -163,6 +173,32 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 		return fmt.Errorf("%w (%v)", ErrUncertain, err)
 	}
 	return stepError(ctx, "end of data", err)
+}
+
+// probe is how long Send listens for a server that gave up during the
+// data before it sends the final ".".
+const probe = 50 * time.Millisecond
+
+// serverGone returns an error when the server closed the connection or
+// replied during the data (nothing else may come from it then).
+func serverGone(ctx context.Context, c *smtp.Client) error {
+	if err := c.UpdateDeadline(probe); err != nil {
+		return stepError(ctx, "DATA", err)
+	}
+	_, err := c.Text.R.Peek(1)
+	if err == nil {
+		// An early reply: read it for its code and text.
+		_, _, err = c.Text.ReadResponse(250)
+		if err == nil {
+			err = errors.New("unexpected reply during the data")
+		}
+		return stepError(ctx, "DATA", err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil // silence: the server is waiting for the rest
+	}
+	return stepError(ctx, "DATA", err)
 }
 
 // stepError classifies a failure of one SMTP step: a 4xx reply or a broken
