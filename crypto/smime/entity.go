@@ -112,7 +112,7 @@ func validFieldName(b []byte) bool {
 }
 
 // get returns the value of the first field called name (case-insensitive).
-func (e *entity) get(name string) string {
+func (e entity) get(name string) string {
 	for _, f := range e.fields {
 		if strings.EqualFold(f.name, name) {
 			return f.value
@@ -132,9 +132,9 @@ func (e *entity) mediaType() (string, map[string]string) {
 	if mt == "" {
 		mt, _, _ = strings.Cut(v, ";")
 		mt = strings.ToLower(strings.TrimSpace(mt))
-		if !strings.Contains(mt, "/") {
-			return "text/plain", map[string]string{}
-		}
+	}
+	if !strings.Contains(mt, "/") {
+		return "text/plain", map[string]string{}
 	}
 	if err != nil && params == nil {
 		params = map[string]string{}

@@ -1,0 +1,283 @@
+package smime
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sealed returns a message from agent to alice sealed with opts.
+func sealed(t *testing.T, e *Engine, text string, opts SealOptions) []byte {
+	t.Helper()
+	msg := []byte("From: agent@example.com\r\nTo: alice@example.org\r\nSubject: t\r\nDate: " + time.Now().Format(time.RFC1123Z) +
+		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n")
+	out, err := e.Seal(context.Background(), msg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+
+// splitHeader splits a message at the blank line after its header.
+func splitHeader(raw []byte) (string, string) {
+	h, b, _ := strings.Cut(string(raw), "\r\n\r\n")
+	return h, b
+}
+
+func TestOpenStructures(t *testing.T) {
+	p := getPKI(t)
+	e := NewEngine(p.keyring())
+	enc := sealed(t, e, "secret text", SealOptions{Encrypt: true})
+	_, encBody := splitHeader(enc)
+	signed := sealed(t, e, "signed text", SealOptions{Sign: true})
+	_, signedBody := splitHeader(signed)
+	signedCT := parseEntity(signed).get("Content-Type")
+	from := "From: agent@example.com\r\nDate: " + time.Now().Format(time.RFC1123Z) + "\r\n"
+
+	tests := []struct {
+		name  string
+		raw   string
+		enc   EncryptionState
+		sig   SignatureState
+		text  string
+		kinds []LayerKind
+	}{
+		{"whole-message .p7m", from + "Content-Type: application/octet-stream; name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody,
+			EncDecrypted, SigNone, "secret text", []LayerKind{LayerEnveloped}},
+		{".p7m by disposition", from + "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=MSG.P7M\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody,
+			EncDecrypted, SigNone, "secret text", []LayerKind{LayerEnveloped}},
+		{"x-pkcs7-mime without smime-type", from + "Content-Type: application/x-pkcs7-mime\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody,
+			EncDecrypted, SigNone, "secret text", []LayerKind{LayerEnveloped}},
+		{"smime-type says signed-data, CMS is enveloped", from + "Content-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody,
+			EncDecrypted, SigNone, "secret text", []LayerKind{LayerEnveloped}},
+		{"certs-only is no layer", from + "Content-Type: application/pkcs7-mime; smime-type=certs-only\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody,
+			EncNone, SigNone, "", nil},
+		{"encrypted part in multipart/mixed is an attachment", from + "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nbait\r\n--m\r\n" +
+			"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody + "\r\n--m--\r\n",
+			EncNone, SigNone, "bait", nil},
+		{"signed part in multipart/alternative is an attachment", from + "Content-Type: multipart/alternative; boundary=m\r\n\r\n--m\r\nContent-Type: " + signedCT + "\r\n\r\n" + signedBody + "\r\n--m--\r\n",
+			EncNone, SigNone, "signed text", nil},
+		{"multipart/signed without protocol", from + "Content-Type: " + strings.Replace(signedCT, `protocol="application/pkcs7-signature"; `, "", 1) + "\r\n\r\n" + signedBody,
+			EncNone, SigValid, "signed text", []LayerKind{LayerSigned}},
+		{"x-pkcs7-signature protocol", from + "Content-Type: " + strings.Replace(signedCT, "application/pkcs7-signature", "application/x-pkcs7-signature", 1) + "\r\n\r\n" + signedBody,
+			EncNone, SigValid, "signed text", []LayerKind{LayerSigned}},
+		{"OpenPGP signature passed through", from + "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=p\r\n\r\n--p\r\n" +
+			"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encBody + "\r\n--p\r\nContent-Type: application/pgp-signature\r\n\r\nxx\r\n--p--\r\n",
+			EncDecrypted, SigNone, "secret text", []LayerKind{LayerEnveloped}},
+		{"second part is not a signature", from + "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=p\r\n\r\n--p\r\nContent-Type: text/plain\r\n\r\nshown\r\n--p\r\nContent-Type: text/plain\r\n\r\nxx\r\n--p--\r\n",
+			EncNone, SigMalformed, "shown", []LayerKind{LayerSigned}},
+		{"one part only", from + "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=p\r\n\r\n--p\r\nContent-Type: text/plain\r\n\r\nshown\r\n--p--\r\n",
+			EncNone, SigMalformed, "shown", []LayerKind{LayerSigned}},
+		{"bad base64", from + "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
+			EncFailed, SigNone, "", []LayerKind{LayerEnveloped}},
+		{"bad base64 opaque", from + "Content-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
+			EncNone, SigMalformed, "", []LayerKind{LayerOpaqueSigned}},
+		{"bad base64 auth", from + "Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
+			EncFailed, SigNone, "", []LayerKind{LayerAuthEnveloped}},
+		{"huge length", from + "Content-Type: application/pkcs7-mime\r\nContent-Transfer-Encoding: base64\r\n\r\nMIT/////BgkqhkiG9w0BBwM=\r\n",
+			EncFailed, SigNone, "", []LayerKind{LayerEnveloped}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.Open(context.Background(), []byte(tt.raw))
+			if res.Encryption != tt.enc || res.Signature != tt.sig {
+				t.Errorf("got %s/%s, want %s/%s", res.Encryption, res.Signature, tt.enc, tt.sig)
+			}
+			var kinds []LayerKind
+			for _, l := range res.Layers {
+				kinds = append(kinds, l.Kind)
+				if l.State != string(SigValid) && l.State != string(EncDecrypted) && l.Reason == "" {
+					t.Errorf("layer %s %s without a reason", l.Kind, l.State)
+				}
+			}
+			if !equalKinds(kinds, tt.kinds) {
+				t.Errorf("layers: got %v, want %v", kinds, tt.kinds)
+			}
+			got := BodyText(res.Content)
+			if tt.text != "" && !strings.Contains(got, tt.text) || tt.text == "" && got != "" {
+				t.Errorf("text: got %q, want %q", got, tt.text)
+			}
+			if strings.Contains(got, "secret text") && res.Encryption != EncDecrypted {
+				t.Errorf("secret text shown outside a decrypted layer")
+			}
+		})
+	}
+}
+
+func TestOpenTooDeep(t *testing.T) {
+	p := getPKI(t)
+	e := NewEngine(p.keyring())
+	msg := sealed(t, e, "deep", SealOptions{Sign: true})
+	// Wrap the signed entity in itself: multipart/signed nine deep. The
+	// signatures of the outer ones fail (the content differs), but only the
+	// depth matters here.
+	_, b := splitHeader(msg)
+	ct := parseEntity(msg).get("Content-Type")
+	entity := "Content-Type: " + ct + "\r\n\r\n" + b
+	for i := range 9 {
+		boundary := "deep" + string(rune('a'+i))
+		entity = "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=" + boundary + "\r\n\r\n--" + boundary + "\r\n" +
+			entity + "\r\n--" + boundary + "\r\nContent-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: base64\r\n\r\nMA==\r\n--" + boundary + "--\r\n"
+	}
+	res := e.Open(context.Background(), []byte("From: agent@example.com\r\n"+entity))
+	if len(res.Layers) != maxDepth+1 {
+		t.Fatalf("got %d layers, want %d", len(res.Layers), maxDepth+1)
+	}
+	if last := res.Layers[maxDepth]; last.State != string(SigMalformed) || !strings.Contains(last.Reason, "nested") {
+		t.Errorf("last layer: got %s %q", last.State, last.Reason)
+	}
+	if res.Signature != SigMalformed {
+		t.Errorf("signature: got %s, want malformed", res.Signature)
+	}
+}
+
+// failingKeyring fails every look-up; panicking panics in TrustAnchors.
+type failingKeyring struct {
+	*memKeyring
+	panicking bool
+}
+
+var errStore = errors.New("database is locked")
+
+func (k failingKeyring) CertByIssuerSerial(context.Context, []byte, *big.Int) (*x509.Certificate, error) {
+	return nil, errStore
+}
+func (k failingKeyring) CertBySubjectKeyID(context.Context, []byte) (*x509.Certificate, error) {
+	return nil, errStore
+}
+func (k failingKeyring) PrivateKey(context.Context, *x509.Certificate) (crypto.PrivateKey, error) {
+	return nil, errStore
+}
+func (k failingKeyring) TrustAnchors(ctx context.Context) ([]*x509.Certificate, error) {
+	if k.panicking {
+		panic("bug in the store")
+	}
+	return nil, errStore
+}
+
+func TestOpenKeyringErrors(t *testing.T) {
+	p := getPKI(t)
+	e := NewEngine(p.keyring())
+	both := sealed(t, e, "text", SealOptions{Sign: true, Encrypt: true})
+	signedOnly := sealed(t, e, "text", SealOptions{Sign: true})
+
+	bad := NewEngine(failingKeyring{memKeyring: p.keyring()})
+	res := bad.Open(context.Background(), both)
+	if res.Encryption != EncNoKey || !strings.Contains(res.Layers[0].Reason, errStore.Error()) {
+		t.Errorf("decrypt with failing store: got %s %q", res.Encryption, res.Layers[0].Reason)
+	}
+	res = bad.Open(context.Background(), signedOnly)
+	if res.Signature != SigUntrusted || !strings.Contains(res.Layers[0].Reason, errStore.Error()) {
+		t.Errorf("verify with failing store: got %s %q", res.Signature, res.Layers[0].Reason)
+	}
+
+	panicking := NewEngine(failingKeyring{memKeyring: p.keyring(), panicking: true})
+	res = panicking.Open(context.Background(), signedOnly)
+	if res.Signature != SigMalformed || !strings.Contains(res.Layers[len(res.Layers)-1].Reason, "internal error") {
+		t.Errorf("panicking store: got %s %+v", res.Signature, res.Layers)
+	}
+}
+
+func TestOpenCacheFollowsStore(t *testing.T) {
+	p := getPKI(t)
+	k := p.keyring()
+	k.add(p.inter.cert, nil)
+	e := NewEngine(k)
+	msg := sealed(t, e, "text", SealOptions{Sign: true})
+	if res := e.Open(context.Background(), msg); res.Signature != SigValid {
+		t.Fatalf("got %s, want valid", res.Signature)
+	}
+	// The administrator deletes the CA certificates: the cached chain no
+	// longer counts.
+	k.mu.Lock()
+	var kept []*x509.Certificate
+	for _, c := range k.certs {
+		if !c.IsCA {
+			kept = append(kept, c)
+		}
+	}
+	k.certs = kept
+	k.mu.Unlock()
+	k.gen.Add(1)
+	if res := e.Open(context.Background(), msg); res.Signature != SigValid || len(res.Chain) != 1 {
+		// agent's own certificate is stored: pinned, valid with a chain of one.
+		t.Errorf("after deleting the CAs: got %s with chain %d, want valid (pinned) with chain 1", res.Signature, len(res.Chain))
+	}
+	k.mu.Lock()
+	k.certs = slicesDeleteFunc(k.certs, func(c *x509.Certificate) bool { return c.Equal(p.agent.cert) })
+	k.mu.Unlock()
+	k.gen.Add(1)
+	if res := e.Open(context.Background(), msg); res.Signature != SigUntrusted {
+		t.Errorf("after deleting the CAs and the signer: got %s, want untrusted", res.Signature)
+	}
+}
+
+func slicesDeleteFunc(s []*x509.Certificate, del func(*x509.Certificate) bool) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, c := range s {
+		if !del(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestOpenDates(t *testing.T) {
+	p := getPKI(t)
+	k := p.keyring()
+	k.add(p.inter.cert, nil)
+	now := time.Now()
+	e := NewEngineWithOptions(k, Options{Now: func() time.Time { return now }})
+	msg := sealed(t, e, "text", SealOptions{Sign: true})
+	for _, tt := range []struct {
+		date string
+		want SignatureState
+	}{
+		{now.Add(59 * time.Minute).Format(time.RFC1123Z), SigValid},
+		{now.Add(-61 * time.Minute).Format(time.RFC1123Z), SigDateMismatch},
+		{now.Add(2 * time.Hour).Format(time.RFC822Z), SigDateMismatch},
+		{"not a date", SigValid},
+	} {
+		raw := bytes.Replace(msg, []byte("Date: "+parseEntity(msg).get("Date")), []byte("Date: "+tt.date), 1)
+		if res := e.Open(context.Background(), raw); res.Signature != tt.want {
+			t.Errorf("Date %q: got %s, want %s", tt.date, res.Signature, tt.want)
+		}
+	}
+}
+
+func TestOpenConcurrent(t *testing.T) {
+	p := getPKI(t)
+	k := p.keyring()
+	k.add(p.inter.cert, nil)
+	e := NewEngine(k)
+	msgs := [][]byte{
+		sealed(t, e, "a", SealOptions{Sign: true}),
+		sealed(t, e, "b", SealOptions{Sign: true, Encrypt: true}),
+		sealed(t, e, "c", SealOptions{Encrypt: true, Cipher: AES256GCM}),
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				if i%4 == 0 && j == 5 {
+					k.gen.Add(1) // the store changes meanwhile
+				}
+				res := e.Open(context.Background(), msgs[(i+j)%len(msgs)])
+				if res.Signature == SigMalformed || res.Encryption == EncFailed {
+					t.Errorf("got %s/%s", res.Encryption, res.Signature)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
