@@ -25,7 +25,6 @@ func sealed(t *testing.T, e *Engine, text string, opts SealOptions) []byte {
 	return out
 }
 
-
 // splitHeader splits a message at the blank line after its header.
 func splitHeader(raw []byte) (string, string) {
 	h, b, _ := strings.Cut(string(raw), "\r\n\r\n")
