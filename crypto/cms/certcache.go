@@ -1,6 +1,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto/x509"
 	"sync"
 )
@@ -26,7 +27,9 @@ func parseCertificate(der []byte) *x509.Certificate {
 	if ok {
 		return c
 	}
-	c, err := x509.ParseCertificate(der)
+	// A copy: crypto/x509 keeps slices of its input, and the cache must
+	// neither pin nor share the caller's message buffer.
+	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return nil
 	}

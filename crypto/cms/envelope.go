@@ -59,7 +59,8 @@ type recipient struct {
 // AuthEnvelopedData, in DER or BER. Errors wrap ErrMalformed, or
 // ErrUnsupported for another content type. Unknown algorithms do not fail
 // the parse: they are named in Cipher or KeyTransport, and Decrypt reports
-// them.
+// them. The result refers to der, which must not change while it is in
+// use; Decrypt returns content in a new buffer.
 func ParseEnvelope(der []byte) (_ *Envelope, err error) {
 	defer recoverMalformed(&err)
 	oid, content, err := parseContentInfo(der)

@@ -112,6 +112,8 @@ func parseContentInfo(der []byte) (asn1.ObjectIdentifier, cryptobyte.String, err
 // ErrUnsupported for another content type. An unknown digest or signature
 // algorithm does not fail the parse; Verify reports it for that signer.
 // Embedded certificates that crypto/x509 cannot parse are left out.
+// The result refers to der (Content and the signer fields are slices of
+// it), so der must not change while the result is in use.
 func ParseSignedData(der []byte) (_ *SignedData, err error) {
 	defer recoverMalformed(&err)
 	oid, content, err := parseContentInfo(der)
