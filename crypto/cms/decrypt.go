@@ -41,6 +41,9 @@ func (e *Envelope) Decrypt(ctx context.Context, lookup KeyLookup) (_ *Decrypted,
 		if ri.Kind != "ktri" && ri.Kind != "kari" {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		cert, key, err := lookup(ctx, ri.ID)
 		if err != nil {
 			if lookupErr == nil {

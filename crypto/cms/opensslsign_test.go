@@ -136,3 +136,37 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestOpenSSLSignedNoAttributes verifies `openssl cms -sign -noattr`: the
+// signature covers the content itself.
+func TestOpenSSLSignedNoAttributes(t *testing.T) {
+	needOpenSSL(t)
+	p := getPKI(t)
+	in := writeTemp(t, "content.txt", testContent)
+	for _, id := range []*identity{p.rsa, p.p256} {
+		t.Run(id.name, func(t *testing.T) {
+			der := openssl(t, nil, "cms", "-sign", "-binary", "-noattr", "-in", in, "-signer", id.certFile,
+				"-inkey", id.keyFile, "-md", "sha256", "-outform", "DER")
+			sd, err := ParseSignedData(der)
+			if err != nil {
+				t.Fatalf("ParseSignedData: %v", err)
+			}
+			if si := sd.Signers[0]; si.attrs != nil || !si.SigningTime.IsZero() {
+				t.Errorf("got signed attributes or a signing time %v, want none", si.SigningTime)
+			}
+			if err := sd.Verify(0, testContent, id.cert); err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+			if err := sd.Verify(0, append(bytes.Clone(testContent), 'x'), id.cert); !errors.Is(err, ErrDigestMismatch) {
+				t.Errorf("Verify of changed content: got %v, want ErrDigestMismatch", err)
+			}
+			other := p.p384.cert
+			if id == p.p256 {
+				other = p.rsa.cert
+			}
+			if err := sd.Verify(0, testContent, other); !errors.Is(err, ErrBadSignature) {
+				t.Errorf("Verify with a certificate of another key type: got %v, want ErrBadSignature", err)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"hash"
 )
@@ -37,17 +38,25 @@ func (sd *SignedData) Verify(i int, content []byte, cert *x509.Certificate) (err
 	if si.attrs == nil {
 		// The signature covers the content directly: a failure means
 		// that the content (or the signature) changed.
-		if err := si.checkSignature(cert, content, nil); err != nil {
-			return fmt.Errorf("%w: signature over the content does not verify: %w", ErrDigestMismatch, err)
+		err := si.checkSignature(cert, content, nil)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ErrUnsupported):
+			return err
+		case errors.Is(err, errKeyMismatch):
+			return fmt.Errorf("%w: %w", ErrBadSignature, err)
 		}
-		return nil
+		return fmt.Errorf("%w: signature over the content does not verify: %w", ErrDigestMismatch, err)
 	}
 	if si.attrCType != nil && !si.attrCType.Equal(sd.ContentType) {
 		return fmt.Errorf("%w: contentType attribute %s differs from eContentType %s", ErrBadSignature, si.attrCType, sd.ContentType)
 	}
 	// As OpenSSL does: first the signature over the attributes, then the
 	// content digest, so that a wrong certificate is never "tampered".
-	if err := si.checkSignature(cert, nil, si.attrs); err != nil {
+	if err := si.checkSignature(cert, nil, si.attrs); errors.Is(err, ErrUnsupported) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
 	h := si.hash.New()
@@ -109,9 +118,9 @@ func (si *SignerInfo) checkSignature(cert *x509.Certificate, content, attrs []by
 			return nil
 		}
 	}
-	return fmt.Errorf("a %s signature cannot be made by the certificate's %s key", si.SignatureAlgorithm, publicKeyName(cert))
+	return fmt.Errorf("%w: a %s signature cannot be made by the certificate's %s key", errKeyMismatch, si.SignatureAlgorithm, cert.PublicKeyAlgorithm)
 }
 
-func publicKeyName(c *x509.Certificate) string {
-	return c.PublicKeyAlgorithm.String()
-}
+// errKeyMismatch says that the certificate's key type does not fit the
+// signature algorithm: a wrong certificate, not a changed content.
+var errKeyMismatch = errors.New("key type mismatch")
