@@ -187,10 +187,7 @@ func decodeBase64(b []byte) ([]byte, error) {
 	if n, err := base64.StdEncoding.Decode(out, b); err == nil {
 		return out[:n], nil
 	}
-	clean := out[:0]
-	if cap(clean) < len(b) {
-		clean = make([]byte, 0, len(b))
-	}
+	clean := make([]byte, 0, len(b))
 	for _, c := range b {
 		switch c {
 		case ' ', '\t', '\r', '\n':
