@@ -26,7 +26,8 @@ type env struct {
 }
 
 type envOptions struct {
-	imap *mailtest.IMAPOptions
+	imapServer *mailtest.IMAP // an existing server, else one is made
+	imap       *mailtest.IMAPOptions
 	smtp *mailtest.SMTPOptions
 	desk *Options
 	// imapVia and smtpVia, when set, replace the servers' addresses in the
@@ -41,7 +42,10 @@ func newEnv(t testing.TB, o *envOptions) *env {
 	}
 	e := &env{t: t, ctx: context.Background()}
 	e.side = mailtest.DeskSide(t)
-	e.imap = mailtest.NewIMAP(t, o.imap)
+	e.imap = o.imapServer
+	if e.imap == nil {
+		e.imap = mailtest.NewIMAP(t, o.imap)
+	}
 	e.smtp = mailtest.NewSMTP(t, o.smtp)
 	opts := Options{RetryMin: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: time.Second}
 	if o.desk != nil {
@@ -77,6 +81,16 @@ func newEnv(t testing.TB, o *envOptions) *env {
 	}
 	e.acct.ID = id
 	return e
+}
+
+// newEnvWith is newEnv on an existing IMAP server.
+func newEnvWith(t testing.TB, imap *mailtest.IMAP, o *envOptions) *env {
+	t.Helper()
+	if o == nil {
+		o = &envOptions{}
+	}
+	o.imapServer = imap
+	return newEnv(t, o)
 }
 
 // sync runs one pass and fails the test on an error.

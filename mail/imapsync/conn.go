@@ -41,12 +41,20 @@ type Conn struct {
 	acct    *account.Account
 	updates chan struct{}
 	stop    func() bool
+	// synced is what the last Sync of each mailbox saw, so Wait knows
+	// whether mail came in between the sync and the IDLE.
+	synced map[string]mailboxState
+}
+
+type mailboxState struct {
+	uidValidity uint32
+	uidNext     imap.UID
 }
 
 // Dial connects and logs in to the account's IMAP server. The connection
 // is closed when ctx ends. Failures are *account.Error values.
 func Dial(ctx context.Context, a *account.Account) (*Conn, error) {
-	c := &Conn{acct: a, updates: make(chan struct{}, 1)}
+	c := &Conn{acct: a, updates: make(chan struct{}, 1), synced: map[string]mailboxState{}}
 	opts := &imapclient.Options{
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
@@ -93,8 +101,9 @@ func (c *Conn) CanIdle() bool { return c.Caps().Has(imap.CapIdle) }
 // ErrClosed is returned by Wait when the server closed the connection.
 var ErrClosed = errors.New("imap: connection closed")
 
-// Wait blocks until mailbox (which it selects) may have new messages: in
-// IDLE until the server announces a message, else for poll. It also
+// Wait blocks until mailbox (which it selects) may have new messages: at
+// once when it changed since the last Sync, else in IDLE until the server
+// announces a message, or without IDLE for poll. It also
 // returns after poll in IDLE, so the Sent folder and a silently dropped
 // connection are looked at regularly. It returns ctx.Err() when ctx ends.
 func (c *Conn) Wait(ctx context.Context, mailbox string, poll time.Duration) error {
@@ -116,8 +125,12 @@ func (c *Conn) Wait(ctx context.Context, mailbox string, poll time.Duration) err
 			return ErrClosed
 		}
 	}
-	if _, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
 		return fmt.Errorf("imap: select %s: %w", mailbox, err)
+	}
+	if c.synced[mailbox] != (mailboxState{sel.UIDValidity, sel.UIDNext}) {
+		return nil // changed since the last Sync
 	}
 	idle, err := c.Idle()
 	if err != nil {

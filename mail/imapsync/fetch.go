@@ -52,6 +52,7 @@ func (c *Conn) Sync(ctx context.Context, mailbox string, sink Sink) error {
 	if err != nil {
 		return fmt.Errorf("imap: examine %s: %w", mailbox, ctxErr(ctx, err))
 	}
+	c.synced[mailbox] = mailboxState{sel.UIDValidity, sel.UIDNext}
 	after, resync, err := sink.Begin(ctx, sel.UIDValidity)
 	if err != nil {
 		return err

@@ -45,6 +45,9 @@ type PKI struct {
 	Bob   *Identity // bob@example.org
 	// Mallory is signed by a CA nobody trusts.
 	Mallory *Identity // mallory@example.net
+	// Support is a second address of the helpdesk, whose key the desk
+	// does not have at first.
+	Support *Identity // support@siegel.example
 }
 
 // DeskAddress is the helpdesk's address in the tests.
@@ -67,6 +70,7 @@ func TestPKI(t testing.TB) *PKI {
 			Alice:   newIdentity(t, "Alice Example", "alice@example.org", ca, false),
 			Bob:     newIdentity(t, "Bob Example", "bob@example.org", ca, false),
 			Mallory: newIdentity(t, "Mallory", "mallory@example.net", rogue, false),
+			Support: newIdentity(t, "Siegel Support", "support@siegel.example", ca, false),
 		}
 	})
 	if pki == nil {

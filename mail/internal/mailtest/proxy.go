@@ -21,8 +21,8 @@ type Proxy struct {
 	cuts []int64 // byte counts for the next connections; <0: no cut
 	// Conns counts the connections accepted.
 	Conns atomic.Int64
-	// Cut reports whether a cut happened since the last CutNext.
-	cut atomic.Bool
+	cut   atomic.Bool
+	live  map[net.Conn]bool
 }
 
 // NewProxy listens on 127.0.0.1 and forwards to target.
@@ -32,7 +32,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{target: target, ln: ln, Addr: ln.Addr().String()}
+	p := &Proxy{target: target, ln: ln, Addr: ln.Addr().String(), live: map[net.Conn]bool{}}
 	host, port, _ := net.SplitHostPort(p.Addr)
 	p.Host = host
 	p.Port, _ = strconv.Atoi(port)
@@ -53,6 +53,25 @@ func (p *Proxy) CutNext(n int64) {
 // DidCut reports whether the connection set up by CutNext was cut (false
 // when the exchange needed fewer bytes).
 func (p *Proxy) DidCut() bool { return p.cut.Load() }
+
+// Break cuts every open connection, as a dropped network would.
+func (p *Proxy) Break() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.live {
+		c.Close()
+	}
+}
+
+func (p *Proxy) track(c net.Conn, on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if on {
+		p.live[c] = true
+	} else {
+		delete(p.live, c)
+	}
+}
 
 func (p *Proxy) serve() {
 	for {
@@ -79,11 +98,15 @@ func (p *Proxy) relay(client net.Conn, limit int64) {
 	}
 	var budget atomic.Int64
 	budget.Store(limit)
+	p.track(client, true)
+	p.track(server, true)
 	var once sync.Once
 	closeBoth := func() {
 		once.Do(func() {
 			client.Close()
 			server.Close()
+			p.track(client, false)
+			p.track(server, false)
 		})
 	}
 	pipe := func(dst, src net.Conn) {
