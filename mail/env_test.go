@@ -28,8 +28,8 @@ type env struct {
 type envOptions struct {
 	imapServer *mailtest.IMAP // an existing server, else one is made
 	imap       *mailtest.IMAPOptions
-	smtp *mailtest.SMTPOptions
-	desk *Options
+	smtp       *mailtest.SMTPOptions
+	desk       *Options
 	// imapVia and smtpVia, when set, replace the servers' addresses in the
 	// account (a proxy in between).
 	imapVia, smtpVia *mailtest.Proxy
