@@ -61,9 +61,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// IsTemporary reports whether err is worth retrying: a temporary *Error
-// or a connection failure other than a refused login, an untrusted
-// certificate or an unknown host name (those need the administrator).
+// IsTemporary reports whether err (from Send or Classify) is worth
+// retrying: a 4xx reply or a broken connection. A 5xx reply, a refused
+// login, an untrusted certificate or an unknown host name are not: they
+// need the agent or the administrator.
 func IsTemporary(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
@@ -72,7 +73,8 @@ func IsTemporary(err error) bool {
 	return false
 }
 
-// Classify turns a failure of account.DialSMTP into an *Error.
+// Classify turns a failure of account.DialSMTP into an *Error (stage
+// "connect").
 func Classify(err error) error {
 	if err == nil {
 		return nil

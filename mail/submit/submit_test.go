@@ -1,0 +1,101 @@
+package submit_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+
+	"siegel/mail/account"
+	"siegel/mail/internal/mailtest"
+	"siegel/mail/submit"
+)
+
+func send(t *testing.T, s *mailtest.SMTP, raw []byte, rcpts ...string) error {
+	t.Helper()
+	a := &account.Account{Address: mailtest.DeskAddress, SMTP: s.Server()}
+	c, err := account.DialSMTP(context.Background(), a)
+	if err != nil {
+		return submit.Classify(err)
+	}
+	defer c.Close()
+	return submit.Send(context.Background(), c, mailtest.DeskAddress, rcpts, raw, nil)
+}
+
+func TestSendExactBytes(t *testing.T) {
+	s := mailtest.NewSMTP(t, nil)
+	// Lines that SMTP must dot-stuff, and a long line: they arrive as
+	// they were.
+	raw := []byte("From: help@siegel.example\r\nTo: a@example.org\r\nSubject: dots\r\n\r\n.\r\n..\r\n.hidden\r\n" +
+		string(bytes.Repeat([]byte("x"), 900)) + "\r\nend\r\n")
+	if err := send(t, s, raw, "a@example.org", "b@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Received()
+	if len(got) != 1 || !bytes.Equal(got[0].Data, raw) {
+		t.Fatalf("received %d messages; bytes equal: %v", len(got), len(got) == 1 && bytes.Equal(got[0].Data, raw))
+	}
+	if len(got[0].To) != 2 {
+		t.Errorf("recipients = %v", got[0].To)
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	msg := []byte("Subject: x\r\n\r\nbody\r\n")
+	tests := []struct {
+		name      string
+		setup     func(s *mailtest.SMTP)
+		temporary bool
+		code      int
+		uncertain bool
+	}{
+		{"421", func(s *mailtest.SMTP) {
+			s.OnMail(func(string) error { return &smtp.SMTPError{Code: 421, Message: "closing"} })
+		}, true, 421, false},
+		{"550 recipient", func(s *mailtest.SMTP) {
+			s.OnRcpt(func(string) error { return &smtp.SMTPError{Code: 550, Message: "unknown user"} })
+		}, false, 550, false},
+		{"451 after data", func(s *mailtest.SMTP) {
+			s.OnData(func(r io.Reader) error { io.Copy(io.Discard, r); return &smtp.SMTPError{Code: 451, Message: "try later"} })
+		}, true, 451, false},
+		{"554 after data", func(s *mailtest.SMTP) {
+			s.OnData(func(r io.Reader) error { io.Copy(io.Discard, r); return &smtp.SMTPError{Code: 554, Message: "spam"} })
+		}, false, 554, false},
+		{"disconnect during data", func(s *mailtest.SMTP) {
+			s.OnData(func(r io.Reader) error { io.CopyN(io.Discard, r, 5); return mailtest.ErrDisconnect })
+		}, true, 0, false},
+		{"disconnect after the data", func(s *mailtest.SMTP) {
+			s.OnData(func(r io.Reader) error { io.Copy(io.Discard, r); return mailtest.ErrDisconnect })
+		}, false, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mailtest.NewSMTP(t, nil)
+			tt.setup(s)
+			err := send(t, s, msg, "a@example.org")
+			if tt.uncertain {
+				if !errors.Is(err, submit.ErrUncertain) || submit.IsTemporary(err) {
+					t.Fatalf("error = %v, want ErrUncertain, not temporary", err)
+				}
+				return
+			}
+			var e *submit.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error = %v, want *submit.Error", err)
+			}
+			if e.Temporary != tt.temporary || e.Code != tt.code || submit.IsTemporary(err) != tt.temporary {
+				t.Errorf("error = %+v, want temporary %v, code %d", e, tt.temporary, tt.code)
+			}
+		})
+	}
+	s := mailtest.NewSMTP(t, nil)
+	srv := s.Server()
+	srv.Password = "wrong"
+	_, err := account.DialSMTP(context.Background(), &account.Account{Address: mailtest.DeskAddress, SMTP: srv})
+	if err = submit.Classify(err); submit.IsTemporary(err) || !errors.Is(err, account.ErrAuth) {
+		t.Errorf("refused login: %v, temporary %v; want ErrAuth, not temporary", err, submit.IsTemporary(err))
+	}
+}
