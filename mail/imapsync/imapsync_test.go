@@ -85,8 +85,10 @@ type sink struct {
 	total  int
 }
 
-func (s *sink) Begin(ctx context.Context, uv uint32) (uint32, bool, error) { return s.after, s.resync, nil }
-func (s *sink) Found(ctx context.Context, n int)                          { s.total = n }
+func (s *sink) Begin(ctx context.Context, uv uint32) (uint32, bool, error) {
+	return s.after, s.resync, nil
+}
+func (s *sink) Found(ctx context.Context, n int) { s.total = n }
 func (s *sink) Known(ctx context.Context, ids []string) (map[string]bool, error) {
 	return s.known, nil
 }

@@ -59,7 +59,10 @@ func TestSendErrors(t *testing.T) {
 			s.OnRcpt(func(string) error { return &smtp.SMTPError{Code: 550, Message: "unknown user"} })
 		}, false, 550, false},
 		{"451 after data", func(s *mailtest.SMTP) {
-			s.OnData(func(r io.Reader) error { io.Copy(io.Discard, r); return &smtp.SMTPError{Code: 451, Message: "try later"} })
+			s.OnData(func(r io.Reader) error {
+				io.Copy(io.Discard, r)
+				return &smtp.SMTPError{Code: 451, Message: "try later"}
+			})
 		}, true, 451, false},
 		{"554 after data", func(s *mailtest.SMTP) {
 			s.OnData(func(r io.Reader) error { io.Copy(io.Discard, r); return &smtp.SMTPError{Code: 554, Message: "spam"} })
