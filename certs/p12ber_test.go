@@ -1,0 +1,247 @@
+package certs
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"hash"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+func TestRC2Vectors(t *testing.T) {
+	// RFC 2268 section 5.
+	tests := []struct {
+		key, plain, cipher string
+		bits               int
+	}{
+		{"0000000000000000", "0000000000000000", "ebb773f993278eff", 63},
+		{"ffffffffffffffff", "ffffffffffffffff", "278b27e42e2f0d49", 64},
+		{"3000000000000000", "1000000000000001", "30649edf9be7d2c2", 64},
+		{"88", "0000000000000000", "61a8a244adacccf0", 64},
+		{"88bca90e90875a", "0000000000000000", "6ccf4308974c267f", 64},
+		{"88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "1a807d272bbe5db1", 64},
+		{"88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "2269552ab0f85ca6", 128},
+		{"88bca90e90875a7f0f79c384627bafb216f80a6f85920584c42fceb0be255daf1e", "0000000000000000", "5b78d3a43dfff1f1", 129},
+	}
+	for _, tc := range tests {
+		key, _ := hex.DecodeString(tc.key)
+		ct, _ := hex.DecodeString(tc.cipher)
+		got := make([]byte, 8)
+		newRC2(key, tc.bits).Decrypt(got, ct)
+		if hex.EncodeToString(got) != tc.plain {
+			t.Errorf("RC2 key %s/%d decrypts %s to %x, want %s", tc.key, tc.bits, tc.cipher, got, tc.plain)
+		}
+	}
+}
+
+func TestBERToDER(t *testing.T) {
+	tests := []struct {
+		name, ber, der string
+	}{
+		{"indefinite sequence", "3080020101020102" + "0000", "3006020101020102"},
+		{"chunked octet string", "2480040261620401630000", "0403616263"},
+		{"nested indefinite", "30803080050000000000", "300430020500"},
+		{"encrypted content in chunks", "3080" + "06032a0304" + "3000" + "a080040261620401630000" + "0000",
+			"300c" + "06032a0304" + "3000" + "8003616263"},
+		{"explicit [0] around one octet string stays", "3080" + "06032a0304" + "a08004026162" + "0000" + "0000",
+			"300b" + "06032a0304" + "a004" + "04026162"},
+	}
+	for _, tc := range tests {
+		in, _ := hex.DecodeString(tc.ber)
+		got, err := berToDER(in)
+		if err != nil || hex.EncodeToString(got) != tc.der {
+			t.Errorf("%s: berToDER(%s) = %x, %v; want %s", tc.name, tc.ber, got, err, tc.der)
+		}
+	}
+	for _, bad := range []string{"", "30", "3080", "308002", "0480", "3084ffffffff", "1f", "1fffffffffff01"} {
+		in, _ := hex.DecodeString(bad)
+		if got, err := berToDER(in); err == nil {
+			t.Errorf("berToDER(%s) = %x, want an error", bad, got)
+		}
+	}
+}
+
+// berify re-encodes DER the way NSS writes PKCS#12: indefinite lengths,
+// OCTET STRINGs in chunks, and the encrypted content of an
+// EncryptedContentInfo as a constructed [0].
+func berify(t *testing.T, der []byte) []byte {
+	t.Helper()
+	n, rest, err := parseBER(der, 0)
+	if err != nil || len(rest) != 0 {
+		t.Fatalf("berify: %v", err)
+	}
+	return n.appendBER(nil, false)
+}
+
+func (n *berNode) appendBER(out []byte, encryptedContent bool) []byte {
+	chunks := func(b []byte) []byte {
+		half := len(b) / 2
+		var body []byte
+		body = appendTLV(body, 0, false, 4, b[:half])
+		body = appendTLV(body, 0, false, 4, b[half:])
+		return body
+	}
+	indefinite := func(class byte, tag int, body []byte) []byte {
+		out = append(out, class<<6|0x20|byte(tag), 0x80)
+		out = append(out, body...)
+		return append(out, 0, 0)
+	}
+	switch {
+	case encryptedContent && !n.constructed:
+		return indefinite(n.class, n.tag, chunks(n.content))
+	case n.class == 0 && n.tag == 4 && !n.constructed && len(n.content) > 8:
+		return indefinite(0, 4, chunks(n.content))
+	case !n.constructed:
+		return appendTLV(out, n.class, false, n.tag, n.content)
+	}
+	var body []byte
+	for i := range n.children {
+		c := &n.children[i]
+		enc := n.class == 0 && n.tag == 16 && i == 2 && c.class == 2 && c.tag == 0 &&
+			n.children[0].tag == 6 && n.children[1].tag == 16
+		body = c.appendBER(body, enc)
+	}
+	return indefinite(n.class, n.tag, body)
+}
+
+// toBERP12 turns a DER PKCS#12 file into the BER NSS would write, safe
+// contents in plain data parts included, and computes a new MAC over the
+// re-encoded content with passphrase.
+func toBERP12(t *testing.T, der []byte, passphrase string, newHash func() hash.Hash, macOID asn1.ObjectIdentifier) []byte {
+	t.Helper()
+	var pfx p12PFX
+	if _, err := asn1.Unmarshal(der, &pfx); err != nil {
+		t.Fatal(err)
+	}
+	var authSafe []byte
+	if _, err := asn1.Unmarshal(pfx.AuthSafe.Content.Bytes, &authSafe); err != nil {
+		t.Fatal(err)
+	}
+	var infos []p12ContentInfo
+	if _, err := asn1.Unmarshal(authSafe, &infos); err != nil {
+		t.Fatal(err)
+	}
+	var parts []byte
+	for _, ci := range infos {
+		oid, _ := asn1.Marshal(ci.ContentType)
+		var inner []byte
+		if ci.ContentType.Equal(oidData) {
+			var bags []byte
+			if _, err := asn1.Unmarshal(ci.Content.Bytes, &bags); err != nil {
+				t.Fatal(err)
+			}
+			octets, _ := asn1.Marshal(berify(t, bags))
+			inner = berify(t, octets)
+		} else {
+			inner = berify(t, ci.Content.Bytes)
+		}
+		explicit := append(append([]byte{0xa0, 0x80}, inner...), 0, 0)
+		parts = append(parts, append(append(append([]byte{0x30, 0x80}, oid...), explicit...), 0, 0)...)
+	}
+	newAuthSafe := append(append([]byte{0x30, 0x80}, parts...), 0, 0)
+
+	salt := make([]byte, 8)
+	rand.Read(salt)
+	key := pkcs12KDF(newHash, salt, bmpPassword([]byte(passphrase)), 2048, 3, newHash().Size())
+	m := hmac.New(newHash, key)
+	m.Write(newAuthSafe)
+	var md p12MacData
+	md.Mac.Algorithm = pkix.AlgorithmIdentifier{Algorithm: macOID, Parameters: asn1.NullRawValue}
+	md.Mac.Digest = m.Sum(nil)
+	md.MacSalt = salt
+	md.Iterations = 2048
+	macDER, err := asn1.Marshal(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	octets, _ := asn1.Marshal(newAuthSafe)
+	dataOID, _ := asn1.Marshal(oidData)
+	authSafeCI := append(append([]byte{0x30, 0x80}, dataOID...), 0xa0, 0x80)
+	authSafeCI = append(append(authSafeCI, berify(t, octets)...), 0, 0, 0, 0)
+	out := append([]byte{0x30, 0x80, 0x02, 0x01, 0x03}, authSafeCI...)
+	out = append(out, macDER...)
+	return append(out, 0, 0)
+}
+
+func TestDecodeP12BER(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Fatalf("the openssl command is needed: %v", err)
+	}
+	dir := t.TempDir()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Nina"},
+		EmailAddresses: []string{"nina@example.com"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	certDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	os.WriteFile(filepath.Join(dir, "c.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}), 0o600)
+	os.WriteFile(filepath.Join(dir, "k.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	const pw = "nss"
+	p12 := func(extra ...string) []byte {
+		cmd := exec.Command("openssl", append([]string{"pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-passout", "pass:" + pw}, extra...)...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("openssl: %v", err)
+		}
+		return out
+	}
+	sha1OID := asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	sha256OID := asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	tests := []struct {
+		name    string
+		der     []byte
+		newHash func() hash.Hash
+		macOID  asn1.ObjectIdentifier
+	}{
+		{"AES-256 and SHA-256 MAC, as NSS writes today", p12(), sha256.New, sha256OID},
+		{"RC2-40 certificates and 3DES key (legacy)", p12("-legacy"), sha1.New, sha1OID},
+		{"3DES", p12("-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES"), sha1.New, sha1OID},
+		{"key and certificate unencrypted", p12("-certpbe", "NONE", "-keypbe", "NONE"), sha256.New, sha256OID},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ber := toBERP12(t, tc.der, pw, tc.newHash, tc.macOID)
+			if _, _, _, err := pkcs12.DecodeChain(ber, pw); err == nil {
+				t.Fatalf("go-pkcs12 reads the BER file; the test does not exercise the BER reader")
+			}
+			keys, certs, err := decodeP12(ber, []byte(pw))
+			if err != nil {
+				t.Fatalf("decodeP12(BER) = %v", err)
+			}
+			if len(certs) != 1 || !bytes.Equal(certs[0].Raw, certDER) || len(keys) != 1 || !key.Equal(keys[0]) {
+				t.Errorf("decodeP12(BER) found %d certificates and %d keys, want Nina's certificate and key", len(certs), len(keys))
+			}
+			if _, _, err := decodeP12(ber, []byte("wrong")); !errors.Is(err, ErrWrongPassphrase) {
+				t.Errorf("decodeP12(BER, wrong passphrase) = %v, want ErrWrongPassphrase", err)
+			}
+			if _, _, err := decodeP12(ber, nil); !errors.Is(err, ErrPassphraseRequired) {
+				t.Errorf("decodeP12(BER, no passphrase) = %v, want ErrPassphraseRequired", err)
+			}
+			if _, _, err := decodeP12(ber[:len(ber)-200], []byte(pw)); !errors.Is(err, ErrMalformed) {
+				t.Errorf("decodeP12(truncated BER) = %v, want ErrMalformed", err)
+			}
+		})
+	}
+}
