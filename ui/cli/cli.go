@@ -70,7 +70,9 @@ type command struct {
 }
 
 // commands is the dispatch table of DESIGN.md §8.
-var commands = map[string]command{}
+var commands = map[string]command{
+	"certs": {run: runCerts, summary: "import, list, export and delete certificates and keys"},
+}
 
 // Run runs one subcommand and returns the exit status.
 func Run(ctx context.Context, env Env, args []string) int {

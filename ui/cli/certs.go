@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"siegel/certs"
+	"siegel/certs/profile"
+	"siegel/crypto/vault"
+)
+
+// certsCommands are the subcommands of `siegel certs` (DESIGN.md §8).
+var certsCommands = map[string]struct {
+	run  func(ctx context.Context, env Env, args []string) int
+	args string
+	help string
+}{
+	"import": {certsImport, "FILE… [--passphrase-file F]", "import certificates and private keys (PEM, DER, PKCS#7, PKCS#12; - reads standard input)"},
+	"list":   {certsList, "[--json]", "list the store"},
+	"export": {certsExport, "FPR [--der] [--out FILE]", "write a certificate as PEM (or DER)"},
+	"delete": {certsDelete, "FPR", "remove a certificate and its private key"},
+}
+
+// runCerts dispatches `siegel certs SUBCOMMAND`. --data-dir may also come
+// between "certs" and the subcommand.
+func runCerts(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("certs", &env)
+	fs.Usage = func() { certsUsage(env.Stderr) }
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		return 2
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		certsUsage(env.Stderr)
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		certsUsage(env.Stdout)
+		return 0
+	}
+	sub, ok := certsCommands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "siegel certs: unknown command %q\n", args[0])
+		certsUsage(env.Stderr)
+		return 2
+	}
+	return sub.run(ctx, env, args[1:])
+}
+
+func certsUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: siegel [--data-dir DIR] certs COMMAND [ARGS]")
+	for _, name := range []string{"import", "list", "export", "delete"} {
+		c := certsCommands[name]
+		fmt.Fprintf(w, "  certs %s %s\n      %s\n", name, c.args, c.help)
+	}
+	fmt.Fprintln(w, "FPR is a SHA-256 fingerprint or its first 8 or more hex digits.")
+}
+
+// openStore opens the profile of env and its certificate store. The caller
+// closes the profile.
+func openStore(ctx context.Context, env Env) (*certs.Store, *profile.Profile, error) {
+	p, err := openProfile(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := certs.Open(ctx, p)
+	if err != nil {
+		p.Close()
+		return nil, nil, err
+	}
+	return s, p, nil
+}
+
+// certsError words an error of the store for an administrator at the
+// terminal.
+func certsError(err error) string {
+	switch {
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return "wrong profile passphrase (SIEGEL_PASSPHRASE or the prompt)"
+	case errors.Is(err, profile.ErrNoPassphrase):
+		return "the profile passphrase is needed to store private keys: set SIEGEL_PASSPHRASE or run in a terminal"
+	case errors.Is(err, certs.ErrPassphraseRequired):
+		return "the file is encrypted: give its passphrase with --passphrase-file"
+	case errors.Is(err, certs.ErrWrongPassphrase):
+		return "wrong passphrase for this file"
+	case errors.Is(err, certs.ErrAmbiguous):
+		return err.Error() + ": give more digits"
+	}
+	return err.Error()
+}
+
+// who names a certificate by its addresses, or by its subject when it has
+// none (a CA).
+func who(s certs.Summary) string {
+	if len(s.Emails) > 0 {
+		return strings.Join(s.Emails, ", ")
+	}
+	return strconv.Quote(s.Subject)
+}
+
+// resolve expands a fingerprint argument, printing the error.
+func resolve(ctx context.Context, env Env, s *certs.Store, cmd, arg string) (string, bool) {
+	fp, err := s.Resolve(ctx, arg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel certs %s: %s\n", cmd, certsError(err))
+		return "", false
+	}
+	return fp, true
+}

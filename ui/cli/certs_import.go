@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"siegel/certs"
+)
+
+// certsImport is `siegel certs import FILE… [--passphrase-file F]`. Each
+// file is imported on its own, all of it or nothing; the command goes on
+// with the next file after a failure and exits 1 when any file failed.
+func certsImport(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("certs import", &env)
+	passFile := fs.String("passphrase-file", "", "file holding the passphrase of encrypted files and keys")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(env.Stderr, "usage: siegel certs import FILE… [--passphrase-file F]")
+		return 2
+	}
+	var passphrase []byte
+	if *passFile != "" {
+		if passphrase, err = readFileSecret(*passFile); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel certs import: %v\n", err)
+			return 1
+		}
+	}
+	s, p, err := openStore(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel certs import: %s\n", certsError(err))
+		return 1
+	}
+	defer p.Close()
+
+	failed := false
+	for _, name := range files {
+		report, err := importFile(ctx, env, s, name, passphrase, *passFile == "")
+		if err != nil {
+			failed = true
+			fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", name, certsError(err))
+			continue
+		}
+		for _, it := range report.Items {
+			fmt.Fprintf(env.Stdout, "%s: %s\n", name, describeItem(it))
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// importFile reads, parses and stores one file ("-" is standard input).
+// When the file needs a passphrase that was not given, it asks on the
+// terminal (if there is one), up to three times.
+func importFile(ctx context.Context, env Env, s *certs.Store, name string, passphrase []byte, mayAsk bool) (*certs.ImportReport, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(env.Stdin)
+		mayAsk = false
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := certs.Parse(data, name, passphrase)
+	for try := 0; try < 3 && mayAsk && isTerminal(env.Stdin) &&
+		(errors.Is(err, certs.ErrPassphraseRequired) || errors.Is(err, certs.ErrWrongPassphrase) && try > 0); try++ {
+		pw, perr := readSecret(env, "Passphrase for "+name+": ")
+		if perr != nil {
+			return nil, perr
+		}
+		b, err = certs.Parse(data, name, pw)
+		clear(pw)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Add(ctx, b)
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// describeItem is one line of the import output.
+func describeItem(it certs.ReportItem) string {
+	what := "certificate"
+	if it.Summary.IsCA {
+		what = "CA certificate"
+	}
+	if it.Kind == certs.ItemKey {
+		what = "private key for"
+	}
+	line := what + " " + who(it.Summary) + " " + it.Summary.Fingerprint
+	switch it.Status {
+	case certs.StatusAlreadyStored:
+		return "already in the store: " + line
+	case certs.StatusKeyAttached:
+		return "stored " + line + " (its certificate was already in the store)"
+	default:
+		return "stored " + line
+	}
+}
