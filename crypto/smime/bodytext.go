@@ -94,6 +94,14 @@ func (w *textWriter) text(s string) {
 // decodeText undoes the transfer encoding and converts the charset to
 // UTF-8; bytes that do not decode become U+FFFD.
 func decodeText(e *entity, cs string) string {
+	if len(e.body) > maxBodyText*4 {
+		// Only the beginning can be shown: decode up to a line end.
+		cut := e.body[:maxBodyText*4]
+		if i := bytes.LastIndexByte(cut, '\n'); i > 0 {
+			cut = cut[:i+1]
+		}
+		e = e.withBody(cut)
+	}
 	body, err := e.decodedBody(maxBodyText * 4)
 	if err != nil {
 		body = e.body

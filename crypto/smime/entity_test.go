@@ -236,3 +236,15 @@ func TestBodyText(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyTextLarge(t *testing.T) {
+	line := strings.Repeat("x", 57)
+	var enc []byte
+	for range 120000 { // 6.8 MB of text, 9 MB of base64
+		enc = appendBase64Lines(enc, []byte(line))
+	}
+	got := BodyText(append([]byte("Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"), enc...))
+	if len(got) != maxBodyText || strings.Trim(got, "x") != "" {
+		t.Errorf("got %d bytes (%.20q…), want %d x", len(got), got, maxBodyText)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"slices"
 	"strings"
 )
 
@@ -106,6 +107,7 @@ func appendSafeEntity(dst []byte, fields []field, body []byte, depth int) []byte
 	}
 }
 
+// withBody returns a copy of e with another body.
 func (e entity) withBody(b []byte) *entity {
 	e.body = b
 	return &e
@@ -155,12 +157,7 @@ func base64Len(n int) int {
 func appendBase64Lines(dst, src []byte) []byte {
 	off := len(dst)
 	need := base64Len(len(src))
-	if cap(dst)-off < need {
-		grown := make([]byte, off, off+need)
-		copy(grown, dst)
-		dst = grown
-	}
-	dst = dst[:off+need]
+	dst = slices.Grow(dst, need)[:off+need]
 	for len(src) > 0 {
 		n := min(len(src), 57)
 		base64.StdEncoding.Encode(dst[off:], src[:n])

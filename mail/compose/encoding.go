@@ -1,6 +1,9 @@
 package compose
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+	"slices"
+)
 
 // base64Len is the size of appendBase64Lines' output for n input bytes.
 func base64Len(n int) int {
@@ -13,12 +16,7 @@ func base64Len(n int) int {
 func appendBase64Lines(dst, src []byte) []byte {
 	off := len(dst)
 	need := base64Len(len(src))
-	if cap(dst)-off < need {
-		grown := make([]byte, off, off+need)
-		copy(grown, dst)
-		dst = grown
-	}
-	dst = dst[:off+need]
+	dst = slices.Grow(dst, need)[:off+need]
 	for len(src) > 0 {
 		n := min(len(src), 57)
 		base64.StdEncoding.Encode(dst[off:], src[:n])
