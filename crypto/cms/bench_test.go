@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"slices"
 	"testing"
 	"time"
 )
@@ -163,8 +164,8 @@ func BenchmarkSeal10MBFloor(b *testing.B) {
 // BenchmarkOpen10KBVersusFloor alternates, in every iteration, one open of
 // the 10 KB pair and one floor operation (rsa.DecryptPKCS1v15 plus
 // rsa.VerifyPKCS1v15 with the same keys), so that both see the same load on
-// a shared machine. It reports both times and the rate of opening as a
-// fraction of the floor's rate (issue 3 wants at least 0.9).
+// a shared machine. It reports the median times and the rate of opening as
+// a fraction of the floor's rate (issue 3 wants at least 0.9).
 func BenchmarkOpen10KBVersusFloor(b *testing.B) {
 	o := newOpenPair(b)
 	lookup := lookupFor(o.recipient)
@@ -179,7 +180,7 @@ func BenchmarkOpen10KBVersusFloor(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var openT, floorT time.Duration
+	var openT, floorT []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
 		if err := o.open(lookup); err != nil {
@@ -193,24 +194,39 @@ func BenchmarkOpen10KBVersusFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 		t2 := time.Now()
-		openT += t1.Sub(t0)
-		floorT += t2.Sub(t1)
+		openT = append(openT, t1.Sub(t0))
+		floorT = append(floorT, t2.Sub(t1))
 	}
-	b.ReportMetric(float64(openT.Nanoseconds())/float64(b.N), "open-ns/op")
-	b.ReportMetric(float64(floorT.Nanoseconds())/float64(b.N), "floor-ns/op")
-	b.ReportMetric(float64(floorT)/float64(openT), "open/floor-rate")
+	reportMedians(b, "open", openT, floorT)
+}
+
+// reportMedians reports the medians of paired timings and the rate of the
+// first as a fraction of the second's. Medians, because on a shared
+// machine single iterations are preempted at random.
+func reportMedians(b *testing.B, name string, work, floor []time.Duration) {
+	mw, mf := median(work), median(floor)
+	b.ReportMetric(float64(mw.Nanoseconds()), name+"-median-ns")
+	b.ReportMetric(float64(mf.Nanoseconds()), "floor-median-ns")
+	b.ReportMetric(float64(mf)/float64(mw), name+"/floor-rate")
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // BenchmarkSeal10MBVersusFloor alternates one seal of 10 MB (as in
 // BenchmarkSeal10MB) with one floor pass (as in BenchmarkSeal10MBFloor) and
-// reports both times and their ratio.
+// reports the median times and the seal's rate as a fraction of the
+// floor's (issue 3 allows 1.5 times the floor's time, a rate of 0.67).
 func BenchmarkSeal10MBVersusFloor(b *testing.B) {
 	p := getPKI(b)
 	recips := []*x509.Certificate{p.rsa2.cert, p.rsa.cert}
 	key := make([]byte, 32)
 	iv := make([]byte, 16)
 	out := make([]byte, len(tenMB))
-	var sealT, floorT time.Duration
+	var sealT, floorT []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
 		if _, err := SignDetached(tenMB, p.rsa.cert, p.rsa.key, []*x509.Certificate{p.ca.cert}, nil); err != nil {
@@ -224,10 +240,8 @@ func BenchmarkSeal10MBVersusFloor(b *testing.B) {
 		block, _ := aes.NewCipher(key)
 		cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, tenMB)
 		t2 := time.Now()
-		sealT += t1.Sub(t0)
-		floorT += t2.Sub(t1)
+		sealT = append(sealT, t1.Sub(t0))
+		floorT = append(floorT, t2.Sub(t1))
 	}
-	b.ReportMetric(float64(sealT.Nanoseconds())/float64(b.N), "seal-ns/op")
-	b.ReportMetric(float64(floorT.Nanoseconds())/float64(b.N), "floor-ns/op")
-	b.ReportMetric(float64(sealT)/float64(floorT), "seal/floor-time")
+	reportMedians(b, "seal", sealT, floorT)
 }

@@ -30,7 +30,10 @@ func toDER(in []byte) ([]byte, error) {
 	if len(in) == 0 {
 		return nil, fmt.Errorf("%w: empty input", ErrMalformed)
 	}
-	n := berNormalizer{in: in}
+	// Room for the constructed elements of a typical message in one
+	// allocation instead of a series of growing ones.
+	var lens [128]int
+	n := berNormalizer{in: in, lens: lens[:0]}
 	end, encLen, _, err := n.measure(0, len(in), 0, false)
 	if err != nil {
 		return nil, err
