@@ -12,48 +12,57 @@ import (
 const maxLine = 998
 
 // transportSafe reports whether b passes any mail transport unchanged: 7-bit,
-// no NUL, no CR that does not start a CRLF, no line longer than 998
-// characters. (Bare LFs are allowed: the caller canonicalises them.)
+// no NUL or other control character but tab, no CR that does not end a
+// line, no line longer than 998 characters. (Bare LFs are allowed: the
+// caller canonicalises them.)
 func transportSafe(b []byte) bool {
-	line := 0
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		// Any byte >= 0x80, or any byte < 0x20 (NUL, CR, LF, ...): look
-		// closer at this word.
-		if w&0x8080808080808080 == 0 && (w-0x2020202020202020)&^w&0x8080808080808080 == 0 {
-			line += 8
-			if line > maxLine {
-				return false
+	safe, _ := scanTransport(b)
+	return safe
+}
+
+// scanTransport is transportSafe, and whether b has bare LFs. It finds line
+// ends with IndexByte and checks the lines eight bytes at a time.
+func scanTransport(b []byte) (safe, bareLF bool) {
+	for len(b) > 0 {
+		line, next := b, []byte(nil)
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, next = b[:i], b[i+1:]
+			if i > 0 && b[i-1] == '\r' {
+				line = b[:i-1]
+			} else {
+				bareLF = true
 			}
-			continue
 		}
-		for j := i; j < i+8; j++ {
-			if !safeByte(b, j, &line) {
-				return false
+		if len(line) > maxLine || !cleanLine(line) {
+			return false, bareLF
+		}
+		b = next
+	}
+	return true, bareLF
+}
+
+// cleanLine reports whether a line (without its line end) is printable
+// 7-bit text: no byte of 0x80 or more, no control character but tab.
+func cleanLine(l []byte) bool {
+	i := 0
+	for ; i+8 <= len(l); i += 8 {
+		w := binary.LittleEndian.Uint64(l[i:])
+		// A byte >= 0x80, or (for bytes below 0x80) one below 0x20: look
+		// closer at this word.
+		if w&0x8080808080808080 != 0 || (w-0x2020202020202020)&^w&0x8080808080808080 != 0 {
+			for _, c := range l[i : i+8] {
+				if c >= 0x80 || c < ' ' && c != '\t' {
+					return false
+				}
 			}
 		}
 	}
-	for j := i; j < len(b); j++ {
-		if !safeByte(b, j, &line) {
+	for _, c := range l[i:] {
+		if c >= 0x80 || c < ' ' && c != '\t' {
 			return false
 		}
 	}
 	return true
-}
-
-func safeByte(b []byte, j int, line *int) bool {
-	switch c := b[j]; {
-	case c >= 0x80 || c == 0:
-		return false
-	case c == '\n':
-		*line = 0
-		return true
-	case c == '\r':
-		return j+1 < len(b) && b[j+1] == '\n'
-	}
-	*line++
-	return *line <= maxLine
 }
 
 // appendSafeEntity appends an entity (header fields, blank line, body) in
@@ -64,13 +73,17 @@ func safeByte(b []byte, j int, line *int) bool {
 func appendSafeEntity(dst []byte, fields []field, body []byte, depth int) []byte {
 	e := entity{fields: fields}
 	mt, params := e.mediaType()
-	if transportSafe(body) || depth > maxTextDepth {
-		if !transportSafe(body) {
-			// Too deep to repair part by part: protect it whole.
-			return appendReencoded(dst, fields, body, false)
-		}
+	safe, bareLF := scanTransport(body)
+	switch {
+	case safe && bareLF:
 		dst = appendFields(dst, fields)
 		return appendCanonical(append(dst, '\r', '\n'), body)
+	case safe:
+		dst = appendFields(dst, fields)
+		return append(append(dst, '\r', '\n'), body...)
+	case depth > maxTextDepth:
+		// Too deep to repair part by part: protect it whole.
+		return appendReencoded(dst, fields, body, false)
 	}
 	switch cte := e.encoding(); {
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
