@@ -71,7 +71,9 @@ type command struct {
 
 // commands is the dispatch table of DESIGN.md §8.
 var commands = map[string]command{
-	"certs": {run: runCerts, summary: "import, list, export and delete certificates and keys"},
+	"certs":   {run: runCerts, summary: "import, list, export and delete certificates and keys"},
+	"inspect": {run: runInspect, summary: "analyse .eml files against the certificate store"},
+	"seal":    {run: runSeal, summary: "build a message as Send would (signed, encrypted), without sending it"},
 }
 
 // Run runs one subcommand and returns the exit status.

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"siegel/assets"
+	"siegel/certs"
+	"siegel/crypto/certinfo"
+	"siegel/crypto/smime"
+)
+
+// inspectTextLen is how much of the text inspect prints.
+const inspectTextLen = 500
+
+// runInspect is `siegel inspect [--json] FILE…`: the security analysis of
+// each message, one JSON object per line with --json. The text is the
+// first 500 characters of smime.BodyText of the innermost entity: its
+// text/plain parts, or for an HTML-only message its HTML shown as text.
+// Exit status 0 when every file was read, 1 when one could not be read
+// (or the store could not be opened), 2 for a usage error.
+func runInspect(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("inspect", &env)
+	asJSON := fs.Bool("json", false, "print one JSON object per line and file")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: siegel inspect [--json] FILE…   (FILE - reads standard input)")
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return 2
+	}
+	engine, closeStore, err := openEngine(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel inspect: %v\n", err)
+		return 1
+	}
+	defer closeStore()
+
+	out := bufio.NewWriter(env.Stdout)
+	defer out.Flush()
+	status := 0
+	for _, name := range files {
+		raw, err := readInput(env, name)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "siegel inspect: %v\n", err)
+			status = 1
+			continue
+		}
+		res := engine.Open(ctx, raw)
+		rep := inspectJSON{
+			File:       name,
+			Encryption: newEncryptionJSON(res),
+			Signature:  newSignatureJSON(res),
+			Layers:     newLayersJSON(res),
+			Text:       firstRunes(smime.BodyText(res.Content), inspectTextLen),
+		}
+		rep.From, rep.Subject = fromAndSubject(raw)
+		if *asJSON {
+			line, err := json.Marshal(rep)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "siegel inspect: %s: %v\n", name, err)
+				status = 1
+				continue
+			}
+			out.Write(line)
+			out.WriteByte('\n')
+			continue
+		}
+		printInspect(out, rep, res)
+	}
+	return status
+}
+
+// openEngine opens the profile and its certificate store and returns an
+// engine on it.
+func openEngine(ctx context.Context, env Env) (*smime.Engine, func(), error) {
+	p, err := openProfile(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := certs.Open(ctx, p)
+	if err != nil {
+		p.Close()
+		return nil, nil, err
+	}
+	return smime.NewEngine(store), func() { p.Close() }, nil
+}
+
+// readInput reads a file, or standard input for "-".
+func readInput(env Env, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(env.Stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// fromAndSubject reads the From address and the decoded Subject.
+func fromAndSubject(raw []byte) (from, subject string) {
+	th, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil && th.Len() == 0 {
+		return "", ""
+	}
+	h := mail.Header{Header: message.Header{Header: th}}
+	if l, err := h.AddressList("From"); err == nil && len(l) > 0 {
+		from = l[0].Address
+	} else {
+		from = strings.TrimSpace(h.Get("From"))
+	}
+	if subject, err = h.Subject(); err != nil {
+		subject = h.Get("Subject")
+	}
+	return from, subject
+}
+
+// firstRunes returns at most n characters of s.
+func firstRunes(s string, n int) string {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
+}
+
+// printInspect prints one analysis for people.
+func printInspect(w io.Writer, rep inspectJSON, res *smime.Result) {
+	fmt.Fprintf(w, "%s\n", rep.File)
+	fmt.Fprintf(w, "  From:        %s\n", rep.From)
+	fmt.Fprintf(w, "  Subject:     %s\n", rep.Subject)
+	fmt.Fprintf(w, "  Encryption:  %s — %s\n", rep.Encryption.State, rep.Encryption.Message)
+	if r := res.Recipient; r != nil {
+		fmt.Fprintf(w, "               for %s, %s, %s\n", certLine(r), res.Cipher, res.KeyTransport)
+	}
+	fmt.Fprintf(w, "  Signature:   %s — %s\n", rep.Signature.State, rep.Signature.Message)
+	if s := res.Signer; s != nil {
+		fmt.Fprintf(w, "               by %s\n", certLine(s))
+		if res.Digest != "" {
+			when := ""
+			if !res.SigningTime.IsZero() {
+				when = ", signed " + res.SigningTime.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "               digest %s%s\n", res.Digest, when)
+		}
+		if len(res.Chain) > 1 {
+			names := make([]string, len(res.Chain))
+			for i, c := range res.Chain {
+				names[i] = c.Subject
+			}
+			fmt.Fprintf(w, "               chain %s\n", strings.Join(names, " → "))
+		}
+	}
+	switch {
+	case res.Signature == smime.SigCertNotFound:
+		fmt.Fprintf(w, "  Advice:      %s %s\n", assets.Text("en", "advice.cert-not-found"), assets.Text("en", "advice.verify-in-person"))
+	case res.Encryption == smime.EncNoKey:
+		fmt.Fprintf(w, "  Advice:      %s\n", assets.Text("en", "advice.no-key"))
+	}
+	for i, l := range res.Layers {
+		reason := ""
+		if l.Reason != "" {
+			reason = ": " + l.Reason
+		}
+		fmt.Fprintf(w, "  Layer %d:     %s %s%s\n", i+1, l.Kind, l.State, reason)
+	}
+	if rep.Text != "" {
+		fmt.Fprintf(w, "  Text:\n")
+		for _, line := range strings.Split(rep.Text, "\n") {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// certLine is "Subject <email>, issued by Issuer, valid until …, SHA-256 …".
+func certLine(c *certinfo.Info) string {
+	email := ""
+	if len(c.Emails) > 0 {
+		email = " <" + strings.Join(c.Emails, ", ") + ">"
+	}
+	return fmt.Sprintf("%s%s, issued by %s, valid %s to %s, SHA-256 %s", c.Subject, email, c.Issuer,
+		c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02"), certinfo.GroupFingerprint(c.Fingerprint))
+}
