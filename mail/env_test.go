@@ -28,6 +28,7 @@ type env struct {
 type envOptions struct {
 	imapServer *mailtest.IMAP // an existing server, else one is made
 	imap       *mailtest.IMAPOptions
+	smtpServer *mailtest.SMTP // an existing server, else one is made
 	smtp       *mailtest.SMTPOptions
 	desk       *Options
 	// imapVia and smtpVia, when set, replace the servers' addresses in the
@@ -46,7 +47,10 @@ func newEnv(t testing.TB, o *envOptions) *env {
 	if e.imap == nil {
 		e.imap = mailtest.NewIMAP(t, o.imap)
 	}
-	e.smtp = mailtest.NewSMTP(t, o.smtp)
+	e.smtp = o.smtpServer
+	if e.smtp == nil {
+		e.smtp = mailtest.NewSMTP(t, o.smtp)
+	}
 	opts := Options{RetryMin: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: time.Second}
 	if o.desk != nil {
 		opts = *o.desk

@@ -3,6 +3,7 @@ package imapsync
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -101,21 +102,28 @@ var messageIDSection = &imap.FetchItemBodySection{
 // knownInBatch fetches the Message-IDs of batch and returns the UIDs whose
 // message the Sink already has.
 func (c *Conn) knownInBatch(ctx context.Context, mailbox string, batch []imap.UID, sink Sink) (map[imap.UID]string, error) {
-	msgs, err := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
+	cmd := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
 		UID:         true,
 		BodySection: []*imap.FetchItemBodySection{messageIDSection},
-	}).Collect()
-	if err != nil {
-		return nil, fmt.Errorf("imap: fetch headers in %s: %w", mailbox, ctxErr(ctx, err))
-	}
-	ids := make(map[imap.UID]string, len(msgs))
+	})
+	ids := make(map[imap.UID]string, len(batch))
 	var list []string
-	for _, m := range msgs {
-		h := message.ParseHeader(m.FindBodySection(messageIDSection))
-		if h.MessageID != "" {
-			ids[m.UID] = h.MessageID
+	for {
+		data := cmd.Next()
+		if data == nil {
+			break
+		}
+		m, err := readMessage(data)
+		if err != nil {
+			return nil, c.broken(ctx, mailbox, err)
+		}
+		if h := message.ParseHeader(m.Raw); m.UID != 0 && h.MessageID != "" {
+			ids[imap.UID(m.UID)] = h.MessageID
 			list = append(list, h.MessageID)
 		}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("imap: fetch headers in %s: %w", mailbox, ctxErr(ctx, err))
 	}
 	have, err := sink.Known(ctx, list)
 	if err != nil {
@@ -161,7 +169,6 @@ func (c *Conn) fetchBatch(ctx context.Context, mailbox string, batch []imap.UID,
 		InternalDate: true,
 		BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
 	})
-	defer cmd.Close()
 	for {
 		data := cmd.Next()
 		if data == nil {
@@ -169,18 +176,20 @@ func (c *Conn) fetchBatch(ctx context.Context, mailbox string, batch []imap.UID,
 		}
 		m, err := readMessage(data)
 		if err != nil {
-			return fmt.Errorf("imap: fetch from %s: %w", mailbox, ctxErr(ctx, err))
+			return c.broken(ctx, mailbox, err)
 		}
 		if m.UID == 0 || m.Raw == nil {
 			continue // an unsolicited FETCH (flag change) mixed into ours
 		}
 		if err := nextKnown(imap.UID(m.UID)); err != nil {
+			cmd.Close()
 			return err
 		}
 		if len(batch) > 0 && batch[0] == imap.UID(m.UID) {
 			batch = batch[1:]
 		}
 		if err := sink.Message(ctx, m); err != nil {
+			cmd.Close()
 			return err
 		}
 	}
@@ -190,7 +199,21 @@ func (c *Conn) fetchBatch(ctx context.Context, mailbox string, batch []imap.UID,
 	return nextKnown(^imap.UID(0))
 }
 
+// errShortLiteral reports a message cut off by a broken connection.
+var errShortLiteral = errors.New("message cut off")
+
+// broken ends the connection after a message could not be read whole.
+// The client's reader goroutine may still be parsing the same stream, so
+// the fetch command is abandoned rather than drained (draining would read
+// the stream from this goroutine too).
+func (c *Conn) broken(ctx context.Context, mailbox string, err error) error {
+	c.Client.Close()
+	return fmt.Errorf("imap: fetch from %s: %w", mailbox, ctxErr(ctx, err))
+}
+
 // readMessage reads one FETCH response; the items may come in any order.
+// A body section shorter than announced (the connection broke: go-imap
+// reports that as a normal end) is an error, never a message.
 func readMessage(data *imapclient.FetchMessageData) (Message, error) {
 	var m Message
 	for {
@@ -208,12 +231,15 @@ func readMessage(data *imapclient.FetchMessageData) (Message, error) {
 				m.Raw = []byte{}
 				continue
 			}
+			size := it.Literal.Size()
 			var b bytes.Buffer
-			if size := it.Literal.Size(); size > 0 {
-				b.Grow(int(size))
-			}
-			if _, err := io.Copy(&b, it.Literal); err != nil {
+			b.Grow(int(max(size, 0)))
+			n, err := io.Copy(&b, it.Literal)
+			if err != nil {
 				return m, err
+			}
+			if n != size {
+				return m, fmt.Errorf("%w: %d of %d bytes", errShortLiteral, n, size)
 			}
 			m.Raw = b.Bytes()
 		}

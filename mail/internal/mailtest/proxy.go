@@ -19,8 +19,10 @@ type Proxy struct {
 
 	mu   sync.Mutex
 	cuts []int64 // byte counts for the next connections; <0: no cut
-	// Conns counts the connections accepted.
+	// Conns counts the connections accepted, Bytes the bytes relayed in
+	// both directions.
 	Conns atomic.Int64
+	Bytes atomic.Int64
 	cut   atomic.Bool
 	live  map[net.Conn]bool
 }
@@ -129,6 +131,7 @@ func (p *Proxy) relay(client net.Conn, limit int64) {
 				if _, werr := dst.Write(buf[:w]); werr != nil {
 					return
 				}
+				p.Bytes.Add(int64(w))
 				if w < n {
 					p.cut.Store(true)
 					return
