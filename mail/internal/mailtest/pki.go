@@ -166,3 +166,14 @@ func NewServerCert(t testing.TB, name string) *ServerCert {
 		PEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 	}
 }
+
+// PrivateKeyPEM is the server certificate's key as PKCS #8 PEM, for
+// servers that read it from a file.
+func PrivateKeyPEM(t testing.TB, c *ServerCert) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(c.TLS.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+}
