@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"siegel/crypto/smime"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 // opensslSignWithoutCerts signs a message as id with the openssl command,

@@ -18,7 +18,7 @@ import (
 	"siegel/crypto/smime"
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 const dovecotBinary = "/usr/sbin/dovecot"

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"siegel/mail/account"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 // env is a helpdesk with the real certificate store and engine, connected

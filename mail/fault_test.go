@@ -17,7 +17,7 @@ import (
 	"siegel/certs/profile"
 	"siegel/mail/account"
 	"siegel/mail/compose"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 func openDBFile(dir string) (*sql.DB, error) {

@@ -43,10 +43,10 @@ const (
 // Settings (profile.Setting) that shape encryption; the UI's Security
 // page sets them.
 const (
-	// SettingCipher is "aes-256-cbc" (the default, understood everywhere)
-	// or "aes-256-gcm".
+	// SettingCipher is "aes256-cbc" (the default, understood everywhere)
+	// or "aes256-gcm", as `siegel seal --cipher` says.
 	SettingCipher = "smime.cipher"
-	// SettingKeyTransport is "rsa-pkcs1v15" (the default) or "rsa-oaep".
+	// SettingKeyTransport is "pkcs1v15" (the default) or "oaep".
 	SettingKeyTransport = "smime.key_transport"
 )
 
@@ -207,18 +207,18 @@ func (d *Desk) draftTicket(ctx context.Context, dr *Draft) (number, ticketID int
 // sealOptions reads the cipher settings.
 func (d *Desk) sealOptions(ctx context.Context) (smime.SealOptions, error) {
 	var o smime.SealOptions
-	c, err := d.p.Setting(ctx, SettingCipher, "aes-256-cbc")
+	c, err := d.p.Setting(ctx, SettingCipher, "aes256-cbc")
 	if err != nil {
 		return o, err
 	}
-	if c == "aes-256-gcm" {
+	if c == "aes256-gcm" {
 		o.Cipher = smime.AES256GCM
 	}
-	kt, err := d.p.Setting(ctx, SettingKeyTransport, "rsa-pkcs1v15")
+	kt, err := d.p.Setting(ctx, SettingKeyTransport, "pkcs1v15")
 	if err != nil {
 		return o, err
 	}
-	if kt == "rsa-oaep" {
+	if kt == "oaep" {
 		o.KeyTransport = smime.RSAOAEP
 	}
 	return o, nil

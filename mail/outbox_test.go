@@ -12,7 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"siegel/crypto/smime"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 // aliceTicket stores a question from Alice and returns its ticket.

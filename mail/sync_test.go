@@ -9,7 +9,7 @@ import (
 
 	"siegel/crypto/smime"
 	"siegel/mail/compose"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 func TestSyncThreadsIntoTickets(t *testing.T) {

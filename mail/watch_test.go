@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 func TestWatchIdleAndReconnect(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"siegel/crypto/certinfo"
 	"siegel/mail/account"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 func TestParseURL(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 )
 
 func dial(t *testing.T, s *mailtest.IMAP) *imapsync.Conn {

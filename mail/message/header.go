@@ -24,12 +24,34 @@ type Address struct {
 	Address string `json:"address"`
 }
 
-// String formats the address for display: "Name <addr>" or "addr".
+// String formats the address for display and for the address fields of a
+// draft: "Name <addr>", the name quoted when it holds special characters
+// (never RFC 2047 encoded: mail/compose encodes when it writes), or
+// "addr".
 func (a Address) String() string {
 	if a.Name == "" {
 		return a.Address
 	}
-	return (&mail.Address{Name: a.Name, Address: a.Address}).String()
+	if plainPhrase(a.Name) {
+		return a.Name + " <" + a.Address + ">"
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a.Name) + `" <` + a.Address + ">"
+}
+
+// plainPhrase reports whether name can stand unquoted: words without
+// RFC 5322 specials separated by single spaces (UTF-8 is fine, RFC 6532).
+func plainPhrase(name string) bool {
+	for _, w := range strings.Split(name, " ") {
+		if w == "" {
+			return false
+		}
+		for _, r := range w {
+			if r < 33 || r == 127 || strings.ContainsRune(`"(),.:;<>@[\]`, r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Header holds the header fields the mail core keeps for an article.

@@ -229,3 +229,27 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+func TestAddressString(t *testing.T) {
+	tests := []struct {
+		a    Address
+		want string
+	}{
+		{Address{Address: "a@b.c"}, "a@b.c"},
+		{Address{Name: "Alice Example", Address: "a@b.c"}, "Alice Example <a@b.c>"},
+		{Address{Name: "Jürgen Müller", Address: "j@b.c"}, "Jürgen Müller <j@b.c>"},
+		{Address{Name: "Müller, Jürgen", Address: "j@b.c"}, `"Müller, Jürgen" <j@b.c>`},
+		{Address{Name: `Say "hi"`, Address: "s@b.c"}, `"Say \"hi\"" <s@b.c>`},
+	}
+	for _, tt := range tests {
+		got := tt.a.String()
+		if got != tt.want {
+			t.Errorf("%+v.String() = %q, want %q", tt.a, got, tt.want)
+		}
+		// What String writes reads back as the same address.
+		h := ParseHeader([]byte("To: " + got + "\r\n\r\n"))
+		if len(h.To) != 1 || h.To[0] != tt.a {
+			t.Errorf("ParseHeader(To: %s) = %+v, want %+v", got, h.To, tt.a)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"siegel/mail/account"
-	"siegel/mail/internal/mailtest"
+	"siegel/mail/mailtest"
 	"siegel/mail/submit"
 )
 

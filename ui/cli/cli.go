@@ -71,6 +71,10 @@ type command struct {
 
 // commands is the dispatch table of DESIGN.md §8.
 var commands = map[string]command{
+	"account": {run: runAccount, summary: "add, list, test and delete mail accounts"},
+	"sync":    {run: runSync, summary: "fetch new mail of every account into tickets; print what arrived"},
+	"tickets": {run: runTickets, summary: "list the tickets"},
+	"show":    {run: runShow, summary: "show one ticket with its articles and their security states"},
 	"certs":   {run: runCerts, summary: "import, list, export and delete certificates and keys"},
 	"inspect": {run: runInspect, summary: "analyse .eml files against the certificate store"},
 	"seal":    {run: runSeal, summary: "build a message as Send would (signed, encrypted), without sending it"},

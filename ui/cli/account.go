@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"siegel/certs"
+	"siegel/certs/profile"
+	"siegel/crypto/smime"
+	"siegel/mail"
+	"siegel/mail/account"
+)
+
+const accountAddArgs = "--email ADDR --imap URL --smtp URL [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--no-test]"
+
+// accountCommands are the subcommands of `siegel account`.
+var accountCommands = map[string]struct {
+	run  func(ctx context.Context, env Env, args []string) int
+	args string
+	help string
+}{
+	"add":    {accountAdd, accountAddArgs, "add an account; its connections are tested first unless --no-test"},
+	"list":   {accountList, "[--json]", "list the accounts"},
+	"test":   {accountTest, "[ADDR]", "log in to the IMAP and SMTP servers of one account (or all)"},
+	"delete": {accountDelete, "ADDR", "remove an account (its tickets stay)"},
+}
+
+// runAccount dispatches `siegel account SUBCOMMAND`.
+func runAccount(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("account", &env)
+	fs.Usage = func() { accountUsage(env.Stderr) }
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		return 2
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		accountUsage(env.Stderr)
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		accountUsage(env.Stdout)
+		return 0
+	}
+	sub, ok := accountCommands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "siegel account: unknown command %q\n", args[0])
+		accountUsage(env.Stderr)
+		return 2
+	}
+	return sub.run(ctx, env, args[1:])
+}
+
+func accountUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: siegel [--data-dir DIR] account COMMAND [ARGS]")
+	for _, name := range []string{"add", "list", "test", "delete"} {
+		c := accountCommands[name]
+		fmt.Fprintf(w, "  account %s %s\n      %s\n", name, c.args, c.help)
+	}
+	fmt.Fprintln(w, "Server URLs: imaps://USER@HOST:993, imap+starttls://USER@HOST:143, smtps://USER@HOST:465,")
+	fmt.Fprintln(w, "smtp+starttls://USER@HOST:587; imap:// and smtp:// without TLS only for 127.0.0.1, ::1 or localhost.")
+	fmt.Fprintln(w, "The password is read from --password-file (IMAP, and SMTP unless --smtp-password-file), else asked.")
+}
+
+// openDesk opens the profile of env with its certificate store, the S/MIME
+// engine and the mail core. The returned function closes them.
+func openDesk(ctx context.Context, env Env) (*mail.Desk, *profile.Profile, func(), error) {
+	p, err := openProfile(ctx, env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	store, err := certs.Open(ctx, p)
+	if err != nil {
+		p.Close()
+		return nil, nil, nil, err
+	}
+	d, err := mail.Open(ctx, p, store, smime.NewEngine(store), nil)
+	if err != nil {
+		p.Close()
+		return nil, nil, nil, err
+	}
+	return d, p, func() { d.Close(); p.Close() }, nil
+}
+
+func accountAdd(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("account add", &env)
+	email := fs.String("email", "", "the helpdesk's e-mail address")
+	name := fs.String("name", "", "display name for the From header")
+	imapURL := fs.String("imap", "", "IMAP server URL")
+	smtpURL := fs.String("smtp", "", "SMTP server URL")
+	pwFile := fs.String("password-file", "", "file with the password (IMAP, and SMTP unless --smtp-password-file)")
+	smtpPwFile := fs.String("smtp-password-file", "", "file with the SMTP password, when it differs")
+	caFile := fs.String("tls-ca", "", "PEM file with extra CA certificates to trust for these servers")
+	var pins stringList
+	fs.Var(&pins, "tls-pin", "SHA-256 fingerprint of a server certificate to accept as it is (repeatable)")
+	noTest := fs.Bool("no-test", false, "store the account without testing its connections")
+	if rest, err := parseInterspersed(fs, args); err != nil {
+		return 2
+	} else if len(rest) > 0 || *email == "" || *imapURL == "" || *smtpURL == "" {
+		fmt.Fprintln(env.Stderr, "usage: siegel account add "+accountAddArgs)
+		return 2
+	}
+	a := account.Account{Address: strings.TrimSpace(*email), Name: *name}
+	var err error
+	if a.IMAP, err = account.ParseURL(account.IMAP, *imapURL); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: --imap: %v\n", err)
+		return 2
+	}
+	if a.SMTP, err = account.ParseURL(account.SMTP, *smtpURL); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: --smtp: %v\n", err)
+		return 2
+	}
+	if *caFile != "" {
+		if a.Trust.RootsPEM, err = os.ReadFile(*caFile); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+			return 1
+		}
+	}
+	for _, p := range pins {
+		pin, err := account.NormalizePin(p)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: --tls-pin: %v\n", err)
+			return 2
+		}
+		a.Trust.Pins = append(a.Trust.Pins, pin)
+	}
+	if err := a.Validate(); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+		return 2
+	}
+	pw, err := accountPassword(env, *pwFile, "Password for "+a.Address+": ")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+		return 1
+	}
+	a.IMAP.Password, a.SMTP.Password = pw, pw
+	if *smtpPwFile != "" {
+		if a.SMTP.Password, err = accountPassword(env, *smtpPwFile, ""); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+			return 1
+		}
+	}
+
+	d, _, done, err := openDesk(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+		return 1
+	}
+	defer done()
+	if !*noTest {
+		rep, err := d.TestConnection(ctx, a)
+		if err != nil {
+			printConnError(env.Stderr, "siegel account add", err)
+			fmt.Fprintln(env.Stderr, "siegel account add: not stored; fix the settings, or store it anyway with --no-test")
+			return 1
+		}
+		printConnReport(env.Stdout, a, rep)
+	}
+	if _, err := d.AddAccount(ctx, a); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "Account %s added: IMAP %s, SMTP %s.\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP))
+	return 0
+}
+
+// accountPassword reads a password file, or asks (without echo) when no
+// file is given.
+func accountPassword(env Env, file, prompt string) (string, error) {
+	if file != "" {
+		pw, err := readFileSecret(file)
+		if err != nil {
+			return "", fmt.Errorf("password file: %w", err)
+		}
+		return string(pw), nil
+	}
+	if !isTerminal(env.Stdin) {
+		return "", errors.New("no password: use --password-file, or run in a terminal to be asked")
+	}
+	pw, err := readSecret(env, prompt)
+	return string(pw), err
+}
+
+// printConnError prints each server's failure on its own line.
+func printConnError(w io.Writer, prefix string, err error) {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		if list := joined.Unwrap(); len(list) > 1 {
+			for _, e := range list {
+				fmt.Fprintf(w, "%s: %v\n", prefix, e)
+			}
+			return
+		}
+	}
+	fmt.Fprintf(w, "%s: %v\n", prefix, err)
+}
+
+func printConnReport(w io.Writer, a account.Account, rep mail.ConnectionReport) {
+	fmt.Fprintf(w, "IMAP %s: logged in", a.IMAP.URL(account.IMAP))
+	if rep.Idle {
+		fmt.Fprint(w, ", new mail arrives at once (IDLE)")
+	}
+	if rep.Sent != "" {
+		fmt.Fprintf(w, ", sent mail goes to %q", rep.Sent)
+	} else {
+		fmt.Fprint(w, `, no Sent folder yet (one named "Sent" is made when the first answer goes out)`)
+	}
+	fmt.Fprintf(w, ".\nSMTP %s: logged in.\n", a.SMTP.URL(account.SMTP))
+}
+
+type accountJSON struct {
+	ID      int64    `json:"id"`
+	Address string   `json:"address"`
+	Name    string   `json:"name"`
+	IMAP    string   `json:"imap"`
+	SMTP    string   `json:"smtp"`
+	Pins    []string `json:"tls_pins,omitempty"`
+	ExtraCA bool     `json:"tls_extra_ca"`
+}
+
+func accountList(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("account list", &env)
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	if rest, err := parseInterspersed(fs, args); err != nil || len(rest) > 0 {
+		return 2
+	}
+	d, _, done, err := openDesk(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account list: %v\n", err)
+		return 1
+	}
+	defer done()
+	list, err := d.Accounts(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account list: %v\n", err)
+		return 1
+	}
+	for _, a := range list {
+		if *asJSON {
+			line, _ := json.Marshal(accountJSON{ID: a.ID, Address: a.Address, Name: a.Name,
+				IMAP: a.IMAP.URL(account.IMAP), SMTP: a.SMTP.URL(account.SMTP), Pins: a.Trust.Pins, ExtraCA: len(a.Trust.RootsPEM) > 0})
+			fmt.Fprintln(env.Stdout, string(line))
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP), a.Name)
+	}
+	return 0
+}
+
+// findAccounts returns the account with the address, or all for "".
+func findAccounts(ctx context.Context, d *mail.Desk, addr string) ([]account.Account, error) {
+	list, err := d.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if addr == "" {
+		return list, nil
+	}
+	for _, a := range list {
+		if strings.EqualFold(a.Address, addr) {
+			return []account.Account{a}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", mail.ErrNoAccount, addr)
+}
+
+func accountTest(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("account test", &env)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil || len(rest) > 1 {
+		return 2
+	}
+	d, _, done, err := openDesk(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account test: %v\n", err)
+		return 1
+	}
+	defer done()
+	addr := ""
+	if len(rest) == 1 {
+		addr = rest[0]
+	}
+	list, err := findAccounts(ctx, d, addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account test: %v\n", err)
+		return 1
+	}
+	status := 0
+	for _, a := range list {
+		rep, err := d.TestConnection(ctx, a)
+		if err != nil {
+			printConnError(env.Stderr, "siegel account test: "+a.Address, err)
+			status = 1
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "%s:\n", a.Address)
+		printConnReport(env.Stdout, a, rep)
+	}
+	return status
+}
+
+func accountDelete(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("account delete", &env)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil || len(rest) != 1 {
+		fmt.Fprintln(env.Stderr, "usage: siegel account delete ADDR")
+		return 2
+	}
+	d, _, done, err := openDesk(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account delete: %v\n", err)
+		return 1
+	}
+	defer done()
+	list, err := findAccounts(ctx, d, rest[0])
+	if err == nil {
+		err = d.DeleteAccount(ctx, list[0].ID)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account delete: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "Account %s deleted.\n", list[0].Address)
+	return 0
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
