@@ -11,11 +11,62 @@ import (
 	"strings"
 )
 
-// field is one header field of an entity.
+// field is one header field of an entity: its lines as in the input, line
+// ends included. Its name and unfolded value are computed when asked for,
+// so that parsing allocates little.
 type field struct {
-	name  string // as written
-	value string // unfolded, trimmed
-	raw   []byte // the field's lines as in the input, line ends included
+	raw     []byte
+	nameLen int
+}
+
+// name is the field name as written.
+func (f field) name() string { return string(f.raw[:f.nameLen]) }
+
+// is reports whether the field is called name (ASCII, case-insensitive).
+func (f field) is(name string) bool {
+	n := f.raw[:f.nameLen]
+	if len(n) != len(name) {
+		return false
+	}
+	for i := range n {
+		a, b := n[i], name[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// value is the field body unfolded (RFC 5322 §2.2.3) and trimmed.
+func (f field) value() string {
+	v := f.raw[f.nameLen+1:]
+	if i := bytes.IndexByte(v, '\n'); i < 0 || i == len(v)-1 {
+		return string(bytes.TrimSpace(v)) // one line: the common case
+	}
+	var b strings.Builder
+	for len(v) > 0 {
+		line := v
+		if j := bytes.IndexByte(v, '\n'); j >= 0 {
+			line, v = v[:j], v[j+1:]
+		} else {
+			v = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.Write(line)
+	}
+	return b.String()
 }
 
 // entity is one MIME entity (RFC 2045) as slices of the raw bytes: the
@@ -34,13 +85,6 @@ type entity struct {
 // is no header block; a later one ends the header leniently, as mail
 // readers do. It never fails.
 func parseEntity(raw []byte) entity {
-	e := scanEntity(raw)
-	e.unfold()
-	return e
-}
-
-// scanEntity finds the fields' lines and the body.
-func scanEntity(raw []byte) entity {
 	e := entity{raw: raw}
 	pos := 0
 	for pos < len(raw) {
@@ -68,38 +112,14 @@ func scanEntity(raw []byte) entity {
 			e.body = raw[pos:]
 			return e
 		}
-		e.fields = append(e.fields, field{name: string(line[:colon]), raw: raw[pos:next]})
+		if e.fields == nil {
+			e.fields = make([]field, 0, 16)
+		}
+		e.fields = append(e.fields, field{raw: raw[pos:next], nameLen: colon})
 		pos = next
 	}
 	e.body = raw[len(raw):]
 	return e
-}
-
-// unfold sets the value of every field from its raw lines (RFC 5322
-// §2.2.3), in one pass each.
-func (e *entity) unfold() {
-	for i := range e.fields {
-		f := &e.fields[i]
-		v := f.raw[len(f.name)+1:]
-		var b strings.Builder
-		for len(v) > 0 {
-			line := v
-			if j := bytes.IndexByte(v, '\n'); j >= 0 {
-				line, v = v[:j], v[j+1:]
-			} else {
-				v = nil
-			}
-			line = bytes.TrimSpace(line)
-			if len(line) == 0 {
-				continue
-			}
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.Write(line)
-		}
-		f.value = b.String()
-	}
 }
 
 func validFieldName(b []byte) bool {
@@ -114,8 +134,8 @@ func validFieldName(b []byte) bool {
 // get returns the value of the first field called name (case-insensitive).
 func (e entity) get(name string) string {
 	for _, f := range e.fields {
-		if strings.EqualFold(f.name, name) {
-			return f.value
+		if f.is(name) {
+			return f.value()
 		}
 	}
 	return ""

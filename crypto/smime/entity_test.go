@@ -248,3 +248,26 @@ func TestBodyTextLarge(t *testing.T) {
 		t.Errorf("got %d bytes (%.20q…), want %d x", len(got), got, maxBodyText)
 	}
 }
+
+func TestFromAddress(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Alice@Example.com", "alice@example.com"},
+		{"Alice <Alice@example.com>", "alice@example.com"},
+		{"<alice@example.com>", "alice@example.com"},
+		{`"Bob, the builder" <bob@example.com>`, "bob@example.com"},
+		{`"bob@example.com" <mallory@example.net>`, "mallory@example.net"},
+		{"bob@example.com <mallory@example.net>", "mallory@example.net"},
+		{"alice@example.com (Bob)", "alice@example.com"},
+		{"a@example.com, b@example.com", "a@example.com"},
+		{"=?utf-8?q?J=C3=BCrgen?= <j@example.org>", "j@example.org"},
+		{"Jürgen <j@example.org>", "j@example.org"},
+		{"broken <<x@example.org>", "x@example.org"},
+		{"no address", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := fromAddress(tt.in); got != tt.want {
+			t.Errorf("fromAddress(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -402,6 +402,9 @@ func fromAddress(v string) string {
 	if v == "" {
 		return ""
 	}
+	if a, ok := simpleAddress(v); ok {
+		return strings.ToLower(a)
+	}
 	if l, err := mail.ParseAddressList(v); err == nil && len(l) > 0 {
 		return strings.ToLower(l[0].Address)
 	}
@@ -432,4 +435,32 @@ func parseDate(v string) time.Time {
 		return t
 	}
 	return time.Time{}
+}
+
+// simpleAddress reads the two common forms of an address field without
+// the full RFC 5322 parser: "local@domain" and "Display Name
+// <local@domain>", with no quotes, comments, groups or lists. Anything else
+// is not simple, and net/mail decides.
+func simpleAddress(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	if strings.ContainsAny(v, "\"(),;:\\") {
+		return "", false
+	}
+	if strings.HasSuffix(v, ">") {
+		i := strings.LastIndexByte(v, '<')
+		if i < 0 || strings.ContainsAny(v[:i], "<>@") {
+			return "", false
+		}
+		v = v[i+1 : len(v)-1]
+	}
+	at := strings.IndexByte(v, '@')
+	if at <= 0 || at == len(v)-1 || strings.ContainsAny(v, "<> \t") || strings.Count(v, "@") != 1 {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 || v[i] < ' ' {
+			return "", false
+		}
+	}
+	return v, true
 }

@@ -124,14 +124,14 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 
 	var outer, inner []field
 	for _, f := range top.fields {
-		if isContentField(f.name) {
+		if isContentField(f.name()) {
 			inner = append(inner, f)
 		} else {
 			outer = append(outer, f)
 		}
 	}
-	if !slices.ContainsFunc(inner, func(f field) bool { return strings.EqualFold(f.name, "Content-Type") }) {
-		inner = append(inner, field{name: "Content-Type", raw: []byte("Content-Type: text/plain; charset=us-ascii\r\n")})
+	if !slices.ContainsFunc(inner, func(f field) bool { return f.is("Content-Type") }) {
+		inner = append(inner, field{raw: []byte("Content-Type: text/plain; charset=us-ascii\r\n"), nameLen: len("Content-Type")})
 	}
 	head := appendFields(nil, outer)
 
@@ -235,15 +235,16 @@ func newBoundary() string {
 func recipientAddresses(top *entity) ([]string, error) {
 	var out []string
 	for _, f := range top.fields {
-		if !strings.EqualFold(f.name, "To") && !strings.EqualFold(f.name, "Cc") {
+		if !f.is("To") && !f.is("Cc") {
 			continue
 		}
-		if strings.TrimSpace(f.value) == "" {
+		v := f.value()
+		if v == "" {
 			continue
 		}
-		l, err := mail.ParseAddressList(f.value)
+		l, err := mail.ParseAddressList(v)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrMessage, f.name, err)
+			return nil, fmt.Errorf("%w: %s: %v", ErrMessage, f.name(), err)
 		}
 		for _, a := range l {
 			out = append(out, strings.ToLower(a.Address))

@@ -142,7 +142,7 @@ func appendReencoded(dst []byte, fields []field, body []byte, text bool) []byte 
 func withoutEncoding(fields []field) []field {
 	out := make([]field, 0, len(fields))
 	for _, f := range fields {
-		if !strings.EqualFold(f.name, "Content-Transfer-Encoding") {
+		if !f.is("Content-Transfer-Encoding") {
 			out = append(out, f)
 		}
 	}
