@@ -48,29 +48,28 @@ type opener struct {
 func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result) {
 	res = &Result{Encryption: EncNone, Signature: SigNone, Analysed: e.now()}
 	o := &opener{e: e, ctx: ctx, res: res}
-	display := raw
 	defer func() {
 		// Fuzzing finds no panic, but a bug must cost one message its
-		// verdict, never the processing of the others.
+		// verdict, never the processing of the others: the message is then
+		// malformed, any envelope failed, and only the raw bytes are shown.
 		if r := recover(); r != nil {
+			*res = Result{Encryption: EncNone, Signature: SigMalformed, Analysed: res.Analysed, Layers: res.Layers, Content: raw}
+			for _, l := range res.Layers {
+				if l.Kind == LayerEnveloped || l.Kind == LayerAuthEnveloped {
+					res.Encryption = EncFailed
+				}
+			}
 			res.Layers = append(res.Layers, Layer{Kind: LayerSigned, State: string(SigMalformed),
 				Reason: fmt.Sprintf("internal error: %v", r)})
-			res.Signature = SigMalformed
-			if res.Encryption == EncDecrypted {
-				res.Encryption = EncFailed
-			}
-			res.Content = display
 		}
 	}()
 
-	raw = skipMboxLine(raw)
-	top := parseEntity(raw)
+	top := parseEntity(skipMboxLine(raw))
 	o.from = fromAddress(top.get("From"))
 	o.date = parseDate(top.get("Date"))
 
 	cur := top
 	for depth := 0; ; depth++ {
-		display = cur.raw
 		k, p := classify(&cur)
 		if k == notLayer {
 			break

@@ -86,6 +86,9 @@ func (e *MissingCertError) Error() string {
 // certificate. There is never a fallback to less protection than asked.
 // With neither Sign nor Encrypt, the message is returned in CRLF form.
 func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte, error) {
+	if opts.Cipher != AES256CBC && opts.Cipher != AES256GCM || opts.KeyTransport != RSAPKCS1v15 && opts.KeyTransport != RSAOAEP {
+		return nil, fmt.Errorf("unknown cipher %d or key transport %d", opts.Cipher, opts.KeyTransport)
+	}
 	top := parseEntity(raw)
 	if top.headless || len(top.fields) == 0 {
 		return nil, fmt.Errorf("%w: no header", ErrMessage)
@@ -158,8 +161,14 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		entity = appendSafeEntity(buf, inner, top.body, 0)
 	}
 
-	der, err := cms.Encrypt(entity, recipients, &cms.EncryptOptions{
-		Cipher: cmsCipher(opts.Cipher), KeyTransport: cms.KeyTransport(opts.KeyTransport)})
+	eo := &cms.EncryptOptions{Cipher: cms.AES256CBC, KeyTransport: cms.RSAPKCS1v15}
+	if opts.Cipher == AES256GCM {
+		eo.Cipher = cms.AES256GCM
+	}
+	if opts.KeyTransport == RSAOAEP {
+		eo.KeyTransport = cms.RSAOAEP
+	}
+	der, err := cms.Encrypt(entity, recipients, eo)
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: %w", err)
 	}
@@ -176,13 +185,6 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		"Content-Disposition: attachment; filename=smime.p7m\r\n"+
 		"Content-Description: S/MIME Encrypted Message\r\n\r\n"...)
 	return appendBase64Lines(out, der), nil
-}
-
-func cmsCipher(c Cipher) cms.Cipher {
-	if c == AES256GCM {
-		return cms.AES256GCM
-	}
-	return cms.AES256CBC
 }
 
 // isContentField reports whether a top-level field belongs to the

@@ -231,6 +231,7 @@ func TestSealErrors(t *testing.T) {
 		{"no From", []byte("To: alice@example.org\r\nSubject: x\r\n\r\nhi\r\n"), SealOptions{Sign: true}, ErrMessage, nil},
 		{"no header", []byte("just text\r\n"), SealOptions{Encrypt: true}, ErrMessage, nil},
 		{"bad To", []byte("From: agent@example.com\r\nTo: <<<\r\n\r\nhi\r\n"), SealOptions{Encrypt: true}, ErrMessage, nil},
+		{"unknown cipher", msg("agent@example.com", "alice@example.org"), SealOptions{Encrypt: true, Cipher: 7}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,7 +246,7 @@ func TestSealErrors(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, tt.want) {
+			if tt.want == nil && err == nil || tt.want != nil && !errors.Is(err, tt.want) {
 				t.Errorf("got error %v, want %v", err, tt.want)
 			}
 		})

@@ -14,6 +14,12 @@ import (
 // maxDateSkew is how far the signing time may lie from the Date header.
 const maxDateSkew = time.Hour
 
+// maxCandidates bounds the bundled certificates with the signer's
+// identifier that are tried (each try is a signature check): look-alikes
+// share issuer and serial, but a message with hundreds of them is an
+// attack on the CPU.
+const maxCandidates = 4
+
 // problem is one failed rule of a signature.
 type problem struct {
 	state  SignatureState
@@ -62,9 +68,11 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 			named, verr = c, err
 		}
 	}
+	tries := 0
 	for _, c := range sd.Certificates {
-		if cert == nil && si.ID.Matches(c) {
+		if cert == nil && tries < maxCandidates && si.ID.Matches(c) {
 			try(c)
+			tries++
 		}
 	}
 	var lookupErr error
@@ -122,8 +130,11 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 		problems = append(problems, problem{SigSenderMismatch,
 			fmt.Sprintf("certificate %s vs From %s", orNone(strings.Join(s.Cert.Emails, "/")), orNone(o.from))})
 	}
-	if !strongDigest(si.DigestAlgorithm) || weakSignature(si.SignatureAlgorithm) {
+	switch {
+	case !strongDigest(si.DigestAlgorithm):
 		problems = append(problems, problem{SigWeak, si.DigestAlgorithm + " digest"})
+	case weakSignature(si.SignatureAlgorithm):
+		problems = append(problems, problem{SigWeak, si.SignatureAlgorithm + " signature"})
 	}
 	if !si.SigningTime.IsZero() && !o.date.IsZero() {
 		if d := o.date.Sub(si.SigningTime); d > maxDateSkew || d < -maxDateSkew {
