@@ -134,13 +134,19 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		k, err := newPKI(now)
 		pkiDone <- pkiResult{k, err}
 	}()
+	var pki *pkiResult
+	waitPKI := func() pkiResult {
+		if pki == nil {
+			r := <-pkiDone
+			pki = &r
+		}
+		return *pki
+	}
 
 	d := &Demo{Dir: dir}
 	defer func() {
 		if err != nil {
-			if d.PKI == nil {
-				<-pkiDone
-			}
+			waitPKI() // leave no goroutine behind
 			d.Close()
 		}
 	}()
@@ -156,7 +162,7 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 
-	r := <-pkiDone
+	r := waitPKI()
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -302,3 +302,23 @@ func TestCloseStopsEverything(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestStartFailsClean: a start that fails half-way leaves no goroutine
+// behind (the PKI generation is waited for, the profile closed).
+func TestStartFailsClean(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	d, err := Start(ctx, filepath.Join(t.TempDir(), "demo"), nil)
+	if err == nil {
+		d.Close()
+		t.Fatal("Start with a cancelled context succeeded")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after a failed Start, %d before", n, before)
+	}
+}
