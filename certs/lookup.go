@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,19 +39,30 @@ func (s *Store) scanEntry(row scanner) (Entry, error) {
 	if err := row.Scan(&fp, &der, &collected, &importedAt, &hasKey); err != nil {
 		return Entry{}, err
 	}
-	c, err := s.parse(fp, der)
+	pc, err := s.parse(fp, der)
 	if err != nil {
 		return Entry{}, err
 	}
-	sum := Describe(c)
-	sum.HasKey = hasKey
-	sum.Collected = collected
-	sum.ImportedAt = time.Unix(importedAt, 0).UTC()
-	return Entry{Cert: c, Summary: sum}, nil
+	info := pc.info
+	info.Emails = slices.Clone(info.Emails) // the cached one stays as it is
+	sum := Summary{Info: info, Usage: UsageOf(pc.cert), HasKey: hasKey, Collected: collected,
+		ImportedAt: time.Unix(importedAt, 0).UTC()}
+	return Entry{Cert: pc.cert, Summary: sum}, nil
 }
 
+// entries runs an entry query on q, or, when q is nil, as a prepared
+// statement on the database.
 func (s *Store) entries(ctx context.Context, q querier, query string, args ...any) ([]Entry, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if q == nil {
+		var st *sql.Stmt
+		if st, err = s.stmt(ctx, query); err == nil {
+			rows, err = st.QueryContext(ctx, args...)
+		}
+	} else {
+		rows, err = q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("certs: %w", err)
 	}
@@ -125,7 +137,7 @@ func (s *Store) Lookup(ctx context.Context, addr string, usage Usage, t time.Tim
 		q += ` AND c.can_encrypt = 1`
 	}
 	q += ` ORDER BY c.not_before DESC, c.id DESC`
-	return s.entries(ctx, s.p.DB, q, normalizeAddress(addr), usage&UsageCA != 0, t.Unix(), t.Unix())
+	return s.entries(ctx, nil, q, normalizeAddress(addr), usage&UsageCA != 0, t.Unix(), t.Unix())
 }
 
 // CertsForAddress returns the stored end-entity certificates for addr that
@@ -144,14 +156,11 @@ func (s *Store) CertsForAddress(ctx context.Context, addr string, t time.Time) (
 
 // first returns the certificate of the first row of an entry query, or nil.
 func (s *Store) first(ctx context.Context, query string, args ...any) (*x509.Certificate, error) {
-	e, err := s.scanEntry(s.p.DB.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	es, err := s.entries(ctx, nil, query, args...)
+	if err != nil || len(es) == 0 {
+		return nil, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("certs: %w", err)
-	}
-	return e.Cert, nil
+	return es[0].Cert, nil
 }
 
 // CertByIssuerSerial finds a stored certificate by the DER of its issuer
@@ -180,9 +189,12 @@ func (s *Store) CertBySubjectKeyID(ctx context.Context, ski []byte) (*x509.Certi
 // without a chain. A collected certificate is not pinned — it was trusted
 // through its CA, and stays trusted only as long as that CA is.
 func (s *Store) IsStored(ctx context.Context, cert *x509.Certificate) (bool, error) {
+	st, err := s.stmt(ctx, `SELECT collected FROM certificates WHERE fingerprint = ?`)
+	if err != nil {
+		return false, err
+	}
 	var collected bool
-	err := s.p.DB.QueryRowContext(ctx, `SELECT collected FROM certificates WHERE fingerprint = ?`,
-		certinfo.Fingerprint(cert)).Scan(&collected)
+	err = st.QueryRowContext(ctx, certinfo.Fingerprint(cert)).Scan(&collected)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -240,8 +252,12 @@ func (s *Store) openKey(ctx context.Context, id string) (crypto.Signer, error) {
 	if k != nil {
 		return k, nil
 	}
+	st, err := s.stmt(ctx, `SELECT sealed FROM private_keys WHERE key_id = ?`)
+	if err != nil {
+		return nil, err
+	}
 	var sealed []byte
-	err := s.p.DB.QueryRowContext(ctx, `SELECT sealed FROM private_keys WHERE key_id = ?`, id).Scan(&sealed)
+	err = st.QueryRowContext(ctx, id).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"database/sql"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"siegel/certs/profile"
+	"siegel/crypto/certinfo"
 )
 
 // The tables of the certificate store. Steps are only ever appended.
@@ -56,14 +58,22 @@ type Store struct {
 
 	mu       sync.Mutex
 	anchors  []*x509.Certificate // nil when not loaded since the last change
-	parsed   map[string]*x509.Certificate
+	parsed   map[string]parsedCert // by fingerprint
 	keys     map[string]crypto.Signer // opened private keys by key_id
 	nextSub  int
 	onChange map[int]func()
+
+	stmts sync.Map // query text → *sql.Stmt, for the look-ups made per message
 }
 
-// maxParsed bounds the cache of parsed certificates.
+// maxParsed bounds the cache of parsed certificates (about 4 KiB each).
 const maxParsed = 4096
+
+// parsedCert is a stored certificate as parsed and described once.
+type parsedCert struct {
+	cert *x509.Certificate
+	info certinfo.Info
+}
 
 // Open opens the certificate store in the profile, creating or updating
 // its tables, and registers the sealed private key column for
@@ -73,7 +83,7 @@ func Open(ctx context.Context, p *profile.Profile) (*Store, error) {
 		return nil, err
 	}
 	p.RegisterSealed("private_keys", "key_id", "sealed")
-	s := &Store{p: p, parsed: map[string]*x509.Certificate{}, keys: map[string]crypto.Signer{}, onChange: map[int]func(){}}
+	s := &Store{p: p, parsed: map[string]parsedCert{}, keys: map[string]crypto.Signer{}, onChange: map[int]func(){}}
 	s.gen.Store(1)
 	return s, nil
 }
@@ -116,25 +126,50 @@ func (s *Store) changed() {
 	}
 }
 
-// parse returns the parsed certificate for a stored DER, from the cache
-// when possible. Stored certificates parsed once, so an error here means
-// the database was damaged.
-func (s *Store) parse(fp string, der []byte) (*x509.Certificate, error) {
+// parse returns the parsed certificate and its description for a stored
+// DER, from the cache when possible. Stored certificates parsed once, so an
+// error here means the database was damaged.
+func (s *Store) parse(fp string, der []byte) (parsedCert, error) {
 	s.mu.Lock()
-	c := s.parsed[fp]
+	pc, ok := s.parsed[fp]
 	s.mu.Unlock()
-	if c != nil {
-		return c, nil
+	if ok {
+		return pc, nil
 	}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("certs: stored certificate %s: %w", fp, err)
+		return parsedCert{}, fmt.Errorf("certs: stored certificate %s: %w", fp, err)
 	}
+	pc = parsedCert{cert: c, info: certinfo.Describe(c)}
 	s.mu.Lock()
 	if len(s.parsed) >= maxParsed {
-		clear(s.parsed)
+		// Evict an arbitrary entry (map order is random): unlike clearing
+		// everything or LRU, this keeps a share of hits even when look-ups
+		// cycle through more certificates than the cache holds.
+		for k := range s.parsed {
+			delete(s.parsed, k)
+			break
+		}
 	}
-	s.parsed[fp] = c
+	s.parsed[fp] = pc
 	s.mu.Unlock()
-	return c, nil
+	return pc, nil
+}
+
+// stmt returns a prepared statement for a look-up query, preparing it on
+// first use: with modernc.org/sqlite, compiling the SQL costs as much as
+// running it. The statements live as long as the database.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.p.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("certs: %w", err)
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
