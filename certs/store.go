@@ -57,8 +57,8 @@ type Store struct {
 	gen atomic.Uint64
 
 	mu       sync.Mutex
-	anchors  []*x509.Certificate // nil when not loaded since the last change
-	parsed   map[string]parsedCert // by fingerprint
+	anchors  []*x509.Certificate      // nil when not loaded since the last change
+	parsed   map[string]parsedCert    // by fingerprint
 	keys     map[string]crypto.Signer // opened private keys by key_id
 	nextSub  int
 	onChange map[int]func()
