@@ -3,11 +3,13 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +36,42 @@ func start(t testing.TB, opts *Options) *Demo {
 		}
 	})
 	return d
+}
+
+var (
+	sharedOnce sync.Once
+	sharedDemo *Demo
+	sharedErr  error
+)
+
+// shared is one demo for the tests that only read it, started once (a
+// start costs two RSA keys) and closed by TestMain.
+func shared(t testing.TB) *Demo {
+	t.Helper()
+	sharedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "siegel-demo-test-")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		sharedDemo, sharedErr = Start(context.Background(), filepath.Join(dir, "demo"), &Options{ReplyDelay: -1})
+	})
+	if sharedErr != nil {
+		t.Fatalf("Start: %v", sharedErr)
+	}
+	return sharedDemo
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedDemo != nil {
+		if err := sharedDemo.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "closing the shared demo:", err)
+			code = 1
+		}
+		os.RemoveAll(filepath.Dir(sharedDemo.Dir))
+	}
+	os.Exit(code)
 }
 
 // articles returns the articles of the seeded ticket with this subject.
@@ -63,7 +101,7 @@ type state struct {
 // TestSeededStates checks every seeded article's security state: between
 // them they show every state of DESIGN.md §3.
 func TestSeededStates(t *testing.T) {
-	d := start(t, nil)
+	d := shared(t)
 	var (
 		sealedIn  = state{smime.EncDecrypted, smime.SigValid, false}
 		sealedOut = state{smime.EncDecrypted, smime.SigValid, true}

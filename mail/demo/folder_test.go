@@ -18,7 +18,7 @@ import (
 // TestFolderFiles: the files the demo leaves are what they say, and the
 // PKCS#12 files open with Passphrase.
 func TestFolderFiles(t *testing.T) {
-	d := start(t, nil)
+	d := shared(t)
 	ca, err := certs.Parse(mustRead(t, d.Path(CAFile)), CAFile, nil)
 	if err != nil || len(ca.Certs) != 1 || !ca.Certs[0].Equal(d.PKI.CA.Cert) || !ca.Certs[0].IsCA {
 		t.Errorf("%s: %v, %v; want the demo CA", CAFile, ca, err)
@@ -50,7 +50,7 @@ func TestFolderFiles(t *testing.T) {
 // TestSMTPNeedsLogin: the demo SMTP server takes mail only from the demo
 // account.
 func TestSMTPNeedsLogin(t *testing.T) {
-	d := start(t, nil)
+	d := shared(t)
 	c, err := smtp.Dial(d.SMTPAddr)
 	if err != nil {
 		t.Fatal(err)

@@ -228,7 +228,7 @@ func TestCustomerThanks(t *testing.T) {
 // TestThanksStates: each customer's mail client answers as it wrote
 // before, read by the helpdesk's engine.
 func TestThanksStates(t *testing.T) {
-	d := start(t, nil)
+	d := shared(t)
 	r := newResponder(time.Millisecond, &seeder{now: time.Now(), pki: d.PKI, world: newWorld(d.PKI)}, nil, nil)
 	defer r.close()
 	tests := []struct {
