@@ -73,7 +73,8 @@ var schema = []string{
 		encryption TEXT NOT NULL,
 		signature TEXT NOT NULL,
 		security TEXT NOT NULL,
-		unread INTEGER NOT NULL DEFAULT 0
+		unread INTEGER NOT NULL DEFAULT 0,
+		search_rowid INTEGER UNIQUE
 	)`,
 	`CREATE INDEX articles_by_ticket ON articles (ticket_id, arrived, id)`,
 	`CREATE INDEX articles_retryable ON articles (id) WHERE signature = 'cert-not-found' OR encryption = 'no-key'`,
@@ -93,6 +94,9 @@ var schema = []string{
 	`CREATE INDEX locations_by_article ON locations (article_id)`,
 	// Subject, people (names and addresses) and, for unencrypted articles
 	// only, the text. Contentless: the index holds no copy of the text.
+	// The rowid is the article's search_rowid: its ticket's ID shifted
+	// left by searchShift, plus the article's place in the ticket, so a
+	// search finds tickets without reading the article rows.
 	`CREATE VIRTUAL TABLE article_search USING fts5(subject, people, body,
 		content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
 	`CREATE TABLE drafts (

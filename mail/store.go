@@ -142,8 +142,7 @@ func fileArticle(ctx context.Context, tx *sql.Tx, n *newArticle) (filed, error) 
 	if err := addLocation(ctx, tx, n.loc, f.articleID); err != nil {
 		return f, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
-		f.articleID, n.hdr.Subject, people(&n.hdr), n.an.text); err != nil {
+	if err := indexArticle(ctx, tx, f, n); err != nil {
 		return f, err
 	}
 
@@ -179,6 +178,29 @@ func fileArticle(ctx context.Context, tx *sql.Tx, n *newArticle) (filed, error) 
 		}
 	}
 	return f, nil
+}
+
+// searchShift places the ticket ID in the search rowid; a ticket can have
+// 2^20 articles in the index.
+const searchShift = 20
+
+// indexArticle adds the article to the search index under a rowid that
+// names its ticket (see the schema).
+func indexArticle(ctx context.Context, tx *sql.Tx, f filed, n *newArticle) error {
+	var next int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(search_rowid) + 1, ?) FROM articles WHERE ticket_id = ?`,
+		f.ticketID<<searchShift, f.ticketID).Scan(&next); err != nil {
+		return err
+	}
+	if next>>searchShift != f.ticketID {
+		return nil // the ticket's share of the index is full: not searchable
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE articles SET search_rowid = ? WHERE id = ?`, next, f.articleID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
+		next, n.hdr.Subject, people(&n.hdr), n.an.text)
+	return err
 }
 
 // openTicket creates the ticket for a message that threads nowhere: "new"

@@ -163,6 +163,10 @@ func (d *Desk) CountTickets(ctx context.Context, q TicketQuery) (int, error) {
 	return n, nil
 }
 
+// searchTickets selects the tickets with an article matching an FTS query,
+// from the search rowids alone (see indexArticle).
+var searchTickets = `(SELECT rowid >> ` + strconv.Itoa(searchShift) + ` FROM article_search WHERE article_search MATCH ?)`
+
 func ticketFilter(q TicketQuery) (where []string, args []any, err error) {
 	switch q.State {
 	case "":
@@ -177,10 +181,10 @@ func ticketFilter(q TicketQuery) (where []string, args []any, err error) {
 		number := searchNumber(s)
 		switch {
 		case match != "" && number != 0:
-			where = append(where, `(t.number = ? OR t.id IN (SELECT a.ticket_id FROM article_search s JOIN articles a ON a.id = s.rowid WHERE article_search MATCH ?))`)
+			where = append(where, `(t.number = ? OR t.id IN `+searchTickets+`)`)
 			args = append(args, number, match)
 		case match != "":
-			where = append(where, `t.id IN (SELECT a.ticket_id FROM article_search s JOIN articles a ON a.id = s.rowid WHERE article_search MATCH ?)`)
+			where = append(where, `t.id IN `+searchTickets)
 			args = append(args, match)
 		case number != 0:
 			where = append(where, `t.number = ?`)

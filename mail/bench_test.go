@@ -1,0 +1,279 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"siegel/certs/profile"
+	"siegel/crypto/smime"
+	"siegel/mail/account"
+	"siegel/mail/imapsync"
+	"siegel/mail/mailtest"
+	"siegel/mail/message"
+)
+
+// liveHeap samples the live heap (after a collection) until stop is
+// called, and returns the peak above the heap at the start.
+func liveHeap() (stop func() uint64) {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > base && ms.HeapAlloc-base > peak.Load() {
+				peak.Store(ms.HeapAlloc - base)
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak.Load()
+	}
+}
+
+// discard is a Sink that keeps nothing: the fetch-only baseline.
+type discard struct{ n int }
+
+func (s *discard) Begin(context.Context, uint32) (uint32, bool, error)      { return 0, false, nil }
+func (s *discard) Found(context.Context, int)                               {}
+func (s *discard) Known(context.Context, []string) (map[string]bool, error) { return nil, nil }
+func (s *discard) Message(_ context.Context, m imapsync.Message) error      { s.n++; return nil }
+
+// BenchmarkSync10k compares a full sync of 10,000 mixed messages (plain,
+// signed, encrypted, signed and encrypted) into tickets, with analysis, to
+// its parts measured in the same run: the fetch-only loop over the same
+// mailbox with the same client, plus the engine alone opening the same
+// messages one after the other. Run with -benchtime=1x; it reports the
+// seconds of each, the ratio (target ≤ 1.5) and the peak live heap of the
+// sync above what the messages on the in-process server take.
+func BenchmarkSync10k(b *testing.B) {
+	benchSync(b, 10000)
+}
+
+func benchSync(b *testing.B, n int) {
+	ctx := context.Background()
+	msgs := mixedMessages(b, n)
+	server := mailtest.NewIMAP(b, nil)
+	for _, m := range msgs {
+		server.Append(b, "INBOX", m)
+	}
+	acct := &account.Account{Address: mailtest.DeskAddress, IMAP: server.Server(), SMTP: server.Server()}
+	b.ResetTimer()
+	for range b.N {
+		// Fetch only.
+		start := time.Now()
+		c, err := imapsync.Dial(ctx, acct)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sink discard
+		if err := c.Sync(ctx, "INBOX", &sink); err != nil || sink.n != n {
+			b.Fatalf("fetch-only: %d messages, %v", sink.n, err)
+		}
+		c.Close()
+		fetch := time.Since(start)
+
+		// The engine alone, with its own store, as the desk has it.
+		side := mailtest.DeskSide(b)
+		start = time.Now()
+		for _, m := range msgs {
+			if res := side.Engine.Open(ctx, m); res.Signature == smime.SigMalformed {
+				b.Fatalf("engine: malformed")
+			}
+		}
+		engine := time.Since(start)
+
+		// The desk: fetch, store, thread, analyse, index.
+		side = mailtest.DeskSide(b)
+		d, err := Open(ctx, side.Profile, side.Store, side.Engine, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.AddAccount(ctx, *acct); err != nil {
+			b.Fatal(err)
+		}
+		heap := liveHeap()
+		start = time.Now()
+		rep, err := d.Sync(ctx)
+		full := time.Since(start)
+		peak := heap()
+		if err != nil || rep.Accounts[0].New != n {
+			b.Fatalf("sync: %d new, %v", rep.Accounts[0].New, err)
+		}
+		d.Close()
+		b.ReportMetric(fetch.Seconds(), "fetch-s")
+		b.ReportMetric(engine.Seconds(), "engine-s")
+		b.ReportMetric(full.Seconds(), "sync-s")
+		b.ReportMetric(full.Seconds()/(fetch.Seconds()+engine.Seconds()), "ratio")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	}
+}
+
+// fillTickets stores n tickets of one article each through the real
+// filing code (threading, counters, search index), without analysis.
+func fillTickets(tb testing.TB, d *Desk, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	base := time.Now().Add(-time.Duration(n) * time.Minute)
+	words := []string{"printer", "vpn", "invoice", "laptop", "password", "drucker", "rechnung", "mail"}
+	res := &smime.Result{Encryption: smime.EncNone, Signature: smime.SigNone}
+	for done := 0; done < n; {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for i := 0; i < 2000 && done < n; i, done = i+1, done+1 {
+			subject := fmt.Sprintf("%s problem %d", words[done%len(words)], done)
+			raw := fmt.Appendf(nil, "From: customer%d@example.org\r\nTo: help@siegel.example\r\nSubject: %s\r\nMessage-ID: <t%d@example.org>\r\n\r\nThe %s does not work.\r\n",
+				done%5000, subject, done, words[(done/3)%len(words)])
+			hdr := message.ParseHeader(raw)
+			an := analysis{res: res, text: "The " + words[(done/3)%len(words)] + " does not work."}
+			if _, err := fileArticle(ctx, tx, &newArticle{raw: raw, hdr: hdr, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+var ticketDesk struct {
+	once sync.Once
+	dir  string
+	d    *Desk
+}
+
+// TestMain removes the desk the ticket benchmarks share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if ticketDesk.d != nil {
+		ticketDesk.d.p.Close()
+		os.RemoveAll(ticketDesk.dir)
+	}
+	os.Exit(code)
+}
+
+// desk100k is a desk with 100,000 tickets, made once per test binary and
+// shared by the ticket benchmarks.
+func desk100k(b *testing.B) *Desk {
+	ticketDesk.once.Do(func() {
+		dir, err := os.MkdirTemp("", "siegel-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ticketDesk.dir = dir
+		p, err := profile.Open(context.Background(), dir, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := Open(context.Background(), p, nil, smime.NewEngine(nil), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fillTickets(b, d, 100000)
+		ticketDesk.d = d
+	})
+	if ticketDesk.d == nil {
+		b.Fatal("no desk")
+	}
+	return ticketDesk.d
+}
+
+// BenchmarkTicketListFirstPage is the first page of 100 among 100,000
+// tickets (target < 20 ms).
+func BenchmarkTicketListFirstPage(b *testing.B) {
+	d := desk100k(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		page, err := d.Tickets(ctx, TicketQuery{Limit: 100})
+		if err != nil || len(page.Tickets) != 100 {
+			b.Fatalf("%d tickets, %v", len(page.Tickets), err)
+		}
+	}
+}
+
+// BenchmarkTicketListDeepPage is a page of 100 after 99,000 tickets, by
+// cursor.
+func BenchmarkTicketListDeepPage(b *testing.B) {
+	d := desk100k(b)
+	ctx := context.Background()
+	page, err := d.Tickets(ctx, TicketQuery{Limit: 1, Offset: 98999})
+	if err != nil {
+		b.Fatal(err)
+	}
+	last := page.Tickets[0]
+	cursor := &Cursor{LastActivity: millis(last.LastActivity), ID: last.ID}
+	b.ResetTimer()
+	for range b.N {
+		page, err := d.Tickets(ctx, TicketQuery{Limit: 100, After: cursor})
+		if err != nil || len(page.Tickets) != 100 {
+			b.Fatalf("%d tickets, %v", len(page.Tickets), err)
+		}
+	}
+}
+
+// BenchmarkTicketCount counts 100,000 tickets (the virtualised list's
+// length).
+func BenchmarkTicketCount(b *testing.B) {
+	d := desk100k(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if n, err := d.CountTickets(ctx, TicketQuery{}); err != nil || n != 100000 {
+			b.Fatalf("%d, %v", n, err)
+		}
+	}
+}
+
+// BenchmarkTicketSearchCustomer searches 100,000 tickets for one
+// customer's address (20 tickets), a typical search.
+func BenchmarkTicketSearchCustomer(b *testing.B) {
+	d := desk100k(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		page, err := d.Tickets(ctx, TicketQuery{Limit: 100, Search: "customer4242@example.org"})
+		if err != nil || len(page.Tickets) != 20 {
+			b.Fatalf("%d tickets, %v", len(page.Tickets), err)
+		}
+	}
+}
+
+// BenchmarkTicketSearch searches 100,000 tickets for a word that occurs
+// in a quarter of them (subject or text), first page: the worst case.
+func BenchmarkTicketSearch(b *testing.B) {
+	d := desk100k(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		page, err := d.Tickets(ctx, TicketQuery{Limit: 100, Search: "drucker"})
+		if err != nil || len(page.Tickets) != 100 {
+			b.Fatalf("%d tickets, %v", len(page.Tickets), err)
+		}
+	}
+}
