@@ -142,8 +142,9 @@ func (s *Store) Add(ctx context.Context, b *Bundle) (*ImportReport, error) {
 	added := map[string]bool{} // key ids of certificates added now
 	for _, c := range b.Certs {
 		fp := certinfo.Fingerprint(c)
+		s.remember(fp, c)
 		var collected bool
-		err := tx.QueryRowContext(ctx, `SELECT collected FROM certificates WHERE fingerprint = ?`, fp).Scan(&collected)
+		err := s.queryRow(ctx, tx, `SELECT collected FROM certificates WHERE fingerprint = ?`, fp).Scan(&collected)
 		switch {
 		case err == nil:
 			if collected {
@@ -154,7 +155,7 @@ func (s *Store) Add(ctx context.Context, b *Bundle) (*ImportReport, error) {
 			}
 			items = append(items, pending{ItemCertificate, StatusAlreadyStored, fp})
 		case errors.Is(err, sql.ErrNoRows):
-			if err := insertCert(ctx, tx, c, false, now); err != nil {
+			if err := s.insertCert(ctx, tx, c, false, now); err != nil {
 				return nil, err
 			}
 			changed = true
@@ -167,7 +168,7 @@ func (s *Store) Add(ctx context.Context, b *Bundle) (*ImportReport, error) {
 	for _, k := range b.Keys {
 		id := publicKeyID(k.Public())
 		var fp string
-		err := tx.QueryRowContext(ctx, `SELECT fingerprint FROM certificates WHERE key_id = ?
+		err := s.queryRow(ctx, tx, `SELECT fingerprint FROM certificates WHERE key_id = ?
 			ORDER BY not_before DESC, id DESC LIMIT 1`, id).Scan(&fp)
 		if errors.Is(err, sql.ErrNoRows) {
 			typ, bits, curve := certinfo.Key(k.Public())
@@ -177,7 +178,7 @@ func (s *Store) Add(ctx context.Context, b *Bundle) (*ImportReport, error) {
 			return nil, fmt.Errorf("certs: import: %w", err)
 		}
 		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM private_keys WHERE key_id = ?`, id).Scan(&one)
+		err = s.queryRow(ctx, tx, `SELECT 1 FROM private_keys WHERE key_id = ?`, id).Scan(&one)
 		switch {
 		case err == nil:
 			items = append(items, pending{ItemKey, StatusAlreadyStored, fp})
@@ -196,11 +197,11 @@ func (s *Store) Add(ctx context.Context, b *Bundle) (*ImportReport, error) {
 		items = append(items, pending{ItemKey, status, fp})
 	}
 	for _, it := range items {
-		sum, err := s.summary(ctx, tx, it.fp)
+		e, err := s.entry(ctx, tx, it.fp)
 		if err != nil {
 			return nil, err
 		}
-		report.Items = append(report.Items, ReportItem{Kind: it.kind, Status: it.status, Summary: sum})
+		report.Items = append(report.Items, ReportItem{Kind: it.kind, Status: it.status, Summary: e.Summary})
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("certs: import: %w", err)
@@ -215,13 +216,13 @@ func keyDescription(typ string, bits int, curve string) string {
 	return certinfo.Info{KeyType: typ, KeyBits: bits, KeyCurve: curve}.KeyDescription()
 }
 
-func insertCert(ctx context.Context, tx *sql.Tx, c *x509.Certificate, collected bool, now time.Time) error {
+func (s *Store) insertCert(ctx context.Context, tx *sql.Tx, c *x509.Certificate, collected bool, now time.Time) error {
 	info := certinfo.Describe(c)
 	var ski []byte
 	if len(c.SubjectKeyId) > 0 {
 		ski = c.SubjectKeyId
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO certificates (fingerprint, der, subject, issuer, serial, ski,
+	res, err := s.exec(ctx, tx, `INSERT INTO certificates (fingerprint, der, subject, issuer, serial, ski,
 		key_id, not_before, not_after, is_ca, can_sign, can_encrypt, collected, imported_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		info.Fingerprint, c.Raw, info.Subject, c.RawIssuer, hex.EncodeToString(c.SerialNumber.Bytes()), ski,
@@ -235,7 +236,7 @@ func insertCert(ctx context.Context, tx *sql.Tx, c *x509.Certificate, collected 
 		return fmt.Errorf("certs: store certificate %s: %w", info.Fingerprint, err)
 	}
 	for _, addr := range info.Emails {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO certificate_addresses (address, certificate_id) VALUES (?, ?)`,
+		if _, err := s.exec(ctx, tx, `INSERT OR IGNORE INTO certificate_addresses (address, certificate_id) VALUES (?, ?)`,
 			addr, id); err != nil {
 			return fmt.Errorf("certs: store certificate %s: %w", info.Fingerprint, err)
 		}

@@ -33,14 +33,14 @@ func (s *Store) Collect(ctx context.Context, cert *x509.Certificate) (added bool
 	}
 	defer tx.Rollback()
 	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM certificates WHERE fingerprint = ?`, certinfo.Fingerprint(cert)).Scan(&one)
+	err = s.queryRow(ctx, tx, `SELECT 1 FROM certificates WHERE fingerprint = ?`, certinfo.Fingerprint(cert)).Scan(&one)
 	switch {
 	case err == nil:
 		return false, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, fmt.Errorf("certs: collect: %w", err)
 	}
-	if err := insertCert(ctx, tx, cert, true, time.Now()); err != nil {
+	if err := s.insertCert(ctx, tx, cert, true, time.Now()); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -16,12 +16,6 @@ import (
 	"siegel/crypto/certinfo"
 )
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // selectEntry reads what an Entry needs; scanEntry reads its columns.
 const selectEntry = `SELECT c.fingerprint, c.der, c.collected, c.imported_at,
 	EXISTS (SELECT 1 FROM private_keys k WHERE k.key_id = c.key_id) FROM certificates c`
@@ -50,19 +44,14 @@ func (s *Store) scanEntry(row scanner) (Entry, error) {
 	return Entry{Cert: pc.cert, Summary: sum}, nil
 }
 
-// entries runs an entry query on q, or, when q is nil, as a prepared
-// statement on the database.
-func (s *Store) entries(ctx context.Context, q querier, query string, args ...any) ([]Entry, error) {
-	var rows *sql.Rows
-	var err error
-	if q == nil {
-		var st *sql.Stmt
-		if st, err = s.stmt(ctx, query); err == nil {
-			rows, err = st.QueryContext(ctx, args...)
-		}
-	} else {
-		rows, err = q.QueryContext(ctx, query, args...)
+// entries runs an entry query as a prepared statement, in tx when it is
+// not nil.
+func (s *Store) entries(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]Entry, error) {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
 	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("certs: %w", err)
 	}
@@ -81,20 +70,15 @@ func (s *Store) entries(ctx context.Context, q querier, query string, args ...an
 	return out, nil
 }
 
-func (s *Store) entry(ctx context.Context, q querier, fp string) (Entry, error) {
-	e, err := s.scanEntry(q.QueryRowContext(ctx, selectEntry+` WHERE c.fingerprint = ?`, fp))
-	if errors.Is(err, sql.ErrNoRows) {
+func (s *Store) entry(ctx context.Context, tx *sql.Tx, fp string) (Entry, error) {
+	es, err := s.entries(ctx, tx, selectEntry+` WHERE c.fingerprint = ?`, fp)
+	if err != nil {
+		return Entry{}, err
+	}
+	if len(es) == 0 {
 		return Entry{}, fmt.Errorf("%w: %s", ErrNotFound, fp)
 	}
-	if err != nil {
-		return Entry{}, fmt.Errorf("certs: %w", err)
-	}
-	return e, nil
-}
-
-func (s *Store) summary(ctx context.Context, q querier, fp string) (Summary, error) {
-	e, err := s.entry(ctx, q, fp)
-	return e.Summary, err
+	return es[0], nil
 }
 
 // Get returns the stored certificate with the fingerprint (64 hex digits,
@@ -107,12 +91,12 @@ func (s *Store) Get(ctx context.Context, fingerprint string) (Entry, error) {
 	if len(fp) != 64 {
 		return Entry{}, fmt.Errorf("%w: %s", ErrNotFound, fp)
 	}
-	return s.entry(ctx, s.p.DB, fp)
+	return s.entry(ctx, nil, fp)
 }
 
 // List returns the summaries of all stored certificates, by subject.
 func (s *Store) List(ctx context.Context) ([]Summary, error) {
-	es, err := s.entries(ctx, s.p.DB, selectEntry+` ORDER BY c.subject COLLATE NOCASE, c.not_before DESC, c.id`)
+	es, err := s.entries(ctx, nil, selectEntry+` ORDER BY c.subject COLLATE NOCASE, c.not_before DESC, c.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -189,12 +173,9 @@ func (s *Store) CertBySubjectKeyID(ctx context.Context, ski []byte) (*x509.Certi
 // without a chain. A collected certificate is not pinned — it was trusted
 // through its CA, and stays trusted only as long as that CA is.
 func (s *Store) IsStored(ctx context.Context, cert *x509.Certificate) (bool, error) {
-	st, err := s.stmt(ctx, `SELECT collected FROM certificates WHERE fingerprint = ?`)
-	if err != nil {
-		return false, err
-	}
 	var collected bool
-	err = st.QueryRowContext(ctx, certinfo.Fingerprint(cert)).Scan(&collected)
+	err := s.queryRow(ctx, nil, `SELECT collected FROM certificates WHERE fingerprint = ?`,
+		certinfo.Fingerprint(cert)).Scan(&collected)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -214,7 +195,7 @@ func (s *Store) TrustAnchors(ctx context.Context) ([]*x509.Certificate, error) {
 	if anchors != nil {
 		return anchors, nil
 	}
-	es, err := s.entries(ctx, s.p.DB, selectEntry+` WHERE c.is_ca = 1 ORDER BY c.id`)
+	es, err := s.entries(ctx, nil, selectEntry+` WHERE c.is_ca = 1 ORDER BY c.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -252,12 +233,8 @@ func (s *Store) openKey(ctx context.Context, id string) (crypto.Signer, error) {
 	if k != nil {
 		return k, nil
 	}
-	st, err := s.stmt(ctx, `SELECT sealed FROM private_keys WHERE key_id = ?`)
-	if err != nil {
-		return nil, err
-	}
 	var sealed []byte
-	err = st.QueryRowContext(ctx, id).Scan(&sealed)
+	err := s.queryRow(ctx, nil, `SELECT sealed FROM private_keys WHERE key_id = ?`, id).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

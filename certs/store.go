@@ -140,7 +140,12 @@ func (s *Store) parse(fp string, der []byte) (parsedCert, error) {
 	if err != nil {
 		return parsedCert{}, fmt.Errorf("certs: stored certificate %s: %w", fp, err)
 	}
-	pc = parsedCert{cert: c, info: certinfo.Describe(c)}
+	return s.remember(fp, c), nil
+}
+
+// remember puts a parsed certificate into the cache.
+func (s *Store) remember(fp string, c *x509.Certificate) parsedCert {
+	pc := parsedCert{cert: c, info: certinfo.Describe(c)}
 	s.mu.Lock()
 	if len(s.parsed) >= maxParsed {
 		// Evict an arbitrary entry (map order is random): unlike clearing
@@ -153,13 +158,22 @@ func (s *Store) parse(fp string, der []byte) (parsedCert, error) {
 	}
 	s.parsed[fp] = pc
 	s.mu.Unlock()
-	return pc, nil
+	return pc
 }
 
-// stmt returns a prepared statement for a look-up query, preparing it on
-// first use: with modernc.org/sqlite, compiling the SQL costs as much as
-// running it. The statements live as long as the database.
-func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// stmt returns a prepared statement for query, bound to tx when it is not
+// nil. Statements are prepared on first use and live as long as the
+// database: with modernc.org/sqlite, compiling SQL costs as much as running
+// a look-up.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, err := s.dbStmt(ctx, query)
+	if err != nil || tx == nil {
+		return st, err
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+func (s *Store) dbStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
@@ -173,3 +187,26 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	return st, nil
 }
+
+// queryRow runs a one-row query as a prepared statement in tx (or on the
+// database when tx is nil). A failure to prepare shows at Scan.
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) scanner {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// exec runs a statement as a prepared statement in tx.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
