@@ -45,7 +45,7 @@ func certsImport(ctx context.Context, env Env, args []string) int {
 		report, err := importFile(ctx, env, s, name, passphrase, *passFile == "")
 		if err != nil {
 			failed = true
-			fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", name, certsError(err))
+			fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", err.Name, certsError(err.Err))
 			continue
 		}
 		for _, it := range report.Items {
@@ -58,10 +58,19 @@ func certsImport(ctx context.Context, env Env, args []string) int {
 	return 0
 }
 
-// importFile reads, parses and stores one file ("-" is standard input).
+// importFile imports one file, naming it in the error.
+func importFile(ctx context.Context, env Env, s *certs.Store, name string, passphrase []byte, mayAsk bool) (*certs.ImportReport, *certs.FileError) {
+	report, err := importData(ctx, env, s, name, passphrase, mayAsk)
+	if err != nil {
+		return nil, &certs.FileError{Name: name, Err: err}
+	}
+	return report, nil
+}
+
+// importData reads, parses and stores one file ("-" is standard input).
 // When the file needs a passphrase that was not given, it asks on the
 // terminal (if there is one), up to three times.
-func importFile(ctx context.Context, env Env, s *certs.Store, name string, passphrase []byte, mayAsk bool) (*certs.ImportReport, error) {
+func importData(ctx context.Context, env Env, s *certs.Store, name string, passphrase []byte, mayAsk bool) (*certs.ImportReport, error) {
 	var data []byte
 	var err error
 	if name == "-" {
