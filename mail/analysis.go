@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"database/sql"
 	"encoding/json"
@@ -86,6 +87,16 @@ func (d *Desk) collectSigners(ctx context.Context, res *smime.Result) {
 		for _, s := range l.Signers {
 			// A chain of one is a pinned certificate: stored already.
 			if s.State != smime.SigValid || len(s.CertDER) == 0 || len(s.Chain) < 2 {
+				continue
+			}
+			// Each signer once until the store changes: customers sign
+			// every message with the same certificate.
+			key := sha256.Sum256(s.CertDER)
+			d.offeredMu.Lock()
+			seen := d.offered[key]
+			d.offered[key] = true
+			d.offeredMu.Unlock()
+			if seen {
 				continue
 			}
 			c, err := x509.ParseCertificate(s.CertDER)

@@ -145,13 +145,14 @@ func fillTickets(tb testing.TB, d *Desk, n int) {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		ftx := newTxn(tx)
 		for i := 0; i < 2000 && done < n; i, done = i+1, done+1 {
 			subject := fmt.Sprintf("%s problem %d", words[done%len(words)], done)
 			raw := fmt.Appendf(nil, "From: customer%d@example.org\r\nTo: help@siegel.example\r\nSubject: %s\r\nMessage-ID: <t%d@example.org>\r\n\r\nThe %s does not work.\r\n",
 				done%5000, subject, done, words[(done/3)%len(words)])
 			hdr := message.ParseHeader(raw)
 			an := analysis{res: res, text: "The " + words[(done/3)%len(words)] + " does not work."}
-			if _, err := fileArticle(ctx, tx, &newArticle{raw: raw, hdr: hdr, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
+			if _, err := fileArticle(ctx, ftx, &newArticle{raw: raw, hdr: hdr, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
 				tb.Fatal(err)
 			}
 		}

@@ -107,6 +107,11 @@ type Desk struct {
 	recheckKick chan struct{}
 	stopChange  func()
 
+	// offered remembers the signer certificates given to CertStore.Collect
+	// since the store last changed.
+	offeredMu sync.Mutex
+	offered   map[[32]byte]bool
+
 	mu       sync.Mutex
 	running  bool
 	closed   bool
@@ -140,13 +145,19 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 		outboxKick:  make(chan struct{}, 1),
 		recheckKick: make(chan struct{}, 1),
 		watchers:    map[int64]context.CancelFunc{},
+		offered:     map[[32]byte]bool{},
 	}
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	if store != nil {
 		// Called on the goroutine that changed the store: only a nudge.
-		d.stopChange = store.OnChange(func() { kick(d.recheckKick) })
+		d.stopChange = store.OnChange(func() {
+			d.offeredMu.Lock()
+			clear(d.offered)
+			d.offeredMu.Unlock()
+			kick(d.recheckKick)
+		})
 	}
 	return d, nil
 }

@@ -195,7 +195,7 @@ func (d *Desk) draftTicket(ctx context.Context, dr *Draft) (number, ticketID int
 	if number != 0 {
 		return number, 0, nil
 	}
-	if number, err = nextTicketNumber(ctx, tx); err != nil {
+	if number, err = nextTicketNumber(ctx, newTxn(tx)); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE drafts SET ticket_number = ? WHERE id = ?`, number, dr.ID); err != nil {
@@ -592,7 +592,7 @@ func (d *Desk) fileSent(ctx context.Context, item *outboxRow, hdr message.Header
 		return filed{}, err
 	}
 	defer tx.Rollback()
-	f, err := fileArticle(ctx, tx, &newArticle{
+	f, err := fileArticle(ctx, newTxn(tx), &newArticle{
 		accountID: item.AccountID, raw: item.raw, hdr: hdr, arrived: now, outgoing: true, an: an,
 		ticketNumber: item.TicketNumber,
 	})

@@ -68,7 +68,7 @@ func messageKey(hdr *message.Header, raw []byte) string {
 // location, its search entry, and its ticket — found by threading or
 // opened — with the ticket's counters, activity and state updated. A
 // message stored before only gets its new location.
-func fileArticle(ctx context.Context, tx *sql.Tx, n *newArticle) (filed, error) {
+func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	var f filed
 	if n.loc != nil {
 		err := tx.QueryRowContext(ctx, `SELECT l.article_id, a.ticket_id FROM locations l JOIN articles a ON a.id = l.article_id
@@ -186,7 +186,7 @@ const searchShift = 20
 
 // indexArticle adds the article to the search index under a rowid that
 // names its ticket (see the schema).
-func indexArticle(ctx context.Context, tx *sql.Tx, f filed, n *newArticle) error {
+func indexArticle(ctx context.Context, tx *txn, f filed, n *newArticle) error {
 	var next int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(search_rowid) + 1, ?) FROM articles WHERE ticket_id = ?`,
 		f.ticketID<<searchShift, f.ticketID).Scan(&next); err != nil {
@@ -206,7 +206,7 @@ func indexArticle(ctx context.Context, tx *sql.Tx, f filed, n *newArticle) error
 // openTicket creates the ticket for a message that threads nowhere: "new"
 // for a customer's message, "open" for one of ours (a new ticket the agent
 // started, numbered as the outbox reserved).
-func openTicket(ctx context.Context, tx *sql.Tx, n *newArticle) (id, number int64, err error) {
+func openTicket(ctx context.Context, tx *txn, n *newArticle) (id, number int64, err error) {
 	number = n.ticketNumber
 	if number == 0 {
 		if number, err = nextTicketNumber(ctx, tx); err != nil {
@@ -235,7 +235,7 @@ func openTicket(ctx context.Context, tx *sql.Tx, n *newArticle) (id, number int6
 	return id, number, nil
 }
 
-func addLocation(ctx context.Context, tx *sql.Tx, loc *location, articleID int64) error {
+func addLocation(ctx context.Context, tx *txn, loc *location, articleID int64) error {
 	if loc == nil {
 		return nil
 	}

@@ -407,11 +407,12 @@ func (s *sink) write() {
 // store writes one batch in one transaction and then reports it.
 func (s *sink) store(batch []*item) error {
 	ctx := s.pctx
-	tx, err := s.d.db.BeginTx(ctx, nil)
+	sqltx, err := s.d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
-	defer tx.Rollback()
+	defer sqltx.Rollback()
+	tx := newTxn(sqltx)
 	type stored struct {
 		f   filed
 		it  *item
@@ -459,7 +460,7 @@ func (s *sink) store(batch []*item) error {
 		maxUID, s.mb.id, s.mb.uidValidity); err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
 

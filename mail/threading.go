@@ -56,7 +56,7 @@ func ReplySubject(n int64, subject string) string {
 // References, newest reference first), then by stored articles that
 // reference it (a reply that arrived before it), then by the ticket tag in
 // its subject. It returns 0 when none matches.
-func threadTicket(ctx context.Context, tx *sql.Tx, messageID string, inReplyTo, references []string, subject string) (int64, error) {
+func threadTicket(ctx context.Context, tx *txn, messageID string, inReplyTo, references []string, subject string) (int64, error) {
 	var refs []string
 	seen := map[string]bool{}
 	for _, r := range inReplyTo {
@@ -108,7 +108,7 @@ func threadTicket(ctx context.Context, tx *sql.Tx, messageID string, inReplyTo, 
 }
 
 // nextTicketNumber takes the next ticket number.
-func nextTicketNumber(ctx context.Context, tx *sql.Tx) (int64, error) {
+func nextTicketNumber(ctx context.Context, tx *txn) (int64, error) {
 	var n int64
 	err := tx.QueryRowContext(ctx, `UPDATE ticket_numbers SET next = next + 1 WHERE id = 1 RETURNING next - 1`).Scan(&n)
 	if err != nil {

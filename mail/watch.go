@@ -2,9 +2,11 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
+	"siegel/certs/profile"
 	"siegel/mail/imapsync"
 )
 
@@ -42,11 +44,25 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // watch keeps one account in sync until ctx ends: connect, sync, then wait
 // for new mail (IDLE, else polling) and sync again; after a failure
 // reconnect with exponential backoff.
+//
+// When the passphrase that opens the account's password is refused
+// (ErrNoPassphrase: the user cancelled the prompt), the watcher does not
+// ask again; it waits until the profile is unlocked by some other use
+// (Check mail, importing a key).
 func (d *Desk) watch(ctx context.Context, id int64) {
 	b := backoff{min: d.opts.RetryMin, max: d.opts.RetryMax}
 	for ctx.Err() == nil {
-		if d.watchSession(ctx, id) {
+		synced, err := d.watchSession(ctx, id)
+		if synced {
 			b.reset()
+		}
+		if errors.Is(err, profile.ErrNoPassphrase) {
+			for !d.p.Unlocked() {
+				if !sleep(ctx, d.opts.RetryMin) {
+					return
+				}
+			}
+			continue
 		}
 		if !sleep(ctx, b.next()) {
 			return
@@ -55,12 +71,15 @@ func (d *Desk) watch(ctx context.Context, id int64) {
 }
 
 // watchSession runs one connection of the watcher until it fails; it
-// reports whether at least one sync pass completed.
-func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool) {
+// reports whether at least one sync pass completed, and the error of
+// opening the account.
+func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err error) {
 	acct, err := d.accountWithPasswords(ctx, id)
 	if err != nil {
-		d.emit(SyncDone{AccountID: id, Err: err})
-		return false
+		if ctx.Err() == nil {
+			d.emit(SyncDone{AccountID: id, Err: err})
+		}
+		return false, err
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,21 +100,21 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool) {
 		if ctx.Err() == nil {
 			d.emit(SyncDone{AccountID: id, Err: err})
 		}
-		return false
+		return false, nil
 	}
 	defer conn.Close()
 	if !pass(conn) {
-		return false
+		return false, nil
 	}
 	for {
 		if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
 			if ctx.Err() == nil {
 				d.emit(SyncDone{AccountID: id, Err: err})
 			}
-			return true
+			return true, nil
 		}
 		if !pass(conn) {
-			return true
+			return true, nil
 		}
 	}
 }

@@ -1,11 +1,17 @@
 package mail
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"siegel/certs"
+	"siegel/certs/profile"
+	"siegel/crypto/smime"
+	"siegel/mail/account"
 	"siegel/mail/mailtest"
 )
 
@@ -128,4 +134,57 @@ func (e *env) countEvents(match func(Event) bool) int {
 		}
 	}
 	return n
+}
+
+func TestWatchDoesNotNagForThePassphrase(t *testing.T) {
+	ctx := context.Background()
+	imap := mailtest.NewIMAP(t, nil)
+	dir := t.TempDir()
+	side := mailtest.OpenSide(t, dir)
+	d, err := Open(ctx, side.Profile, side.Store, side.Engine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: imap.Server(), SMTP: imap.Server()}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	side.Profile.Close()
+
+	// The next run: the user cancels the passphrase prompt.
+	var asked atomic.Int32
+	p, err := profile.Open(ctx, dir, func(context.Context, bool) ([]byte, error) {
+		asked.Add(1)
+		return nil, profile.ErrNoPassphrase
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	st, err := certs.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = Open(ctx, p, st, smime.NewEngine(st), &Options{RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	imap.Append(t, "INBOX", mailtest.Message(t, "alice@example.org", mailtest.DeskAddress, "Hello", "x"))
+	if err := d.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the passphrase was asked %d times, want once", n)
+	}
+	// Unlocked elsewhere (the user typed it for Check mail): the watcher
+	// goes on by itself.
+	if err := p.Unlock(ctx, []byte(mailtest.Passphrase)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the watcher to sync after the unlock", func() bool {
+		n, _ := d.CountTickets(ctx, TicketQuery{})
+		return n == 1
+	})
 }

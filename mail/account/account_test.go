@@ -197,3 +197,24 @@ func checkDialError(t *testing.T, err, want error, p account.Protocol) {
 func withSecurity(s account.Server, sec account.Security) account.Server { s.Security = sec; return s }
 
 func withPassword(s account.Server, pw string) account.Server { s.Password = pw; return s }
+
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"imaps://help@imap.example.org:993", "imap://u@127.0.0.1:1143", "smtp+starttls://a%40b@h", "imaps://[::1]:x", "imaps://u:p@h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range []account.Protocol{account.IMAP, account.SMTP} {
+			srv, err := account.ParseURL(p, s)
+			if err != nil {
+				continue
+			}
+			if srv.Security == account.Plain && !account.IsLoopback(srv.Host) {
+				t.Fatalf("ParseURL(%q) accepted plain %s to %q", s, p, srv.Host)
+			}
+			back, err := account.ParseURL(p, srv.URL(p))
+			if err != nil || back != srv {
+				t.Fatalf("ParseURL(%q) = %+v, but its URL %q reads back as %+v, %v", s, srv, srv.URL(p), back, err)
+			}
+		}
+	})
+}
