@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"strings"
 )
 
@@ -91,6 +92,9 @@ func (s *Server) validate(p Protocol) error {
 	if s.Host == "" {
 		return fmt.Errorf("%w: %s server has no host", ErrURL, p)
 	}
+	if !validHost(s.Host) {
+		return fmt.Errorf("%w: %s server host %q", ErrURL, p, s.Host)
+	}
 	if s.Port <= 0 || s.Port > 65535 {
 		return fmt.Errorf("%w: %s server port %d", ErrURL, p, s.Port)
 	}
@@ -104,4 +108,22 @@ func (s *Server) validate(p Protocol) error {
 		return fmt.Errorf("%w: %s server security %q", ErrURL, p, s.Security)
 	}
 	return nil
+}
+
+// validHost accepts an IP address or a host name of letters, digits,
+// hyphens, underscores and dots.
+func validHost(h string) bool {
+	if strings.Contains(h, ":") {
+		_, err := netip.ParseAddr(h)
+		return err == nil
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
