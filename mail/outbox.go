@@ -54,6 +54,11 @@ const (
 // (with the default backoff, about four hours).
 const maxAttempts = 20
 
+// inFlight is how long an attempt may take before its message counts as
+// interrupted (the program stopped during it): far longer than the SMTP
+// timeouts allow.
+const inFlight = 10 * time.Minute
+
 // appendGiveUp is how long a failing APPEND to the Sent folder is retried.
 const appendGiveUp = 24 * time.Hour
 
@@ -354,10 +359,9 @@ func (d *Desk) emitOutbox(ctx context.Context, id int64) {
 	}
 }
 
-// runOutbox is the outbox worker: it recovers what a crash interrupted,
-// then delivers due messages whenever one is queued or a retry is due.
+// runOutbox is the outbox worker: it delivers due messages whenever one
+// is queued or a retry is due.
 func (d *Desk) runOutbox(ctx context.Context) {
-	d.recoverOutbox(ctx)
 	for {
 		next, _ := d.deliverDue(ctx)
 		wait := time.Hour
@@ -373,31 +377,6 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
-	}
-}
-
-// recoverOutbox settles messages a crash left in flight: one still in
-// "sending" never got to the end of its data, so no server has it and it
-// is queued again; one in "committing" may have been delivered and is
-// checked against the Sent folder (resolveUncertain).
-func (d *Desk) recoverOutbox(ctx context.Context) {
-	d.db.ExecContext(ctx, `UPDATE outbox SET state = 'queued' WHERE state = 'sending'`)
-	rows, err := d.db.QueryContext(ctx, `SELECT id FROM outbox WHERE state = 'committing'`)
-	if err != nil {
-		return
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if rows.Scan(&id) == nil {
-			ids = append(ids, id)
-		}
-	}
-	rows.Close()
-	for _, id := range ids {
-		if item, err := d.outboxRow(ctx, id); err == nil {
-			d.resolveUncertain(ctx, item)
-		}
 	}
 }
 
@@ -429,13 +408,18 @@ func (d *Desk) outboxRow(ctx context.Context, id int64) (*outboxRow, error) {
 }
 
 // deliverDue works through the due messages: queued ones are sent, sent
-// ones not yet in the Sent folder are appended, interrupted ones are
-// settled. It returns when the next one is due (zero: none waiting).
+// ones not yet in the Sent folder are appended, and interrupted ones are
+// settled — an attempt stays "sending" or "committing" for at most
+// inFlight (so another process's attempt in flight is never taken for an
+// interrupted one): one still "sending" never reached the end of its
+// data, so no server has it, and it is queued again; one "committing" may
+// have been delivered, and resolveUncertain decides. It returns when the
+// next one is due (zero: none waiting).
 func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 	done := map[int64]bool{} // each message once per call, whatever happens to it
 	for ctx.Err() == nil {
 		rows, err := d.db.QueryContext(ctx, `SELECT id, state FROM outbox
-			WHERE (state IN ('queued', 'committing') OR (state = 'sent' AND appended = 0)) AND next_attempt <= ?
+			WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0)) AND next_attempt <= ?
 			ORDER BY next_attempt, id LIMIT 100`, millis(d.now()))
 		if err != nil {
 			return time.Time{}, fmt.Errorf("mail: outbox: %w", err)
@@ -462,6 +446,13 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 				continue
 			}
 			switch x.state {
+			case OutboxSending:
+				// Interrupted before the end of the data: no server has it.
+				d.db.ExecContext(ctx, `UPDATE outbox SET state = 'queued' WHERE id = ? AND state = 'sending' AND next_attempt <= ?`,
+					item.ID, millis(d.now()))
+				if item, err = d.outboxRow(ctx, x.id); err == nil {
+					d.deliver(ctx, item)
+				}
 			case OutboxQueued:
 				d.deliver(ctx, item)
 			case OutboxCommitting:
@@ -473,7 +464,7 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 	}
 	var next sql.NullInt64
 	err := d.db.QueryRowContext(ctx, `SELECT min(next_attempt) FROM outbox
-		WHERE state IN ('queued', 'committing') OR (state = 'sent' AND appended = 0)`).Scan(&next)
+		WHERE state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0)`).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, ctx.Err()
 	}
@@ -482,7 +473,8 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 
 // deliver makes one attempt to send a queued message.
 func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
-	res, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`, item.ID)
+	res, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt = ?
+		WHERE id = ? AND state = 'queued'`, millis(d.now().Add(inFlight)), item.ID)
 	if err != nil {
 		return
 	}
@@ -501,7 +493,8 @@ func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
 	case ctx.Err() != nil:
 		// Stopped by Close: nothing was delivered (a stop after the end
 		// of the data is ErrUncertain); try again next run.
-		d.db.ExecContext(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'queued' WHERE id = ? AND state = 'sending'`, item.ID)
+		d.db.ExecContext(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'queued', next_attempt = ? WHERE id = ? AND state = 'sending'`,
+			millis(d.now()), item.ID)
 	default:
 		d.failed(ctx, item, err)
 	}
@@ -519,7 +512,8 @@ func (d *Desk) submit(ctx context.Context, item *outboxRow) error {
 	}
 	defer c.Close()
 	err = submit.Send(ctx, c, item.from, item.Recipients, item.raw, func() error {
-		_, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'committing' WHERE id = ?`, item.ID)
+		_, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'committing', next_attempt = ? WHERE id = ?`,
+			millis(d.now().Add(inFlight)), item.ID)
 		return err
 	})
 	if err == nil {

@@ -411,3 +411,76 @@ func TestDraftsKeepWhatWasWritten(t *testing.T) {
 		t.Errorf("draft after Discard = %+v, want open with its text", got)
 	}
 }
+
+func TestSendUsesCipherSetting(t *testing.T) {
+	e := newEnv(t, nil)
+	tk := aliceTicket(t, e)
+	if err := e.side.Profile.SetSetting(e.ctx, SettingCipher, "aes256-gcm"); err != nil {
+		t.Fatal(err)
+	}
+	item, err := e.desk.Send(e.ctx, reply(t, e, tk, "GCM please.", true, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	item = e.deliverUntil(t, item.ID, OutboxSent)
+	a, err := e.desk.Article(e.ctx, item.ArticleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := a.Security.Layers; len(l) == 0 || l[0].Kind != smime.LayerAuthEnveloped || a.Security.Cipher != "AES-256-GCM" {
+		t.Errorf("sent with the GCM setting: layers %+v, cipher %q", l, a.Security.Cipher)
+	}
+}
+
+func TestOutboxSettlesInterruptedAttempts(t *testing.T) {
+	e := newEnv(t, nil)
+	tk := aliceTicket(t, e)
+	queue := func(text string) OutboxItem {
+		t.Helper()
+		item, err := e.desk.Send(e.ctx, reply(t, e, tk, text, false, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return item
+	}
+	set := func(id int64, state OutboxState, next time.Time) {
+		t.Helper()
+		if _, err := e.desk.db.Exec(`UPDATE outbox SET state = ?, next_attempt = ? WHERE id = ?`, string(state), millis(next), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
+	// Killed before the end of the data: sent again, once.
+	a := queue("A")
+	set(a.ID, OutboxSending, past)
+	// Killed after the server took it and filed it in Sent: settled
+	// without sending.
+	b := queue("B")
+	var raw []byte
+	e.desk.db.QueryRow(`SELECT raw FROM outbox WHERE id = ?`, b.ID).Scan(&raw)
+	e.imap.Append(t, "Sent", raw)
+	set(b.ID, OutboxCommitting, past)
+	// Killed after the end of the data, not in Sent: the agent decides.
+	c := queue("C")
+	set(c.ID, OutboxCommitting, past)
+	// In flight in another process right now: left alone.
+	d := queue("D")
+	set(d.ID, OutboxSending, future)
+
+	if err := e.desk.DeliverOutbox(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]OutboxState{a.ID: OutboxSent, b.ID: OutboxSent, c.ID: OutboxUncertain, d.ID: OutboxSending}
+	for id, st := range want {
+		if got, _ := e.desk.OutboxItem(e.ctx, id); got.State != st {
+			t.Errorf("outbox message %d: %s, want %s", id, got.State, st)
+		}
+	}
+	got := e.smtp.Received()
+	if len(got) != 1 || !bytes.Contains(got[0].Data, []byte(a.MessageID)) {
+		t.Errorf("the server received %d messages, want only A", len(got))
+	}
+	if n := e.imap.Count(t, "Sent"); n != 2 {
+		t.Errorf("Sent holds %d messages, want 2 (B once, A appended)", n)
+	}
+}

@@ -1,0 +1,65 @@
+// Package mail is Siegel's helpdesk core: mail accounts, the IMAP sync that
+// turns customer mail into tickets, the security analysis of every article,
+// drafts, and the outbox that sends answers over SMTP without losing or
+// repeating any. The UI and the command line use it through one facade,
+// Desk; it owns the mail tables of the profile database.
+//
+// # Receiving
+//
+//  1. Sync (or, after Start, one watcher per account) connects with
+//     mail/imapsync and syncs INBOX and the Sent folder, UID-incremental:
+//     only UIDs above the folder's stored last UID are fetched, in batches.
+//     A changed UIDVALIDITY starts the folder over; messages already stored
+//     are recognised by Message-ID and only their new location is recorded.
+//  2. The messages are analysed in parallel by the S/MIME engine (Analyzer)
+//     and stored in UID order by one writer, many per transaction: each
+//     message exactly as received, with its header data, its ticket (found
+//     by threading or opened), its security result as JSON, its search
+//     entry (the text only for unencrypted messages) and its IMAP location;
+//     the folder's last UID moves on in the same transaction. A crash or a
+//     broken connection leaves either all of a message or nothing.
+//  3. Valid signers that chain to a CA are offered to the certificate store
+//     (CertStore.Collect). When the store changes, articles that failed for
+//     want of a certificate or key are analysed again.
+//  4. Between syncs the watcher waits in IDLE (or polls), and reconnects
+//     with exponential backoff after a failure.
+//
+// Decrypted content is never stored: OpenArticle decrypts an article in
+// memory for display.
+//
+// # Sending
+//
+//  1. A Draft is stored as it is written (sealed at rest when Encrypt is on).
+//  2. Send builds it (mail/compose), seals it with the engine (Sealer) as its
+//     Encrypt and Sign say, and in one transaction puts the sealed bytes into
+//     the outbox and marks the draft sent. If sealing fails nothing is queued
+//     and the draft stays.
+//  3. The outbox worker claims a message ("sending"), runs the SMTP
+//     transaction (mail/submit over go-mail's client) with the bytes
+//     unchanged, and marks it "committing" just before the final "." of the
+//     data. After the server's 250 it is marked sent and filed as an article
+//     of its ticket (with the security result of the sealed bytes), in one
+//     transaction; then it is appended to the Sent folder. A 4xx reply or a
+//     broken connection before the end of the data queues it again with
+//     backoff; a 5xx reply leaves it "failed" with the server's words until
+//     Resend.
+//
+// Nothing is sent twice without the agent's say: the one window where the
+// server may have the message while the desk does not know is between the
+// final "." and the recording of the reply (the reply lost on the wire, or
+// the program killed). A message found "committing" (after a crash) or whose
+// reply was lost is looked up by its Message-ID in the account's Sent
+// folder (an attempt counts as interrupted once it is older than the
+// longest an attempt can take, so the outbox of another process is never
+// mistaken for a crashed one): found, it was delivered; not found on a server known to file sent
+// mail itself, it was not, and is queued again; otherwise it waits as
+// "uncertain" for Resend. Before the final "." the desk also listens briefly
+// for a server that gave up during the data, so a dropped connection there
+// is retried rather than taken for a lost confirmation.
+//
+// # Events
+//
+// Subscribe delivers SyncProgress, SyncDone, ArticleAdded, ArticleChanged,
+// TicketChanged and OutboxChanged from the desk's goroutines; the UI hands
+// them to its own. Start's goroutines end with Close.
+package mail
