@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,34 +198,31 @@ func TestSMTPFailures(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		setup func(s *mailtest.SMTP, fail *int)
+		setup func(s *mailtest.SMTP, fail *atomic.Int32)
 		// permanent failures stay failed; temporary ones are retried
 		permanent bool
 		code      int
 	}{
-		{"421 at MAIL FROM", func(s *mailtest.SMTP, fail *int) {
+		{"421 at MAIL FROM", func(s *mailtest.SMTP, fail *atomic.Int32) {
 			s.OnMail(func(string) error {
-				if *fail > 0 {
-					*fail--
+				if fail.Add(-1) >= 0 {
 					return reject(421, "Service not available, closing channel")
 				}
 				return nil
 			})
 		}, false, 421},
-		{"451 at end of data", func(s *mailtest.SMTP, fail *int) {
+		{"451 at end of data", func(s *mailtest.SMTP, fail *atomic.Int32) {
 			s.OnData(func(r io.Reader) error {
 				io.Copy(io.Discard, r)
-				if *fail > 0 {
-					*fail--
+				if fail.Add(-1) >= 0 {
 					return reject(451, "Local error in processing")
 				}
 				return nil
 			})
 		}, false, 451},
-		{"disconnect during data", func(s *mailtest.SMTP, fail *int) {
+		{"disconnect during data", func(s *mailtest.SMTP, fail *atomic.Int32) {
 			s.OnData(func(r io.Reader) error {
-				if *fail > 0 {
-					*fail--
+				if fail.Add(-1) >= 0 {
 					io.CopyN(io.Discard, r, 100)
 					return mailtest.ErrDisconnect
 				}
@@ -232,10 +230,9 @@ func TestSMTPFailures(t *testing.T) {
 				return nil
 			})
 		}, false, 0},
-		{"550 at RCPT TO", func(s *mailtest.SMTP, fail *int) {
+		{"550 at RCPT TO", func(s *mailtest.SMTP, fail *atomic.Int32) {
 			s.OnRcpt(func(string) error {
-				if *fail > 0 {
-					*fail--
+				if fail.Add(-1) >= 0 {
 					return reject(550, "No such user here")
 				}
 				return nil
@@ -245,7 +242,8 @@ func TestSMTPFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.smtp.Reset()
-			fail := 2
+			var fail atomic.Int32
+			fail.Store(2)
 			tt.setup(e.smtp, &fail)
 			item, err := e.desk.Send(e.ctx, reply(t, e, tk, "Answer: "+tt.name, false, false))
 			if err != nil {
@@ -294,10 +292,10 @@ func TestUncertainDeliveryIsNotRepeated(t *testing.T) {
 	tk := aliceTicket(t, e)
 	// The server takes the whole message and then the connection breaks
 	// before its reply arrives.
-	accepted := 0
+	var accepted atomic.Int32
 	e.smtp.OnData(func(r io.Reader) error {
 		io.Copy(io.Discard, r)
-		accepted++
+		accepted.Add(1)
 		return mailtest.ErrDisconnect
 	})
 	item, err := e.desk.Send(e.ctx, reply(t, e, tk, "Maybe delivered.", false, false))
@@ -305,15 +303,15 @@ func TestUncertainDeliveryIsNotRepeated(t *testing.T) {
 		t.Fatal(err)
 	}
 	item = e.deliverUntil(t, item.ID, OutboxUncertain, OutboxSent, OutboxFailed)
-	if item.State != OutboxUncertain || accepted != 1 {
-		t.Fatalf("state %s after %d deliveries, want uncertain after 1", item.State, accepted)
+	if item.State != OutboxUncertain || accepted.Load() != 1 {
+		t.Fatalf("state %s after %d deliveries, want uncertain after 1", item.State, accepted.Load())
 	}
 	time.Sleep(50 * time.Millisecond)
 	if err := e.desk.DeliverOutbox(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if accepted != 1 {
-		t.Errorf("an uncertain message was sent again without being asked (%d deliveries)", accepted)
+	if accepted.Load() != 1 {
+		t.Errorf("an uncertain message was sent again without being asked (%d deliveries)", accepted.Load())
 	}
 	// The agent decides to send it again.
 	e.smtp.Reset()
@@ -362,13 +360,12 @@ func TestUncertainDeliverySettledBySentFolder(t *testing.T) {
 // Sent, through OnAccept) and then drop the connection instead of
 // replying.
 func dropReply(e *env) {
-	done := false
+	var done atomic.Bool
 	e.smtp.OnData(func(r io.Reader) error {
-		if done {
+		if done.Swap(true) {
 			io.Copy(io.Discard, r)
 			return nil
 		}
-		done = true
 		data, _ := io.ReadAll(r)
 		e.imap.Append(e.t, "Sent", data)
 		return mailtest.ErrDisconnect
