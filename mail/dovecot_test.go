@@ -62,8 +62,12 @@ func startDovecot(t *testing.T) *dovecot {
 	// Dovecot runs as whoever runs the test. As root it needs its
 	// unprivileged users, and refuses to touch mail as root.
 	internalUser, loginUser, mailUser := me.Username, me.Username, me
+	internalGroup := me.Gid
+	if g, err := user.LookupGroupId(me.Gid); err == nil {
+		internalGroup = g.Name
+	}
 	if me.Uid == "0" {
-		internalUser, loginUser = "dovecot", "dovenull"
+		internalUser, loginUser, internalGroup = "dovecot", "dovenull", "dovecot"
 		if mailUser, err = user.Lookup("nobody"); err != nil {
 			t.Skipf("no user nobody for Dovecot's mail processes: %v", err)
 		}
@@ -97,6 +101,7 @@ log_path = %[1]s/dovecot.log
 protocols = imap
 listen = 127.0.0.1
 default_internal_user = %[3]s
+default_internal_group = %[14]s
 default_login_user = %[4]s
 first_valid_uid = 1
 ssl = yes
@@ -105,6 +110,7 @@ ssl_key = <%[6]s
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+auth_failure_delay = 0
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%%u %[7]s
@@ -141,7 +147,7 @@ service anvil {
 service imap-login {
   chroot =
 }
-`, dir, os.Getpid(), internalUser, loginUser, certFile, keyFile, passwd, uid, gid, home, sentName, d.imapPort, d.imapsPort), 0o644)
+`, dir, os.Getpid(), internalUser, loginUser, certFile, keyFile, passwd, uid, gid, home, sentName, d.imapPort, d.imapsPort, internalGroup), 0o644)
 
 	cmd := exec.Command(dovecotBinary, "-F", "-c", conf)
 	var out strings.Builder
