@@ -245,3 +245,47 @@ func TestDecodeP12BER(t *testing.T) {
 		})
 	}
 }
+
+// TestPBMAC1 checks the BER reader's PBMAC1 (RFC 9579) MAC against
+// go-pkcs12's Modern2026 encoder, the one implementation at hand that
+// writes it.
+func TestPBMAC1(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "Pia"},
+		EmailAddresses: []string{"pia@example.com"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	certDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(certDER)
+	der, err := pkcs12.Modern2026.Encode(key, cert, nil, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pfx p12PFX
+	if _, err := asn1.Unmarshal(der, &pfx); err != nil {
+		t.Fatal(err)
+	}
+	if !pfx.MacData.Mac.Algorithm.Algorithm.Equal(oidPBMAC1) {
+		t.Fatalf("Modern2026 MAC is %s, not PBMAC1", pfx.MacData.Mac.Algorithm.Algorithm)
+	}
+	var authSafe []byte
+	if _, err := asn1.Unmarshal(pfx.AuthSafe.Content.Bytes, &authSafe); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		pw   string
+		want bool
+	}{{"pw", true}, {"wrong", false}, {"", false}} {
+		if ok, err := p12MACMatches(pfx.MacData, authSafe, []byte(tc.pw)); ok != tc.want || err != nil {
+			t.Errorf("p12MACMatches(%q) = %v, %v; want %v", tc.pw, ok, err, tc.want)
+		}
+	}
+	keys, certs, err := decodeP12BER(der, []byte("pw"))
+	if err != nil || len(keys) != 1 || len(certs) != 1 || !certs[0].Equal(cert) {
+		t.Errorf("decodeP12BER(Modern2026) = %d keys, %d certificates, %v; want Pia's", len(keys), len(certs), err)
+	}
+}
