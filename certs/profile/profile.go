@@ -113,7 +113,12 @@ func OpenDB(path string) (*sql.DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// A URI, so that a folder name with '#', '?' or '%' stays a file name.
+	uri := &url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	if !filepath.IsAbs(path) {
+		uri = &url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}
+	}
+	db, err := sql.Open("sqlite", uri.String())
 	if err != nil {
 		return nil, fmt.Errorf("profile: open database: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +211,31 @@ func TestAdminLock(t *testing.T) {
 	}
 	if locked, _ := p.AdminLocked(ctx); locked {
 		t.Errorf("still locked after removing the password")
+	}
+}
+
+func TestOpenOddFolderNames(t *testing.T) {
+	for _, name := range []string{"a#b", "what?", "100% sure", "space here"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), name)
+			p := open(t, dir, nil)
+			if err := p.SetSetting(context.Background(), "k", "v"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, DBName)); err != nil {
+				t.Errorf("database not in %q: %v", dir, err)
+			}
+		})
+	}
+}
+
+func TestOpenRelativeFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	p := open(t, filepath.Join("rel dir", "x#y"), nil)
+	if err := p.SetSetting(context.Background(), "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join("rel dir", "x#y", DBName)); err != nil {
+		t.Errorf("database not in the relative folder: %v", err)
 	}
 }
