@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/mail"
 	"siegel/mail/account"
@@ -19,74 +16,40 @@ import (
 
 const accountAddArgs = "--email ADDR --imap URL --smtp URL [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--no-test]"
 
-// accountCommands are the subcommands of `siegel account`.
-var accountCommands = map[string]struct {
-	run  func(ctx context.Context, env Env, args []string) int
-	args string
-	help string
-}{
-	"add":    {accountAdd, accountAddArgs, "add an account; its connections are tested first unless --no-test"},
-	"list":   {accountList, "[--json]", "list the accounts"},
-	"test":   {accountTest, "[ADDR]", "log in to the IMAP and SMTP servers of one account (or all)"},
-	"delete": {accountDelete, "ADDR", "remove an account (its tickets stay)"},
+// accountGroup is `siegel account` and its subcommands.
+var accountGroup = &group{
+	name: "account",
+	subs: []subcommand{
+		{"add", accountAdd, accountAddArgs, "add an account; its connections are tested first unless --no-test"},
+		{"list", accountList, "[--json]", "list the accounts"},
+		{"test", accountTest, "[ADDR]", "log in to the IMAP and SMTP servers of one account (or all)"},
+		{"delete", accountDelete, "ADDR", "remove an account (its tickets stay)"},
+	},
+	notes: []string{
+		"Server URLs: imaps://USER@HOST:993, imap+starttls://USER@HOST:143, smtps://USER@HOST:465,",
+		"smtp+starttls://USER@HOST:587; imap:// and smtp:// without TLS only for 127.0.0.1, ::1 or localhost.",
+		"The password is read from --password-file (IMAP, and SMTP unless --smtp-password-file), else asked.",
+	},
 }
 
 // runAccount dispatches `siegel account SUBCOMMAND`.
 func runAccount(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("account", &env)
-	fs.Usage = func() { accountUsage(env.Stderr) }
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return 0
-	} else if err != nil {
-		return 2
-	}
-	args = fs.Args()
-	if len(args) == 0 {
-		accountUsage(env.Stderr)
-		return 2
-	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		accountUsage(env.Stdout)
-		return 0
-	}
-	sub, ok := accountCommands[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "siegel account: unknown command %q\n", args[0])
-		accountUsage(env.Stderr)
-		return 2
-	}
-	return sub.run(ctx, env, args[1:])
-}
-
-func accountUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: siegel [--data-dir DIR] account COMMAND [ARGS]")
-	for _, name := range []string{"add", "list", "test", "delete"} {
-		c := accountCommands[name]
-		fmt.Fprintf(w, "  account %s %s\n      %s\n", name, c.args, c.help)
-	}
-	fmt.Fprintln(w, "Server URLs: imaps://USER@HOST:993, imap+starttls://USER@HOST:143, smtps://USER@HOST:465,")
-	fmt.Fprintln(w, "smtp+starttls://USER@HOST:587; imap:// and smtp:// without TLS only for 127.0.0.1, ::1 or localhost.")
-	fmt.Fprintln(w, "The password is read from --password-file (IMAP, and SMTP unless --smtp-password-file), else asked.")
+	return accountGroup.run(ctx, env, args)
 }
 
 // openDesk opens the profile of env with its certificate store, the S/MIME
 // engine and the mail core. The returned function closes them.
-func openDesk(ctx context.Context, env Env) (*mail.Desk, *profile.Profile, func(), error) {
-	p, err := openProfile(ctx, env)
+func openDesk(ctx context.Context, env Env) (*mail.Desk, func(), error) {
+	store, p, err := openStore(ctx, env)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	store, err := certs.Open(ctx, p)
-	if err != nil {
-		p.Close()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	d, err := mail.Open(ctx, p, store, smime.NewEngine(store), nil)
 	if err != nil {
 		p.Close()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return d, p, func() { d.Close(); p.Close() }, nil
+	return d, func() { d.Close(); p.Close() }, nil
 }
 
 func accountAdd(ctx context.Context, env Env, args []string) int {
@@ -98,7 +61,7 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	pwFile := fs.String("password-file", "", "file with the password (IMAP, and SMTP unless --smtp-password-file)")
 	smtpPwFile := fs.String("smtp-password-file", "", "file with the SMTP password, when it differs")
 	caFile := fs.String("tls-ca", "", "PEM file with extra CA certificates to trust for these servers")
-	var pins stringList
+	var pins listFlag
 	fs.Var(&pins, "tls-pin", "SHA-256 fingerprint of a server certificate to accept as it is (repeatable)")
 	noTest := fs.Bool("no-test", false, "store the account without testing its connections")
 	if rest, err := parseInterspersed(fs, args); err != nil {
@@ -148,7 +111,7 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 		}
 	}
 
-	d, _, done, err := openDesk(ctx, env)
+	d, done, err := openDesk(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
 		return 1
@@ -231,7 +194,7 @@ func accountList(ctx context.Context, env Env, args []string) int {
 	if rest, err := parseInterspersed(fs, args); err != nil || len(rest) > 0 {
 		return 2
 	}
-	d, _, done, err := openDesk(ctx, env)
+	d, done, err := openDesk(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account list: %v\n", err)
 		return 1
@@ -277,7 +240,7 @@ func accountTest(ctx context.Context, env Env, args []string) int {
 	if err != nil || len(rest) > 1 {
 		return 2
 	}
-	d, _, done, err := openDesk(ctx, env)
+	d, done, err := openDesk(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account test: %v\n", err)
 		return 1
@@ -313,7 +276,7 @@ func accountDelete(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: siegel account delete ADDR")
 		return 2
 	}
-	d, _, done, err := openDesk(ctx, env)
+	d, done, err := openDesk(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account delete: %v\n", err)
 		return 1
@@ -330,9 +293,3 @@ func accountDelete(ctx context.Context, env Env, args []string) int {
 	fmt.Fprintf(env.Stdout, "Account %s deleted.\n", list[0].Address)
 	return 0
 }
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -14,53 +12,22 @@ import (
 	"siegel/crypto/vault"
 )
 
-// certsCommands are the subcommands of `siegel certs` (DESIGN.md §8).
-var certsCommands = map[string]struct {
-	run  func(ctx context.Context, env Env, args []string) int
-	args string
-	help string
-}{
-	"import": {certsImport, "FILE… [--passphrase-file F]", "import certificates and private keys (PEM, DER, PKCS#7, PKCS#12; - reads standard input)"},
-	"list":   {certsList, "[--json]", "list the store"},
-	"export": {certsExport, "FPR [--der] [--out FILE]", "write a certificate as PEM (or DER)"},
-	"delete": {certsDelete, "FPR", "remove a certificate and its private key"},
+// certsGroup is `siegel certs` and its subcommands (DESIGN.md §8).
+var certsGroup = &group{
+	name: "certs",
+	subs: []subcommand{
+		{"import", certsImport, "FILE… [--passphrase-file F]", "import certificates and private keys (PEM, DER, PKCS#7, PKCS#12; - reads standard input)"},
+		{"list", certsList, "[--json]", "list the store"},
+		{"export", certsExport, "FPR [--der] [--out FILE]", "write a certificate as PEM (or DER)"},
+		{"delete", certsDelete, "FPR", "remove a certificate and its private key"},
+	},
+	notes: []string{"FPR is a SHA-256 fingerprint or its first 8 or more hex digits."},
 }
 
 // runCerts dispatches `siegel certs SUBCOMMAND`. --data-dir may also come
 // between "certs" and the subcommand.
 func runCerts(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("certs", &env)
-	fs.Usage = func() { certsUsage(env.Stderr) }
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return 0
-	} else if err != nil {
-		return 2
-	}
-	args = fs.Args()
-	if len(args) == 0 {
-		certsUsage(env.Stderr)
-		return 2
-	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		certsUsage(env.Stdout)
-		return 0
-	}
-	sub, ok := certsCommands[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "siegel certs: unknown command %q\n", args[0])
-		certsUsage(env.Stderr)
-		return 2
-	}
-	return sub.run(ctx, env, args[1:])
-}
-
-func certsUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: siegel [--data-dir DIR] certs COMMAND [ARGS]")
-	for _, name := range []string{"import", "list", "export", "delete"} {
-		c := certsCommands[name]
-		fmt.Fprintf(w, "  certs %s %s\n      %s\n", name, c.args, c.help)
-	}
-	fmt.Fprintln(w, "FPR is a SHA-256 fingerprint or its first 8 or more hex digits.")
+	return certsGroup.run(ctx, env, args)
 }
 
 // openStore opens the profile of env and its certificate store. The caller

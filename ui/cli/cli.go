@@ -120,6 +120,12 @@ func newFlagSet(name string, env *Env) *flag.FlagSet {
 	return fs
 }
 
+// listFlag collects a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 // parseInterspersed parses flags that may come before, between or after the
 // positional arguments ("certs import a.pem --passphrase-file f b.p12").
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -16,7 +16,6 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"siegel/assets"
-	"siegel/certs"
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
 )
@@ -90,13 +89,8 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 // openEngine opens the profile and its certificate store and returns an
 // engine on it.
 func openEngine(ctx context.Context, env Env) (*smime.Engine, func(), error) {
-	p, err := openProfile(ctx, env)
+	store, p, err := openStore(ctx, env)
 	if err != nil {
-		return nil, nil, err
-	}
-	store, err := certs.Open(ctx, p)
-	if err != nil {
-		p.Close()
 		return nil, nil, err
 	}
 	return smime.NewEngine(store), func() { p.Close() }, nil

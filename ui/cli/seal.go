@@ -14,12 +14,6 @@ import (
 	"siegel/mail/compose"
 )
 
-// listFlag collects a flag that may be given several times.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 // runSeal is `siegel seal [--sign] [--encrypt] [--cipher C] [--oaep] --from
 // ADDR --to ADDR[,ADDR…] [--cc …] [--subject S] [--attach FILE…] < BODY >
 // OUT.eml`: the body from standard input becomes a message built with

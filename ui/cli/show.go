@@ -65,7 +65,7 @@ func runShow(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "siegel show: %q is not a ticket number\n", rest[0])
 		return 2
 	}
-	d, _, done, err := openDesk(ctx, env)
+	d, done, err := openDesk(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel show: %v\n", err)
 		return 1

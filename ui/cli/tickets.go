@@ -57,7 +57,7 @@ func runTickets(ctx context.Context, env Env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	d, _, done, err := openDesk(ctx, env)
+	d, done, err := openDesk(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel tickets: %v\n", err)
 		return 1
