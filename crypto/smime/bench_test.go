@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"siegel/crypto/smime/transfer"
 )
 
 // benchWorld is the PKI of the benchmarks: alice (RSA-2048, chained
@@ -159,9 +161,9 @@ func attachmentMessage(data []byte) []byte {
 		"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
 		"Here is the file.\r\n\r\n--siegel-b\r\nContent-Type: application/octet-stream; name=\"big.bin\"\r\n" +
 		"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"big.bin\"\r\n\r\n"
-	buf := make([]byte, 0, len(head)+base64Len(len(data))+32)
+	buf := make([]byte, 0, len(head)+transfer.Base64Len(len(data))+32)
 	buf = append(buf, head...)
-	buf = appendBase64Lines(buf, data)
+	buf = transfer.AppendBase64Lines(buf, data)
 	return append(buf, "\r\n--siegel-b--\r\n"...)
 }
 
@@ -187,9 +189,9 @@ func BenchmarkSeal10MB(b *testing.B) {
 	})
 	signedPart := msg // the signed part is the message body with its fields, about as long
 	b.Run("PassBase64Attachment", func(b *testing.B) {
-		dst := make([]byte, 0, base64Len(len(data)))
+		dst := make([]byte, 0, transfer.Base64Len(len(data)))
 		for b.Loop() {
-			appendBase64Lines(dst[:0], data)
+			transfer.AppendBase64Lines(dst[:0], data)
 		}
 	})
 	b.Run("PassSHA256", func(b *testing.B) {
@@ -208,9 +210,9 @@ func BenchmarkSeal10MB(b *testing.B) {
 	})
 	b.Run("PassBase64Ciphertext", func(b *testing.B) {
 		ct := make([]byte, len(signedPart)+8192)
-		dst := make([]byte, 0, base64Len(len(ct)))
+		dst := make([]byte, 0, transfer.Base64Len(len(ct)))
 		for b.Loop() {
-			appendBase64Lines(dst[:0], ct)
+			transfer.AppendBase64Lines(dst[:0], ct)
 		}
 	})
 	// Interleaved: one seal, then the four passes, in turn, so that the
@@ -221,17 +223,17 @@ func BenchmarkSeal10MB(b *testing.B) {
 		n := len(signedPart) + 8192
 		n -= n % aes.BlockSize
 		src, dst := make([]byte, n), make([]byte, n)
-		b64a := make([]byte, 0, base64Len(len(data)))
-		b64c := make([]byte, 0, base64Len(n))
+		b64a := make([]byte, 0, transfer.Base64Len(len(data)))
+		b64c := make([]byte, 0, transfer.Base64Len(n))
 		var seal, passes, sealCPU, passesCPU time.Duration
 		for b.Loop() {
 			t0, c0 := time.Now(), cpuTime()
 			sealBench(b, e, attachmentMessage(data), SealOptions{Sign: true, Encrypt: true})
 			t1, c1 := time.Now(), cpuTime()
-			appendBase64Lines(b64a[:0], data)
+			transfer.AppendBase64Lines(b64a[:0], data)
 			sha256.Sum256(signedPart)
 			cipher.NewCBCEncrypter(block, make([]byte, 16)).CryptBlocks(dst, src)
-			appendBase64Lines(b64c[:0], dst)
+			transfer.AppendBase64Lines(b64c[:0], dst)
 			t2, c2 := time.Now(), cpuTime()
 			seal += t1.Sub(t0)
 			passes += t2.Sub(t1)

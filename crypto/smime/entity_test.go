@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"siegel/crypto/smime/transfer"
 )
 
 func TestParseEntity(t *testing.T) {
@@ -241,7 +243,7 @@ func TestBodyTextLarge(t *testing.T) {
 	line := strings.Repeat("x", 57)
 	var enc []byte
 	for range 120000 { // 6.8 MB of text, 9 MB of base64
-		enc = appendBase64Lines(enc, []byte(line))
+		enc = transfer.AppendBase64Lines(enc, []byte(line))
 	}
 	got := BodyText(append([]byte("Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"), enc...))
 	if len(got) != maxBodyText || strings.Trim(got, "x") != "" {

@@ -16,6 +16,7 @@ import (
 
 	"siegel/crypto/certinfo"
 	"siegel/crypto/cms"
+	"siegel/crypto/smime/transfer"
 )
 
 // Cipher is the content encryption Seal uses.
@@ -144,7 +145,7 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 	// for large attachments).
 	size := len(head) + len(top.body) + len(top.body)/32 + 16<<10
 	if opts.Encrypt {
-		size = len(head) + 1024 + base64Len(size+2048+1024*len(recipients))
+		size = len(head) + 1024 + transfer.Base64Len(size+2048+1024*len(recipients))
 	}
 	buf := make([]byte, 0, size)
 
@@ -184,7 +185,7 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		"Content-Transfer-Encoding: base64\r\n"+
 		"Content-Disposition: attachment; filename=smime.p7m\r\n"+
 		"Content-Description: S/MIME Encrypted Message\r\n\r\n"...)
-	return appendBase64Lines(out, der), nil
+	return transfer.AppendBase64Lines(out, der), nil
 }
 
 // isContentField reports whether a top-level field belongs to the
@@ -223,7 +224,7 @@ func (e *Engine) sign(buf []byte, s *signingKey, inner []field, body, head []byt
 		"Content-Transfer-Encoding: base64\r\n"+
 		"Content-Disposition: attachment; filename=smime.p7s\r\n"+
 		"Content-Description: S/MIME Cryptographic Signature\r\n\r\n"...)
-	buf = appendBase64Lines(buf, sig)
+	buf = transfer.AppendBase64Lines(buf, sig)
 	return append(buf, "--"+boundary+"--\r\n"...), nil
 }
 

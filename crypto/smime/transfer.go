@@ -2,10 +2,10 @@ package smime
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
-	"slices"
 	"strings"
+
+	"siegel/crypto/smime/transfer"
 )
 
 // maxLine is the longest line SMTP must carry (RFC 5322 §2.1.1).
@@ -133,10 +133,10 @@ func appendReencoded(dst []byte, fields []field, body []byte, text bool) []byte 
 	dst = appendFields(dst, withoutEncoding(fields))
 	if text {
 		dst = append(dst, "Content-Transfer-Encoding: quoted-printable\r\n\r\n"...)
-		return appendQuotedPrintable(dst, body)
+		return transfer.AppendQuotedPrintable(dst, body)
 	}
 	dst = append(dst, "Content-Transfer-Encoding: base64\r\n\r\n"...)
-	return appendBase64Lines(dst, body)
+	return transfer.AppendBase64Lines(dst, body)
 }
 
 func withoutEncoding(fields []field) []field {
@@ -156,77 +156,6 @@ func appendFields(dst []byte, fields []field) []byte {
 		if !bytes.HasSuffix(f.raw, []byte("\n")) {
 			dst = append(dst, '\r', '\n')
 		}
-	}
-	return dst
-}
-
-// base64Len is the size of appendBase64Lines' output for n input bytes.
-func base64Len(n int) int {
-	return base64.StdEncoding.EncodedLen(n) + 2*((n+56)/57)
-}
-
-// appendBase64Lines appends src in base64 in lines of 76 characters, each
-// ending in CRLF (RFC 2045 §6.8).
-func appendBase64Lines(dst, src []byte) []byte {
-	off := len(dst)
-	need := base64Len(len(src))
-	dst = slices.Grow(dst, need)[:off+need]
-	for len(src) > 0 {
-		n := min(len(src), 57)
-		base64.StdEncoding.Encode(dst[off:], src[:n])
-		off += base64.StdEncoding.EncodedLen(n)
-		dst[off], dst[off+1] = '\r', '\n'
-		off += 2
-		src = src[n:]
-	}
-	return dst
-}
-
-const hexDigits = "0123456789ABCDEF"
-
-// appendQuotedPrintable appends text in quoted-printable (RFC 2045 §6.7):
-// its line ends (CRLF, LF or CR) become CRLF hard breaks, soft breaks keep
-// lines within 76 characters, trailing white space is encoded, and "From "
-// at the start of a line is written "=46rom " so that mbox-style transports
-// leave it alone. The output ends in CRLF.
-func appendQuotedPrintable(dst, text []byte) []byte {
-	col := 0
-	lineStart := true
-	put := func(enc ...byte) {
-		if col+len(enc) > 75 {
-			dst = append(dst, '=', '\r', '\n')
-			col = 0
-		}
-		dst = append(dst, enc...)
-		col += len(enc)
-	}
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case c == '\r' || c == '\n':
-			if c == '\r' && i+1 < len(text) && text[i+1] == '\n' {
-				i++
-			}
-			dst = append(dst, '\r', '\n')
-			col, lineStart = 0, true
-			continue
-		case lineStart && c == 'F' && bytes.HasPrefix(text[i:], []byte("From ")):
-			put('=', hexDigits[c>>4], hexDigits[c&15])
-		case c == ' ' || c == '\t':
-			if i+1 == len(text) || text[i+1] == '\r' || text[i+1] == '\n' {
-				put('=', hexDigits[c>>4], hexDigits[c&15])
-			} else {
-				put(c)
-			}
-		case c == '=' || c < ' ' || c > '~':
-			put('=', hexDigits[c>>4], hexDigits[c&15])
-		default:
-			put(c)
-		}
-		lineStart = false
-	}
-	if !lineStart {
-		dst = append(dst, '=', '\r', '\n')
 	}
 	return dst
 }

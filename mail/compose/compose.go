@@ -25,6 +25,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"siegel/crypto/smime/transfer"
 )
 
 // Attachment is a file sent with the text.
@@ -102,7 +104,7 @@ func Build(d Draft) ([]byte, error) {
 		if types[i], err = attachmentType(a); err != nil {
 			return nil, err
 		}
-		size += base64Len(len(a.Data)) + 512
+		size += transfer.Base64Len(len(a.Data)) + 512
 	}
 
 	date := d.Date
@@ -153,7 +155,7 @@ func Build(d Draft) ([]byte, error) {
 		writeField(b, "Content-Transfer-Encoding", "base64")
 		writeField(b, "Content-Disposition", "attachment; filename="+quote(name))
 		b.WriteString("\r\n")
-		b.Write(appendBase64Lines(b.AvailableBuffer(), a.Data))
+		b.Write(transfer.AppendBase64Lines(b.AvailableBuffer(), a.Data))
 	}
 	b.WriteString("\r\n--" + boundary + "--\r\n")
 	return b.Bytes(), nil
@@ -165,7 +167,7 @@ func writeTextPart(b *bytes.Buffer, text string) {
 	writeField(b, "Content-Type", "text/plain; charset=utf-8")
 	writeField(b, "Content-Transfer-Encoding", "quoted-printable")
 	b.WriteString("\r\n")
-	b.Write(appendQuotedPrintable(b.AvailableBuffer(), text))
+	b.Write(transfer.AppendQuotedPrintable(b.AvailableBuffer(), []byte(text)))
 }
 
 // fileName is the last element of name, or "attachment" when that is empty.
