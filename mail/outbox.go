@@ -2,9 +2,7 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,7 +120,7 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	if TicketTag(subject) != number {
 		subject = strings.TrimSpace(FormatTag(number) + " " + BaseSubject(subject))
 	}
-	msgID := newMessageID(acct.Address)
+	msgID := compose.NewMessageID(acct.Address)
 	now := d.now()
 	raw, err := compose.Build(compose.Draft{
 		From: acct.From(), To: dr.To, Cc: dr.Cc, Subject: subject, Text: dr.Text, Attachments: dr.Attachments,
@@ -227,18 +225,6 @@ func (d *Desk) sealOptions(ctx context.Context) (smime.SealOptions, error) {
 		o.KeyTransport = smime.RSAOAEP
 	}
 	return o, nil
-}
-
-// newMessageID makes a Message-ID (without brackets) in the domain of the
-// sending address.
-func newMessageID(from string) string {
-	var b [16]byte
-	rand.Read(b[:])
-	domain := "siegel.invalid"
-	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
-		domain = from[i+1:]
-	}
-	return hex.EncodeToString(b[:]) + "@" + domain
 }
 
 const outboxColumns = `id, account_id, coalesce(draft_id, 0), coalesce(ticket_id, 0), ticket_number, message_id, subject,

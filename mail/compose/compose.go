@@ -113,7 +113,7 @@ func Build(d Draft) ([]byte, error) {
 	}
 	msgID := d.MessageID
 	if msgID == "" {
-		msgID = newMessageID(from[0].Address)
+		msgID = NewMessageID(from[0].Address)
 	}
 
 	b := bytes.NewBuffer(make([]byte, 0, size))
@@ -308,12 +308,15 @@ func randomHex(n int) string {
 	return hex.EncodeToString(buf)
 }
 
-func newMessageID(from string) string {
+// NewMessageID makes a Message-ID (without angle brackets) from random
+// bytes in the domain of the sending address, as Build does when the draft
+// has none; the outbox makes it before building, to track the message.
+func NewMessageID(from string) string {
 	domain := "siegel.invalid"
 	if at := strings.LastIndexByte(from, '@'); at >= 0 && at < len(from)-1 {
 		domain = from[at+1:]
 	}
-	return "<" + randomHex(16) + "@" + domain + ">"
+	return randomHex(16) + "@" + domain
 }
 
 func newBoundary() string { return "siegel-" + randomHex(15) }
