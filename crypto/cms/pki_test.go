@@ -1,24 +1,20 @@
 package cms
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
 // identity is a test certificate with its key, also written as PEM files
@@ -74,45 +70,20 @@ func newPKI() (*testPKI, error) {
 		return nil, err
 	}
 	p := &testPKI{dir: dir}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "CMS Test CA", Organization: []string{"Siegel tests"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	if p.ca, err = p.issue("ca", caTmpl, caKey, nil); err != nil {
+	from, until := now.Add(-time.Hour), now.Add(24*time.Hour)
+	if p.ca, err = p.issue("ca", testpki.Spec{CN: "CMS Test CA", Org: "Siegel tests", CA: true, Serial: 1,
+		NotBefore: from, NotAfter: until}); err != nil {
 		return nil, err
 	}
 	p.caFile = p.ca.certFile
 	mk := func(name string, serial int64, key crypto.Signer) (*identity, error) {
-		pubDER, err := x509.MarshalPKIXPublicKey(key.Public())
+		ski, err := testpki.KeyID(key.Public())
 		if err != nil {
 			return nil, err
 		}
-		ski := sha1.Sum(pubDER)
-		usage := x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
-		if _, ok := key.(*ecdsa.PrivateKey); ok {
-			usage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:   big.NewInt(serial),
-			Subject:        pkix.Name{CommonName: name},
-			EmailAddresses: []string{name + "@example.com"},
-			NotBefore:      now.Add(-time.Hour),
-			NotAfter:       now.Add(24 * time.Hour),
-			KeyUsage:       usage,
-			ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-			SubjectKeyId:   ski[:],
-		}
-		id, err := p.issue(name, tmpl, key, p.ca)
+		id, err := p.issue(name, testpki.Spec{CN: name, Emails: []string{name + "@example.com"}, Key: key,
+			Serial: serial, NotBefore: from, NotAfter: until, SKI: ski, Issuer: &testpki.Identity{Cert: p.ca.cert, Key: p.ca.key}})
 		if err == nil {
 			p.all = append(p.all, id)
 		}
@@ -149,34 +120,15 @@ func newPKI() (*testPKI, error) {
 	return p, nil
 }
 
-// issue makes a certificate from tmpl signed by parent (self-signed when
-// parent is nil) and writes it and the key as PEM.
-func (p *testPKI) issue(name string, tmpl *x509.Certificate, key crypto.Signer, parent *identity) (*identity, error) {
-	issuerCert, issuerKey := tmpl, key
-	if parent != nil {
-		issuerCert, issuerKey = parent.cert, parent.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuerCert, key.Public(), issuerKey)
+// issue makes the certificate s describes and writes it and its key as
+// PEM files into the PKI folder.
+func (p *testPKI) issue(name string, s testpki.Spec) (*identity, error) {
+	tid, err := testpki.New(s)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	id := &identity{
-		name: name, cert: cert, key: key,
-		certFile: filepath.Join(p.dir, name+".pem"),
-		keyFile:  filepath.Join(p.dir, name+".key"),
-	}
-	if err := os.WriteFile(id.certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(id.keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	id := &identity{name: name, cert: tid.Cert, key: tid.Key}
+	if id.certFile, id.keyFile, err = tid.WriteFiles(p.dir, name, ".pem"); err != nil {
 		return nil, err
 	}
 	return id, nil
@@ -197,34 +149,16 @@ func lookupFor(ids ...*identity) KeyLookup {
 // openssl runs the openssl command with stdin and returns its stdout.
 func openssl(t testing.TB, stdin []byte, args ...string) []byte {
 	t.Helper()
-	out, err := runOpenSSL(stdin, args...)
+	out, _, err := testpki.OpenSSL("", stdin, args...)
 	if err != nil {
-		t.Fatalf("openssl %v: %v", args, err)
+		t.Fatal(err)
 	}
 	return out
 }
 
-func runOpenSSL(stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.Command("openssl", args...)
-	cmd.Stdin = bytes.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, &opensslError{err: err, stderr: stderr.String()}
-	}
-	return stdout.Bytes(), nil
-}
-
-type opensslError struct {
-	err    error
-	stderr string
-}
-
-func (e *opensslError) Error() string { return e.err.Error() + ": " + e.stderr }
-
 func needOpenSSL(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
+	if !testpki.HaveOpenSSL() {
 		t.Fatal("the openssl command is needed as the second implementation: install openssl")
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
 // TestSignDetachedOpenSSL signs with SignDetached and verifies with
@@ -48,7 +50,7 @@ func TestSignDetachedOpenSSL(t *testing.T) {
 			// OpenSSL must reject a changed content, or the check above
 			// proves nothing.
 			changed := writeTemp(t, "changed.txt", bytes.Replace(testContent, []byte("Hallo"), []byte("Hello"), 1))
-			if _, err := runOpenSSL(nil, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
+			if _, _, err := testpki.OpenSSL("", nil, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
 				"-content", changed, "-CAfile", p.caFile); err == nil {
 				t.Errorf("openssl -verify accepted changed content")
 			}

@@ -1,24 +1,19 @@
 package smime
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
 // identity is a test certificate with its key, also written as PEM files
@@ -132,49 +127,64 @@ func newPKI() (*testPKI, error) {
 	rsaUsage := x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 	ecUsage := x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement
 	specs := []struct {
-		dst  **identity
-		name string
-		spec certSpec
+		dst   **identity
+		name  string
+		email string
+		spec  testpki.Spec
 	}{
-		{&p.root, "root", certSpec{cn: "Siegel Test Root", key: ecKey(elliptic.P256()), ca: true}},
-		{&p.inter, "inter", certSpec{cn: "Siegel Test Intermediate", key: ecKey(elliptic.P256()), ca: true}},
-		{&p.other, "other", certSpec{cn: "Other Root", key: ecKey(elliptic.P256()), ca: true}},
-		{&p.agent, "agent", certSpec{cn: "Helpdesk", email: "agent@example.com", key: agentKey, eku: mail, usage: rsaUsage}},
-		{&p.alice, "alice", certSpec{cn: "Alice", email: "alice@example.org", key: aliceKey, eku: mail, usage: rsaUsage}},
-		{&p.bob, "bob", certSpec{cn: "Bob", email: "bob@example.org", key: ecKey(elliptic.P256()), eku: mail, usage: ecUsage}},
-		{&p.carol, "carol", certSpec{cn: "Carol", email: "carol@example.org", key: ecKey(elliptic.P384()), eku: mail, usage: ecUsage}},
-		{&p.stranger, "stranger", certSpec{cn: "Stranger", email: "stranger@example.net", key: strangerKey, eku: mail, usage: rsaUsage}},
-		{&p.expired, "expired", certSpec{cn: "Alice", email: "alice@example.org", key: spareKey, eku: mail, usage: rsaUsage,
-			notBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), notAfter: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}},
-		{&p.noEmail, "noemail", certSpec{cn: "No Mail", key: spareKey, eku: mail, usage: rsaUsage}},
-		{&p.serverOnly, "server", certSpec{cn: "alice.example.org", email: "alice@example.org", key: spareKey,
-			eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, usage: rsaUsage}},
-		{&p.selfSigned, "selfsigned", certSpec{cn: "Alice", email: "alice@example.org", key: spareKey, eku: mail, usage: rsaUsage}},
-		{&p.unknown, "unknown", certSpec{cn: "Alice", email: "alice@example.org", key: spareKey, eku: mail, usage: rsaUsage}},
+		{&p.root, "root", "", testpki.Spec{CN: "Siegel Test Root", Key: ecKey(elliptic.P256()), CA: true}},
+		{&p.inter, "inter", "", testpki.Spec{CN: "Siegel Test Intermediate", Key: ecKey(elliptic.P256()), CA: true}},
+		{&p.other, "other", "", testpki.Spec{CN: "Other Root", Key: ecKey(elliptic.P256()), CA: true}},
+		{&p.agent, "agent", "agent@example.com", testpki.Spec{CN: "Helpdesk", Key: agentKey, EKU: mail, KeyUsage: rsaUsage}},
+		{&p.alice, "alice", "alice@example.org", testpki.Spec{CN: "Alice", Key: aliceKey, EKU: mail, KeyUsage: rsaUsage}},
+		{&p.bob, "bob", "bob@example.org", testpki.Spec{CN: "Bob", Key: ecKey(elliptic.P256()), EKU: mail, KeyUsage: ecUsage}},
+		{&p.carol, "carol", "carol@example.org", testpki.Spec{CN: "Carol", Key: ecKey(elliptic.P384()), EKU: mail, KeyUsage: ecUsage}},
+		{&p.stranger, "stranger", "stranger@example.net", testpki.Spec{CN: "Stranger", Key: strangerKey, EKU: mail, KeyUsage: rsaUsage}},
+		{&p.expired, "expired", "alice@example.org", testpki.Spec{CN: "Alice", Key: spareKey, EKU: mail, KeyUsage: rsaUsage,
+			NotBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{&p.noEmail, "noemail", "", testpki.Spec{CN: "No Mail", Key: spareKey, EKU: mail, KeyUsage: rsaUsage}},
+		{&p.serverOnly, "server", "alice@example.org", testpki.Spec{CN: "alice.example.org", Key: spareKey,
+			EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: rsaUsage}},
+		{&p.selfSigned, "selfsigned", "alice@example.org", testpki.Spec{CN: "Alice", Key: spareKey, EKU: mail, KeyUsage: rsaUsage}},
+		{&p.unknown, "unknown", "alice@example.org", testpki.Spec{CN: "Alice", Key: spareKey, EKU: mail, KeyUsage: rsaUsage}},
 	}
 	if err != nil {
 		return nil, err
 	}
 	for i, s := range specs {
 		spec := s.spec
-		spec.serialSeed = int64(i + 1)
+		spec.Org, spec.BasicConstraints, spec.Serial = "Siegel Test", true, int64(1000+i+1)
+		if s.email != "" {
+			spec.Emails = []string{s.email}
+		}
+		if spec.SKI, err = testpki.KeyID(spec.Key.Public()); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		var parent *identity
 		switch s.name {
 		case "root", "other", "selfsigned":
 		case "inter":
-			spec.parent = p.root
+			parent = p.root
 		case "unknown":
-			spec.parent = p.other
+			parent = p.other
 		default:
-			spec.parent = p.inter
+			parent = p.inter
 		}
-		if spec.notBefore.IsZero() {
-			spec.notBefore, spec.notAfter = validFrom, validTo
-			if spec.ca {
-				spec.notBefore, spec.notAfter = now.Add(-10*365*24*time.Hour), now.Add(10*365*24*time.Hour)
+		if parent != nil {
+			spec.Issuer = &testpki.Identity{Cert: parent.cert, Key: parent.key}
+		}
+		if spec.NotBefore.IsZero() {
+			spec.NotBefore, spec.NotAfter = validFrom, validTo
+			if spec.CA {
+				spec.NotBefore, spec.NotAfter = now.Add(-10*365*24*time.Hour), now.Add(10*365*24*time.Hour)
 			}
 		}
-		id, err := issue(dir, s.name, spec)
+		tid, err := testpki.New(spec)
 		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		id := &identity{cert: tid.Cert, key: tid.Key}
+		if id.certFile, id.keyFile, err = tid.WriteFiles(dir, s.name, ".pem"); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
 		*s.dst = id
@@ -183,86 +193,20 @@ func newPKI() (*testPKI, error) {
 	return p, nil
 }
 
-func issue(dir, name string, s certSpec) (*identity, error) {
-	pubDER, err := x509.MarshalPKIXPublicKey(s.key.Public())
-	if err != nil {
-		return nil, err
-	}
-	ski := sha1.Sum(pubDER)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1000 + s.serialSeed),
-		Subject:               pkix.Name{CommonName: s.cn, Organization: []string{"Siegel Test"}},
-		NotBefore:             s.notBefore,
-		NotAfter:              s.notAfter,
-		BasicConstraintsValid: true,
-		IsCA:                  s.ca,
-		KeyUsage:              s.usage,
-		ExtKeyUsage:           s.eku,
-		SubjectKeyId:          ski[:],
-	}
-	if s.ca {
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	}
-	if s.email != "" {
-		tmpl.EmailAddresses = []string{s.email}
-	}
-	parentCert, parentKey := tmpl, s.key
-	if s.parent != nil {
-		parentCert, parentKey = s.parent.cert, s.parent.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, s.key.Public(), parentKey)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(s.key)
-	if err != nil {
-		return nil, err
-	}
-	id := &identity{cert: cert, key: s.key,
-		certFile: filepath.Join(dir, name+".pem"), keyFile: filepath.Join(dir, name+".key")}
-	if err := os.WriteFile(id.certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(id.keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return nil, err
-	}
-	return id, nil
-}
-
 // openssl runs the openssl command with stdin and returns its stdout; the
 // test fails when it fails. Tests that need it skip when it is missing.
 func openssl(t testing.TB, stdin []byte, args ...string) []byte {
 	t.Helper()
-	out, err := opensslErr(stdin, args...)
+	out, _, err := testpki.OpenSSL("", stdin, args...)
 	if err != nil {
-		t.Fatalf("openssl %v: %v", args, err)
+		t.Fatal(err)
 	}
 	return out
 }
 
-func opensslErr(stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.Command("openssl", args...)
-	cmd.Stdin = bytesReader(stdin)
-	var stderr []byte
-	out, err := cmd.Output()
-	if ee, ok := err.(*exec.ExitError); ok {
-		stderr = ee.Stderr
-	}
-	if err != nil {
-		return out, fmt.Errorf("%w: %s", err, stderr)
-	}
-	return out, nil
-}
-
 func needOpenSSL(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
+	if !testpki.HaveOpenSSL() {
 		t.Skip("openssl command not found")
 	}
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
