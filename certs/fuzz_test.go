@@ -16,7 +16,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"flag"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +23,8 @@ import (
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"siegel/crypto/testpki"
 )
 
 // The seed corpora live in testdata/fuzz/<FuzzName>/. They are made by
@@ -104,17 +105,18 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		t.Skip("run with -update-fuzz-seeds to rewrite the seeds")
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	now := time.Now()
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Seed CA"}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now, NotAfter: now.AddDate(10, 0, 0)}
-	caDER, _ := x509.CreateCertificate(rand.Reader, ca, ca, caKey.Public(), caKey)
-	ca, _ = x509.ParseCertificate(caDER)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Seed"},
-		EmailAddresses: []string{"seed@example.com"}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}, NotBefore: now, NotAfter: now.AddDate(1, 0, 0)}
-	leafDER, _ := x509.CreateCertificate(rand.Reader, leaf, ca, key.Public(), caKey)
-	leaf, _ = x509.ParseCertificate(leafDER)
+	ca, err := testpki.New(testpki.Spec{CN: "Seed CA", CA: true, Serial: 1, KeyUsage: x509.KeyUsageCertSign,
+		NotBefore: now, NotAfter: now.AddDate(10, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := testpki.New(testpki.Spec{CN: "Seed", Emails: []string{"seed@example.com"}, Key: key, Serial: 2,
+		KeyUsage: x509.KeyUsageDigitalSignature, NotBefore: now, Issuer: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, leafDER := id.Cert, id.Cert.Raw
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
 	sec1, _ := x509.MarshalECPrivateKey(key)
 	pemOf := func(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
@@ -125,7 +127,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	modern, err := pkcs12.Modern.WithIterations(1).Encode(key, leaf, []*x509.Certificate{ca}, pw)
+	modern, err := pkcs12.Modern.WithIterations(1).Encode(key, leaf, []*x509.Certificate{ca.Cert}, pw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +144,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		pw   string
 	}{
 		{"pem-cert", certPEM, "seed.pem", ""},
-		{"pem-chain-key", append(append(certPEM, pemOf("CERTIFICATE", caDER)...), pemOf("EC PRIVATE KEY", sec1)...), "bundle.pem", ""},
+		{"pem-chain-key", append(append(certPEM, pemOf("CERTIFICATE", ca.Cert.Raw)...), pemOf("EC PRIVATE KEY", sec1)...), "bundle.pem", ""},
 		{"der-cert", leafDER, "seed.cer", ""},
 		{"der-pkcs8", pkcs8, "seed.key", ""},
 		{"pem-encrypted-pkcs8", append(append([]byte{}, certPEM...), pemOf("ENCRYPTED PRIVATE KEY", encKey)...), "seed.pem", pw},

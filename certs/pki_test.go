@@ -10,11 +10,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -22,6 +19,7 @@ import (
 
 	"siegel/certs"
 	"siegel/certs/profile"
+	"siegel/crypto/testpki"
 	"siegel/crypto/vault"
 )
 
@@ -69,91 +67,23 @@ func ecKey(t testing.TB, curve elliptic.Curve) *ecdsa.PrivateKey {
 	return k
 }
 
-// spec describes a certificate to make; zero fields get sensible defaults
-// (an S/MIME end-entity certificate valid from an hour ago for a year,
-// self-signed unless Parent is set).
-type spec struct {
-	CN           string
-	Emails       []string // SAN rfc822Name
-	SubjectEmail string   // subject emailAddress
-	Key          crypto.Signer
-	IsCA         bool
-	KeyUsage     x509.KeyUsage
-	EKU          []x509.ExtKeyUsage
-	NoEKU        bool
-	NotBefore    time.Time
-	NotAfter     time.Time
-	Parent       *x509.Certificate
-	ParentKey    crypto.Signer
-	Serial       int64
-	SKI          []byte
-}
+// spec describes a certificate to make; zero fields get the defaults of
+// testpki.Spec (an S/MIME end-entity certificate valid from an hour ago for
+// a year, self-signed unless Issuer is set).
+type spec = testpki.Spec
 
-var serialMu sync.Mutex
-var nextSerial int64 = 1000
-
+// makeCert issues the certificate s describes, in organisation "Siegel
+// Test" unless s names another.
 func makeCert(t testing.TB, s spec) *x509.Certificate {
 	t.Helper()
-	if s.Key == nil {
-		s.Key = ecKey(t, elliptic.P256())
+	if s.Org == "" {
+		s.Org = "Siegel Test"
 	}
-	if s.NotBefore.IsZero() {
-		s.NotBefore = time.Now().Add(-time.Hour).Truncate(time.Second)
-	}
-	if s.NotAfter.IsZero() {
-		s.NotAfter = s.NotBefore.AddDate(1, 0, 0)
-	}
-	if s.Serial == 0 {
-		serialMu.Lock()
-		nextSerial++
-		s.Serial = nextSerial
-		serialMu.Unlock()
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:   big.NewInt(s.Serial),
-		Subject:        pkix.Name{CommonName: s.CN, Organization: []string{"Siegel Test"}},
-		NotBefore:      s.NotBefore,
-		NotAfter:       s.NotAfter,
-		EmailAddresses: s.Emails,
-		KeyUsage:       s.KeyUsage,
-		ExtKeyUsage:    s.EKU,
-		SubjectKeyId:   s.SKI,
-	}
-	if s.SubjectEmail != "" {
-		tmpl.Subject.ExtraNames = []pkix.AttributeTypeAndValue{{Type: []int{1, 2, 840, 113549, 1, 9, 1}, Value: s.SubjectEmail}}
-	}
-	if s.IsCA {
-		tmpl.IsCA = true
-		tmpl.BasicConstraintsValid = true
-		if tmpl.KeyUsage == 0 {
-			tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-		}
-	} else {
-		if tmpl.KeyUsage == 0 {
-			tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-			if _, ok := s.Key.(*rsa.PrivateKey); ok {
-				tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
-			} else {
-				tmpl.KeyUsage |= x509.KeyUsageKeyAgreement
-			}
-		}
-		if len(tmpl.ExtKeyUsage) == 0 && !s.NoEKU {
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-		}
-	}
-	parent, parentKey := tmpl, s.Key
-	if s.Parent != nil {
-		parent, parentKey = s.Parent, s.ParentKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, s.Key.Public(), parentKey)
+	id, err := testpki.New(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return id.Cert
 }
 
 // testPKI is a root CA, an intermediate CA and end-entity certificates
@@ -166,17 +96,17 @@ type testPKI struct {
 func newPKI(t testing.TB) *testPKI {
 	t.Helper()
 	p := &testPKI{rootKey: rsaKey(t, keyCA), interKey: rsaKey(t, keyIntermediate)}
-	p.root = makeCert(t, spec{CN: "Siegel Test Root CA", IsCA: true, Key: p.rootKey,
+	p.root = makeCert(t, spec{CN: "Siegel Test Root CA", CA: true, Key: p.rootKey,
 		NotAfter: time.Now().AddDate(10, 0, 0)})
-	p.inter = makeCert(t, spec{CN: "Siegel Test Intermediate CA", IsCA: true, Key: p.interKey,
-		Parent: p.root, ParentKey: p.rootKey, NotAfter: time.Now().AddDate(5, 0, 0)})
+	p.inter = makeCert(t, spec{CN: "Siegel Test Intermediate CA", CA: true, Key: p.interKey,
+		Issuer: &testpki.Identity{Cert: p.root, Key: p.rootKey}, NotAfter: time.Now().AddDate(5, 0, 0)})
 	return p
 }
 
 // leaf issues an end-entity certificate from the intermediate CA.
 func (p *testPKI) leaf(t testing.TB, s spec) *x509.Certificate {
 	t.Helper()
-	s.Parent, s.ParentKey = p.inter, p.interKey
+	s.Issuer = &testpki.Identity{Cert: p.inter, Key: p.interKey}
 	return makeCert(t, s)
 }
 
@@ -258,18 +188,14 @@ func openssl(t testing.TB, dir string, args ...string) []byte {
 // runOpenssl is openssl returning standard error too (where -info writes).
 func runOpenssl(t testing.TB, dir string, args ...string) (stdout, stderr []byte) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Fatalf("the openssl command is needed (Debian package openssl): %v", err)
+	if !testpki.HaveOpenSSL() {
+		t.Fatal("the openssl command is needed (Debian package openssl)")
 	}
-	cmd := exec.Command("openssl", args...)
-	cmd.Dir = dir
-	var errBuf bytes.Buffer
-	cmd.Stderr = &errBuf
-	out, err := cmd.Output()
+	stdout, stderr, err := testpki.OpenSSL(dir, nil, args...)
 	if err != nil {
-		t.Fatalf("openssl %v: %v\n%s", args, err, errBuf.Bytes())
+		t.Fatal(err)
 	}
-	return out, errBuf.Bytes()
+	return stdout, stderr
 }
 
 func writeFile(t testing.TB, dir, name string, data []byte) string {

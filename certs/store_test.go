@@ -20,6 +20,7 @@ import (
 	"siegel/certs/profile"
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
+	"siegel/crypto/testpki"
 	"siegel/crypto/vault"
 )
 
@@ -108,12 +109,12 @@ func TestKeyringLookups(t *testing.T) {
 	// the same serial number, like the Zammad fixtures: issuer and serial
 	// alone do not identify a certificate.
 	caKey1, caKey2 := ecKey(t, elliptic.P256()), ecKey(t, elliptic.P256())
-	ca1 := makeCert(t, spec{CN: "Same CA", IsCA: true, Key: caKey1})
-	ca2 := makeCert(t, spec{CN: "Same CA", IsCA: true, Key: caKey2})
+	ca1 := makeCert(t, spec{CN: "Same CA", CA: true, Key: caKey1})
+	ca2 := makeCert(t, spec{CN: "Same CA", CA: true, Key: caKey2})
 	withKey := rsaKey(t, keyDave)
-	x := makeCert(t, spec{CN: "X", Emails: []string{"x@example.com"}, Key: withKey, Parent: ca1, ParentKey: caKey1,
+	x := makeCert(t, spec{CN: "X", Emails: []string{"x@example.com"}, Key: withKey, Issuer: &testpki.Identity{Cert: ca1, Key: caKey1},
 		Serial: 0x1000, SKI: []byte{1, 2, 3, 4}})
-	y := makeCert(t, spec{CN: "Y", Emails: []string{"y@example.com"}, Parent: ca2, ParentKey: caKey2, Serial: 0x1000,
+	y := makeCert(t, spec{CN: "Y", Emails: []string{"y@example.com"}, Issuer: &testpki.Identity{Cert: ca2, Key: caKey2}, Serial: 0x1000,
 		NotBefore: x.NotBefore.Add(time.Minute), SKI: []byte{5, 6, 7, 8}})
 	mustImport(t, s, concat(pemCert(y), pemCert(x), pemKey(t, withKey, "pkcs8")))
 
