@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"siegel/crypto/vault"
 	"siegel/mail/mailtest"
 )
 
@@ -41,20 +39,7 @@ func newMailFixture(t *testing.T) *mailFixture {
 // run runs `siegel ARGS…` on the fixture's profile.
 func (f *mailFixture) run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	env := Env{
-		Stdin:  strings.NewReader(""),
-		Stdout: &out,
-		Stderr: &errOut,
-		Getenv: func(k string) string {
-			if k == "SIEGEL_PASSPHRASE" {
-				return mailtest.Passphrase
-			}
-			return ""
-		},
-		DataDir:   f.dir,
-		VaultCost: vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1},
-	}
+	env, out, errOut := newEnv("", mailtest.Passphrase, f.dir)
 	code = Run(context.Background(), env, args)
 	return out.String(), errOut.String(), code
 }

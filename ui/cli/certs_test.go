@@ -3,17 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +14,8 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
-	"siegel/crypto/vault"
+	"siegel/crypto/certinfo"
+	"siegel/crypto/testpki"
 )
 
 // certsRun runs `siegel certs ARGS…` in-process, with the
@@ -34,19 +27,7 @@ func certsRun(t *testing.T, profilePassphrase string, args ...string) (stdout, s
 
 func certsRunStdin(t *testing.T, stdin, profilePassphrase string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	env := Env{
-		Stdin:  strings.NewReader(stdin),
-		Stdout: &out,
-		Stderr: &errOut,
-		Getenv: func(k string) string {
-			if k == "SIEGEL_PASSPHRASE" {
-				return profilePassphrase
-			}
-			return ""
-		},
-		VaultCost: vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1},
-	}
+	env, out, errOut := newEnv(stdin, profilePassphrase, "")
 	code = Run(context.Background(), env, append([]string{"certs"}, args...))
 	return out.String(), errOut.String(), code
 }
@@ -61,45 +42,29 @@ type certsFixture struct {
 	garbageFile                string
 }
 
-func fp(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	return hex.EncodeToString(sum[:])
-}
+// fp is the fingerprint of c as the CLI prints it.
+func fp(c *x509.Certificate) string { return certinfo.Fingerprint(c) }
 
 func newCertsFixture(t *testing.T) *certsFixture {
 	t.Helper()
 	f := &certsFixture{dir: t.TempDir()}
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	issue := func(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
 	now := time.Now()
-	caKey, aliceKey, bobKey := newKey(), newKey(), newKey()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "CLI Test CA"},
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(5, 0, 0)}
-	f.ca = issue(caTmpl, caTmpl, caKey.Public(), caKey)
-	leaf := func(serial int64, cn, email string) *x509.Certificate {
-		return &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			EmailAddresses: []string{email}, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0),
-			KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}}
+	issue := func(s testpki.Spec) *testpki.Identity {
+		id, err := testpki.New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
 	}
-	f.alice = issue(leaf(2, "Alice", "Alice@Example.com"), f.ca, aliceKey.Public(), caKey)
-	f.bob = issue(leaf(3, "Bob", "bob@example.com"), f.ca, bobKey.Public(), caKey)
+	ca := issue(testpki.Spec{CN: "CLI Test CA", CA: true, Serial: 1, KeyUsage: x509.KeyUsageCertSign,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(5, 0, 0)})
+	leaf := func(serial int64, cn, email string) *testpki.Identity {
+		return issue(testpki.Spec{CN: cn, Emails: []string{email}, Serial: serial,
+			NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0), Issuer: ca})
+	}
+	alice, bob := leaf(2, "Alice", "Alice@Example.com"), leaf(3, "Bob", "bob@example.com")
+	f.ca, f.alice, f.bob = ca.Cert, alice.Cert, bob.Cert
+	aliceKey, bobKey := alice.Key, bob.Key
 	pemOf := func(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
 	keyDER, _ := x509.MarshalPKCS8PrivateKey(aliceKey)
 	write := func(name string, data []byte) string {

@@ -3,17 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +15,7 @@ import (
 
 	"siegel/certs"
 	"siegel/certs/profile"
+	"siegel/crypto/testpki"
 	"siegel/crypto/vault"
 )
 
@@ -30,6 +25,13 @@ const testPassphrase = "correct horse battery staple"
 // SIEGEL_PASSPHRASE and a cheap vault.
 func testEnv(t *testing.T, stdin string) (Env, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
+	return newEnv(stdin, testPassphrase, t.TempDir())
+}
+
+// newEnv is an Env on the profile folder dataDir (the default folder when
+// empty) with stdin, the passphrase in SIEGEL_PASSPHRASE and a cheap vault;
+// it returns the buffers that collect standard output and error.
+func newEnv(stdin, passphrase, dataDir string) (Env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	env := Env{
 		Stdin:  strings.NewReader(stdin),
@@ -37,11 +39,11 @@ func testEnv(t *testing.T, stdin string) (Env, *bytes.Buffer, *bytes.Buffer) {
 		Stderr: &errOut,
 		Getenv: func(k string) string {
 			if k == "SIEGEL_PASSPHRASE" {
-				return testPassphrase
+				return passphrase
 			}
 			return ""
 		},
-		DataDir:   t.TempDir(),
+		DataDir:   dataDir,
 		VaultCost: vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1},
 	}
 	return env, &out, &errOut
@@ -77,7 +79,7 @@ func importFiles(t *testing.T, env Env, passphrase string, files ...string) {
 // person is a generated certificate with its key, as PEM files: certFile
 // holds the certificate, bothFile certificate and key (for import).
 type person struct {
-	cert              *x509.Certificate
+	*testpki.Identity
 	certFile, keyFile string
 	bothFile          string
 }
@@ -86,48 +88,39 @@ type person struct {
 // customer@example.org (RSA 2048), under dir.
 func testPeople(t *testing.T, dir string) (ca, agent, customer *person) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "CLI Test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	ca = writePerson(t, dir, "ca", caTmpl, caTmpl, caKey, caKey)
+	from, until := now.Add(-time.Hour), now.Add(24*time.Hour)
+	ca = writePerson(t, dir, "ca", testpki.Spec{CN: "CLI Test CA", CA: true, Serial: 1,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: from, NotAfter: until})
 	mk := func(name, email string, serial int64) *person {
 		key, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-			EmailAddresses: []string{email}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-			KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}}
-		return writePerson(t, dir, name, tmpl, ca.cert, key, caKey)
+		return writePerson(t, dir, name, testpki.Spec{CN: name, Emails: []string{email}, Key: key, Serial: serial,
+			NotBefore: from, NotAfter: until, Issuer: ca.Identity})
 	}
 	return ca, mk("agent", "agent@example.com", 2), mk("customer", "customer@example.org", 3)
 }
 
-func writePerson(t *testing.T, dir, name string, tmpl, parent *x509.Certificate, key crypto.Signer, parentKey crypto.Signer) *person {
+// writePerson issues the certificate s describes and writes it as
+// name.crt, its key as name.key, and both as name.pem.
+func writePerson(t *testing.T, dir, name string, s testpki.Spec) *person {
 	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	id, err := testpki.New(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	p := &person{Identity: id, bothFile: filepath.Join(dir, name+".pem")}
+	if p.certFile, p.keyFile, err = id.WriteFiles(dir, name, ".crt"); err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := id.KeyPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	p := &person{cert: cert, certFile: filepath.Join(dir, name+".crt"), keyFile: filepath.Join(dir, name+".key"),
-		bothFile: filepath.Join(dir, name+".pem")}
-	for f, data := range map[string][]byte{p.certFile: certPEM, p.keyFile: keyPEM, p.bothFile: append(certPEM, keyPEM...)} {
-		if err := os.WriteFile(f, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(p.bothFile, append(id.CertPEM(), keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	return p
 }
@@ -136,16 +129,12 @@ func writePerson(t *testing.T, dir, name string, tmpl, parent *x509.Certificate,
 // installed.
 func opensslCmd(t *testing.T, args ...string) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
+	if !testpki.HaveOpenSSL() {
 		t.Skip("openssl command not found")
 	}
-	out, err := exec.Command("openssl", args...).Output()
+	out, _, err := testpki.OpenSSL("", nil, args...)
 	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("openssl %v: %v: %s", args, err, stderr)
+		t.Fatal(err)
 	}
 	return out
 }
