@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
 // Identity is a certificate with its private key.
@@ -80,47 +82,30 @@ func TestPKI(t testing.TB) *PKI {
 	return pki
 }
 
-var serial int64
-
 func newIdentity(t testing.TB, cn, email string, issuer *Identity, isCA bool) *Identity {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serial++
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Siegel Tests"}},
-		NotBefore:    now.Add(-48 * time.Hour),
-		NotAfter:     now.Add(365 * 24 * time.Hour),
+	s := testpki.Spec{CN: cn, Org: "Siegel Tests", Key: key, CA: isCA,
+		NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour)}
+	if !isCA {
+		s.Emails = []string{email}
 	}
-	if isCA {
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	} else {
-		tmpl.EmailAddresses = []string{email}
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-	}
-	parent, signer := tmpl, crypto.Signer(key)
 	if issuer != nil {
-		parent, signer = issuer.Cert, issuer.Key
+		s.Issuer = &testpki.Identity{Cert: issuer.Cert, Key: issuer.Key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	id, err := testpki.New(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	return &Identity{
-		Email:   email,
-		Cert:    cert,
-		Key:     key,
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	keyPEM, err := id.KeyPEM()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return &Identity{Email: email, Cert: id.Cert, Key: key, CertPEM: id.CertPEM(), KeyPEM: keyPEM}
 }
 
 // ServerCert is a self-signed TLS certificate for 127.0.0.1 and
