@@ -1,6 +1,7 @@
 package assets
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -44,5 +45,20 @@ func TestTranslationsComplete(t *testing.T) {
 		if !json.Valid(raw) {
 			t.Errorf("%s.json is not valid JSON", l)
 		}
+	}
+}
+
+func TestIcons(t *testing.T) {
+	for _, name := range []string{"lock", "lock-open", "lock-error", "signed", "not-signed", "sign-warning", "sign-error", "key", "siegel"} {
+		b, err := Icon(name)
+		if err != nil || !bytes.HasPrefix(b, []byte("<svg")) {
+			t.Errorf("Icon(%q) = %.20q, %v; want an SVG", name, b, err)
+		}
+	}
+	if _, err := Icon("nonexistent"); err == nil {
+		t.Error(`Icon("nonexistent") gave no error`)
+	}
+	if png := AppIcon(); !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("AppIcon() starts %q, want a PNG", png[:8])
 	}
 }
