@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"siegel/mail"
+)
+
+// The settings of the Security page that only the UI reads. The cipher
+// and key transport are the mail core's (mail.SettingCipher,
+// mail.SettingKeyTransport).
+const (
+	settingSMIME          = "smime.enabled"
+	settingSignDefault    = "smime.sign_default"
+	settingEncryptDefault = "smime.encrypt_default"
+)
+
+// secSettings are the Security page's switches as the views need them.
+type secSettings struct {
+	enabled        bool // S/MIME on: security bars and Encrypt/Sign shown
+	signDefault    bool
+	encryptDefault bool // when possible
+}
+
+var defaultSecSettings = secSettings{enabled: true, signDefault: true, encryptDefault: true}
+
+// Options adjust New.
+type Options struct {
+	// Prompter is the profile's passphrase dialog; New gives it the main
+	// window. Nil when the profile was opened without one.
+	Prompter *Prompter
+}
+
+// UI is Siegel's window over the cores: the main window and, when open,
+// the settings window.
+type UI struct {
+	app      fyne.App
+	c        Cores
+	win      fyne.Window
+	keys     *keymap
+	jobs     *jobs
+	ctx      context.Context
+	cancel   context.CancelFunc
+	prompter *Prompter
+
+	sec        secSettings
+	bannerText string
+
+	main     *mainView
+	settings *settingsWindow
+
+	refresh    *debouncer // coalesces the list refreshes of a burst of events
+	stopEvents func()
+	stopStore  func()
+}
+
+// New builds the main window over the cores; show it with
+// Window().ShowAndRun(). The cores stay the caller's: Close the UI before
+// closing them.
+func New(a fyne.App, c Cores, o Options) *UI {
+	return newUI(a, c, o, &jobs{})
+}
+
+// newUI is New with the jobs runner the tests choose (see jobs.go).
+func newUI(a fyne.App, c Cores, o Options, j *jobs) *UI {
+	u := &UI{app: a, c: c, keys: newKeymap(), jobs: j, prompter: o.Prompter, sec: defaultSecSettings}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.refresh = newDebouncer(u.jobs, refreshDelay)
+	initLanguage(a)
+	u.win = a.NewWindow("Siegel")
+	u.win.SetIcon(AppIcon())
+	u.win.SetMaster()
+	u.win.Resize(fyne.NewSize(
+		float32(a.Preferences().FloatWithFallback(prefWidth, 1200)),
+		float32(a.Preferences().FloatWithFallback(prefHeight, 780))))
+	u.main = newMainView(u)
+	u.main.build()
+	u.bindKeys()
+	if u.prompter != nil {
+		u.prompter.setWindow(u.win)
+	}
+	u.stopEvents = c.Desk.Subscribe(u.onEvent)
+	u.stopStore = c.Store.OnChange(func() { u.jobs.post(u.storeChanged) })
+	u.jobs.run(u.loadSettings)
+	u.main.list.reload()
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// SetBanner shows text in a banner under the toolbar (the demo mode says
+// there that nothing leaves the computer); "" hides it.
+func (u *UI) SetBanner(text string) {
+	u.bannerText = text
+	u.main.showBanner()
+}
+
+// closeWait is how long Close lets the running jobs finish (keeping a
+// draft, say) before it cancels them.
+const closeWait = 5 * time.Second
+
+// Close ends the UI's work: it stops listening to the cores, keeps what
+// the composers hold as drafts, and waits for the running jobs (cancelling
+// them after a while: a job may wait for a dialog that will not come).
+// Call it after the window closed, before closing the cores.
+func (u *UI) Close() {
+	if u.stopEvents != nil {
+		u.stopEvents()
+		u.stopStore()
+		u.stopEvents = nil
+	}
+	u.main.flushDrafts()
+	u.jobs.closed.Store(true)
+	u.refresh.stop()
+	if !u.jobs.waitFor(closeWait) {
+		u.cancel()
+	}
+	u.cancel()
+	u.jobs.wait()
+}
+
+// The user's own actions carry this in their context, so the passphrase
+// dialog appears for them even after the agent once cancelled it (the
+// desk's background work then goes without).
+type userKey struct{}
+
+// userCtx is the context of a job the agent started.
+func (u *UI) userCtx() context.Context {
+	return context.WithValue(u.ctx, userKey{}, true)
+}
+
+func isUserCtx(ctx context.Context) bool {
+	v, _ := ctx.Value(userKey{}).(bool)
+	return v
+}
+
+// loadSettings reads the Security switches.
+func (u *UI) loadSettings() {
+	s := defaultSecSettings
+	get := func(key string, def bool) bool {
+		v, err := u.c.Profile.Setting(u.ctx, key, strconv.FormatBool(def))
+		if err != nil {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return def
+		}
+		return b
+	}
+	s.enabled = get(settingSMIME, s.enabled)
+	s.signDefault = get(settingSignDefault, s.signDefault)
+	s.encryptDefault = get(settingEncryptDefault, s.encryptDefault)
+	u.jobs.do(func() { u.setSecurity(s) })
+}
+
+// setSecurity applies changed Security switches to every view.
+func (u *UI) setSecurity(s secSettings) {
+	if s == u.sec {
+		return
+	}
+	u.sec = s
+	u.main.securityChanged()
+}
+
+// onEvent receives the desk's events on its goroutines.
+func (u *UI) onEvent(ev mail.Event) {
+	u.jobs.post(func() { u.main.event(ev) })
+}
+
+// storeChanged follows an import or deletion: the composer's toggles and
+// the settings window's list may change.
+func (u *UI) storeChanged() {
+	u.main.storeChanged()
+	if u.settings != nil {
+		u.settings.certs.reload()
+	}
+}
+
+// showError tells the agent what went wrong, in a dialog on win.
+func showError(win fyne.Window, err error) {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	d := dialog.NewInformation(tr("dialog.error"), errorText(err), win)
+	d.Show()
+}
+
+// rebuild builds the windows again, after the language changed.
+func (u *UI) rebuild() {
+	u.main.rebuild()
+	if u.settings != nil {
+		u.settings.rebuild()
+	}
+}

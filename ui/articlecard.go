@@ -1,0 +1,279 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
+
+	"siegel/crypto/smime"
+	"siegel/mail"
+	"siegel/mail/message"
+)
+
+// articleCard shows one article: From, To, Cc and Date, the security bar,
+// a failure banner with Retry security check, the text and the
+// attachments. The text of an encrypted article comes from decrypting it
+// in memory when the card opens (Desk.OpenArticle); nothing decrypted is
+// stored. HTML arrives as text (message.Extract converts it); nothing is
+// ever fetched from the network.
+type articleCard struct {
+	u   *UI
+	art mail.Article
+	// res is the security result shown: the stored one until the article
+	// is opened, then the one made for this view.
+	res      *smime.Result
+	view     *mail.ArticleView
+	openErr  error
+	retrying bool
+
+	card     *widget.Card
+	from     *widget.Label
+	date     *widget.Label
+	bar      *securityBar
+	failures *fyne.Container
+	body     *widget.Label
+	note     *widget.Label
+	files    *fyne.Container
+	obj      fyne.CanvasObject
+}
+
+func newArticleCard(u *UI, a mail.Article) *articleCard {
+	return &articleCard{u: u, art: a, res: a.Security}
+}
+
+// build makes the card's widgets; show fills them.
+func (c *articleCard) build() fyne.CanvasObject {
+	c.bar = newSecurityBar(c.u)
+	c.failures = container.NewVBox()
+	c.body = wrapLabel("")
+	c.body.Selectable = true
+	c.note = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	c.note.SizeName = theme.SizeNameCaptionText
+	c.files = container.NewVBox()
+	c.from = boldLabel("")
+	c.from.Truncation = fyne.TextTruncateEllipsis
+	c.date = widget.NewLabel("")
+	a := c.art
+	c.card = widget.NewCard("", "", container.NewVBox(
+		container.NewBorder(nil, nil, nil, c.date, c.from),
+		fieldGrid(tr("article.to"), addressList(a.To), tr("article.cc"), addressList(a.Cc)),
+		c.bar.obj, c.failures, widget.NewSeparator(), c.body, c.note, c.files))
+	c.obj = c.card
+	c.show()
+	return c.obj
+}
+
+// load opens the article (decrypting it in memory).
+func (c *articleCard) load() {
+	id, desk, ctx := c.art.ID, c.u.c.Desk, c.u.userCtx()
+	c.u.jobs.run(func() {
+		v, err := desk.OpenArticle(ctx, id)
+		c.u.jobs.do(func() {
+			c.view, c.openErr = v, err
+			if v != nil {
+				c.art = v.Article
+				c.res = v.Result
+			}
+			c.show()
+		})
+	})
+}
+
+// show fills the card from what is known.
+func (c *articleCard) show() {
+	if c.card == nil {
+		return
+	}
+	a := c.art
+	from := person(a.From.Name, a.From.Address)
+	if from == "" {
+		from = tr("article.no-sender")
+	}
+	c.from.SetText(from)
+	date := a.Date
+	if date.IsZero() {
+		date = a.Arrived
+	}
+	sub := formatTime(date)
+	if a.Outgoing {
+		sub += " · " + tr("article.outgoing")
+	}
+	c.date.SetText(sub)
+
+	res := c.res
+	if res == nil {
+		res = &smime.Result{Encryption: smime.EncNone, Signature: smime.SigNone}
+	}
+	if c.u.sec.enabled {
+		c.bar.set(res)
+		c.bar.obj.Show()
+		c.showFailures(res)
+	} else {
+		c.bar.obj.Hide()
+		c.failures.Objects = nil
+		c.failures.Refresh()
+	}
+
+	switch {
+	case c.openErr != nil:
+		c.body.SetText(errorText(c.openErr))
+	case c.view == nil:
+		c.body.SetText(tr("article.opening"))
+	case c.view.Text == "" && (a.Encrypted && res.Encryption != smime.EncDecrypted || res.Encryption.Failed()):
+		c.body.SetText(tr("article.cannot-decrypt"))
+	case c.view.Text == "":
+		c.body.SetText(tr("article.no-text"))
+	default:
+		c.body.SetText(c.view.Text)
+	}
+	c.note.Hide()
+	if c.view != nil && c.view.FromHTML {
+		c.note.SetText(tr("article.from-html"))
+		c.note.Show()
+	}
+	c.files.Objects = nil
+	if c.view != nil {
+		for _, att := range c.view.Attachments {
+			c.files.Add(c.attachmentRow(att))
+		}
+	}
+	c.files.Refresh()
+}
+
+// showFailures shows the banner of a failed signature or decryption: the
+// state's text of DESIGN.md §3, the advice of the user guide, and Retry
+// security check.
+func (c *articleCard) showFailures(res *smime.Result) {
+	c.failures.Objects = nil
+	sigFailed, encFailed := res.Signature.Failed(), res.Encryption.Failed()
+	if !sigFailed && !encFailed {
+		c.failures.Refresh()
+		return
+	}
+	var texts []fyne.CanvasObject
+	if encFailed {
+		texts = append(texts, wrapBold(tr(res.Encryption.MessageKey())))
+		if res.Encryption == smime.EncNoKey {
+			texts = append(texts, wrapLabel(tr("advice.no-key")))
+		} else {
+			texts = append(texts, wrapLabel(tr("advice.decrypt-failed")))
+		}
+	}
+	if sigFailed {
+		texts = append(texts, wrapBold(tr(res.Signature.MessageKey())))
+		switch res.Signature {
+		case smime.SigCertNotFound:
+			texts = append(texts, wrapLabel(tr("advice.cert-not-found")))
+			warn := wrapBold("⚠ " + tr("advice.verify-in-person"))
+			warn.Importance = widget.DangerImportance
+			texts = append(texts, warn)
+		default:
+			texts = append(texts, wrapLabel(tr("advice.signature-failed")))
+		}
+	}
+	retry := ttwidget.NewButtonWithIcon(tr("article.retry"), theme.ViewRefreshIcon(), c.retry)
+	retry.SetToolTip(tr("article.retry.tip"))
+	if c.retrying {
+		retry.SetText(tr("article.retrying"))
+		retry.Disable()
+	}
+	texts = append(texts, container.NewHBox(retry))
+	icon := theme.WarningIcon()
+	if res.Signature == smime.SigTampered || res.Signature == smime.SigMalformed || encFailed {
+		icon = theme.ErrorIcon()
+	}
+	c.failures.Add(banner(icon, tinted(theme.ColorNameError, 40), texts...))
+	c.failures.Refresh()
+}
+
+// retry runs the security analysis again (after the administrator added a
+// certificate or key) and shows the new result and content.
+func (c *articleCard) retry() {
+	c.retrying = true
+	c.show()
+	id, desk, ctx := c.art.ID, c.u.c.Desk, c.u.userCtx()
+	c.u.jobs.run(func() {
+		_, err := desk.Retry(ctx, id)
+		var v *mail.ArticleView
+		if err == nil {
+			v, err = desk.OpenArticle(ctx, id)
+		}
+		c.u.jobs.do(func() {
+			c.retrying = false
+			if err != nil {
+				showError(c.u.win, err)
+			} else {
+				c.view, c.openErr = v, nil
+				c.art, c.res = v.Article, v.Result
+			}
+			c.show()
+		})
+	})
+}
+
+// attachmentRow is one attachment with its Save button.
+func (c *articleCard) attachmentRow(att message.Attachment) fyne.CanvasObject {
+	name := att.Name
+	if name == "" {
+		name = tr("article.unnamed-attachment")
+	}
+	data := att.Data
+	save := ttwidget.NewButtonWithIcon(tr("article.save"), theme.DocumentSaveIcon(), func() {
+		c.u.saveBytes(c.u.win, name, data)
+	})
+	save.SetToolTip(tr("article.save.tip"))
+	label := widget.NewLabel(name + "  (" + formatSize(len(data)) + ")")
+	label.Truncation = fyne.TextTruncateEllipsis
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), save, label)
+}
+
+// addressList writes addresses for a card's header.
+func addressList(as []message.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = person(a.Name, a.Address)
+	}
+	return strings.Join(s, ", ")
+}
+
+func wrapBold(text string) *widget.Label {
+	l := boldLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// securityBar is the lock and the seal of an article with their short
+// labels (DESIGN.md §3). Hovering shows the certificate tooltip, clicking
+// the details of every layer.
+type securityBar struct {
+	u        *UI
+	res      *smime.Result
+	enc, sig *badge
+	obj      *fyne.Container
+}
+
+func newSecurityBar(u *UI) *securityBar {
+	b := &securityBar{u: u}
+	b.enc = newBadge(iconLockOpen, "", b.details)
+	b.sig = newBadge(iconNotSigned, "", b.details)
+	b.obj = container.NewHBox(b.enc, b.sig)
+	return b
+}
+
+func (b *securityBar) set(r *smime.Result) {
+	b.res = r
+	now := time.Now()
+	b.enc.set(encryptionIcon(r.Encryption), encryptionLabel(r.Encryption), encryptionTooltip(r, now))
+	b.sig.set(signatureIcon(r.Signature), signatureLabel(r.Signature), signatureTooltip(r, now))
+}
+
+func (b *securityBar) details() {
+	if b.res != nil {
+		showSecurityDetails(b.u, b.u.win, b.res)
+	}
+}

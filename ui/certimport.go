@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"siegel/certs"
+)
+
+// Importing (DESIGN.md §4) is: choose a file (or paste text), read it,
+// certs.Parse it — asking for the file's passphrase when it needs one and
+// again when it was wrong —, show what it holds with the warning to verify
+// certificates in person or by phone, and only then store it.
+
+// importExtensions are the files the import dialog offers.
+var importExtensions = []string{".pem", ".crt", ".cer", ".der", ".p12", ".pfx", ".key"}
+
+// maxImportFile bounds a file to import; certificate files are small.
+const maxImportFile = 16 << 20
+
+// importFile asks for a file and imports it.
+func (p *certsPage) importFile() {
+	p.s.admin.require(func() {
+		win := p.s.win
+		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil {
+				showError(win, err)
+				return
+			}
+			if r == nil {
+				return
+			}
+			name := r.URI().Name()
+			p.s.u.jobs.run(func() {
+				data, err := io.ReadAll(io.LimitReader(r, maxImportFile+1))
+				r.Close()
+				if err == nil && len(data) > maxImportFile {
+					err = certs.ErrNothingFound
+				}
+				p.s.u.jobs.do(func() {
+					if err != nil {
+						showError(win, err)
+						return
+					}
+					p.importData(name, data, nil)
+				})
+			})
+		}, win)
+		d.SetFilter(storage.NewExtensionFileFilter(importExtensions))
+		d.Resize(dialogSize(win, 800, 600))
+		d.Show()
+	})
+}
+
+// paste imports certificates pasted as text (PEM).
+func (p *certsPage) paste() {
+	p.s.admin.require(func() {
+		win := p.s.win
+		text := widget.NewMultiLineEntry()
+		text.SetPlaceHolder("-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----")
+		text.SetMinRowsVisible(12)
+		text.TextStyle = fyne.TextStyle{Monospace: true}
+		d := dialog.NewCustomConfirm(tr("certs.paste.title"), tr("certs.paste.read"), tr("dialog.cancel"),
+			container.NewBorder(wrapLabel(tr("certs.paste.intro")), nil, nil, nil, text), func(ok bool) {
+				if ok && strings.TrimSpace(text.Text) != "" {
+					p.importData(tr("certs.paste.name"), []byte(text.Text), nil)
+				}
+			}, win)
+		d.Resize(dialogSize(win, 640, 480))
+		d.Show()
+		win.Canvas().Focus(text)
+	})
+}
+
+// importData reads a file's content (off the UI goroutine) and goes on
+// with the passphrase dialog, the preview, or the error.
+func (p *certsPage) importData(name string, data, passphrase []byte) {
+	win := p.s.win
+	p.s.u.jobs.run(func() {
+		b, err := certs.Parse(data, name, passphrase)
+		p.s.u.jobs.do(func() {
+			switch {
+			case errors.Is(err, certs.ErrPassphraseRequired):
+				p.askFilePassphrase(name, data, "")
+			case errors.Is(err, certs.ErrWrongPassphrase):
+				p.askFilePassphrase(name, data, errorText(err))
+			case err != nil:
+				showError(win, &certs.FileError{Name: name, Err: err})
+			default:
+				p.preview(b)
+			}
+		})
+	})
+}
+
+// askFilePassphrase asks for the passphrase of an encrypted file (a
+// PKCS#12 file, an encrypted key), showing why again after a wrong one.
+func (p *certsPage) askFilePassphrase(name string, data []byte, problem string) {
+	win := p.s.win
+	pw := newPasswordEntry()
+	msg := widget.NewLabel(problem)
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Importance = widget.DangerImportance
+	if problem == "" {
+		msg.Hide()
+	}
+	var d *dialog.CustomDialog
+	submit := func() {
+		given := []byte(pw.Text)
+		d.Hide()
+		p.importData(name, data, given)
+	}
+	pw.OnSubmitted = func(string) { submit() }
+	ok := widget.NewButton(tr("dialog.ok"), submit)
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
+	content := container.NewVBox(wrapLabel(trf("certs.file-passphrase.intro", map[string]any{"Name": name})),
+		widget.NewForm(widget.NewFormItem(tr("passphrase.label"), pw)), msg)
+	d = dialog.NewCustomWithoutButtons(tr("certs.file-passphrase.title"), content, win)
+	d.SetButtons([]fyne.CanvasObject{cancel, ok})
+	d.Resize(fyne.NewSize(460, d.MinSize().Height))
+	d.Show()
+	win.Canvas().Focus(pw)
+}
+
+// preview shows what a file holds before anything is stored: per
+// certificate the subject, e-mail addresses, issuer, validity, usage and
+// fingerprint, and the warning to verify certificates in person or by
+// phone.
+func (p *certsPage) preview(b *certs.Bundle) {
+	win := p.s.win
+	now := time.Now()
+	warn := wrapBold("⚠ " + tr("advice.verify-in-person"))
+	warn.Importance = widget.DangerImportance
+	items := []fyne.CanvasObject{wrapLabel(trf("certs.preview.intro", map[string]any{"Name": b.Name, "Certs": len(b.Certs), "Keys": len(b.Keys)})), warn}
+	for _, s := range b.Summaries() {
+		key := ""
+		if s.HasKey {
+			key = tr("certs.preview.with-key")
+		}
+		until := formatDate(s.NotAfter)
+		if note := expiryNote(&s.Info, now); note != "" {
+			until += "  ⚠ " + note
+		}
+		items = append(items, widget.NewSeparator(), boldLabel(s.Subject), fieldGrid(
+			tr("cert.emails"), strings.Join(s.Emails, ", "),
+			tr("cert.issuer-dn"), s.IssuerDN,
+			tr("cert.valid-from"), formatDate(s.NotBefore),
+			tr("cert.valid-until"), until,
+			tr("cert.usage"), usageText(&s.Info),
+			tr("cert.fingerprint"), groupedFingerprint(s.Fingerprint),
+			tr("cert.private-key"), key,
+		))
+	}
+	if len(b.Certs) == 0 && len(b.Keys) > 0 {
+		items = append(items, wrapLabel(tr("certs.preview.key-only")))
+	}
+	progress := widget.NewProgressBarInfinite()
+	progress.Hide()
+	items = append(items, progress)
+	var d *dialog.CustomDialog
+	var ok, cancel *widget.Button
+	ok = widget.NewButton(tr("certs.preview.import"), func() {
+		ok.Disable()
+		cancel.Disable()
+		progress.Show()
+		progress.Start()
+		store, ctx := p.s.u.c.Store, p.s.u.userCtx()
+		p.s.u.jobs.run(func() {
+			rep, err := store.Add(ctx, b)
+			p.s.u.jobs.do(func() {
+				progress.Stop()
+				d.Hide()
+				if err != nil {
+					showError(win, &certs.FileError{Name: b.Name, Err: err})
+					return
+				}
+				p.report(rep)
+				p.reload()
+			})
+		})
+	})
+	ok.Importance = widget.HighImportance
+	cancel = widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons(tr("certs.preview.title"), container.NewVScroll(container.NewVBox(items...)), win)
+	d.SetButtons([]fyne.CanvasObject{cancel, ok})
+	d.Resize(dialogSize(win, 680, 560))
+	d.Show()
+}
+
+// report says what an import did with each certificate and key.
+func (p *certsPage) report(rep *certs.ImportReport) {
+	var lines []string
+	for _, it := range rep.Items {
+		who := it.Summary.Subject
+		if len(it.Summary.Emails) > 0 {
+			who += " <" + strings.Join(it.Summary.Emails, ", ") + ">"
+		}
+		key := "certs.report.cert"
+		if it.Kind == certs.ItemKey {
+			key = "certs.report.key"
+		}
+		status := tr("certs.report.added")
+		switch it.Status {
+		case certs.StatusAlreadyStored:
+			status = tr("certs.report.already")
+		case certs.StatusKeyAttached:
+			status = tr("certs.report.attached")
+		}
+		lines = append(lines, trf(key, map[string]any{"Who": who, "Status": status}))
+	}
+	dialog.NewInformation(tr("certs.report.title"), strings.Join(lines, "\n"), p.s.win).Show()
+}

@@ -1,0 +1,542 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"siegel/certs"
+	"siegel/certs/profile"
+	"siegel/crypto/certinfo"
+	"siegel/crypto/smime"
+	"siegel/crypto/vault"
+	"siegel/mail"
+	"siegel/mail/account"
+	"siegel/mail/compose"
+)
+
+// The views are tested over the real cores: a profile in a temporary
+// folder, the certificate store, the S/MIME engine and the mail desk,
+// filled through a real IMAP server (go-imap's imapmemserver) and sending
+// to a real SMTP server (go-smtp), both on 127.0.0.1 in the test process.
+
+const (
+	testPassphrase = "correct horse battery staple"
+	deskAddress    = "help@siegel.example"
+)
+
+// epoch is the fixed "now" of the fixtures, so goldens do not change.
+var epoch = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC
+	profile.AdminDelay = 50 * time.Millisecond
+	os.Exit(m.Run())
+}
+
+// identity is a certificate with its private key.
+type identity struct {
+	email   string
+	cert    *x509.Certificate
+	key     crypto.Signer
+	certPEM []byte
+	keyPEM  []byte
+}
+
+func (id *identity) pem() []byte { return append(append([]byte{}, id.certPEM...), id.keyPEM...) }
+
+// testPKI is the world of the fixtures: a CA the helpdesk trusts, the
+// helpdesk, customers, and a CA nobody trusts.
+type testPKI struct {
+	ca, rogue *identity
+	desk      *identity // help@siegel.example
+	alice     *identity // in the desk's store
+	bob       *identity // issued by the CA, not in the store
+	mallory   *identity // issued by the rogue CA
+	support   *identity // a desk address whose key the desk lacks
+	expiring  *identity // alice's colleague, expires in 10 days
+}
+
+var (
+	pkiOnce sync.Once
+	pki     *testPKI
+	pkiErr  error
+)
+
+func getPKI(t testing.TB) *testPKI {
+	t.Helper()
+	pkiOnce.Do(func() {
+		var serial int64
+		mk := func(cn, email string, issuer *identity, isCA bool, notBefore, notAfter time.Time) *identity {
+			if pkiErr != nil {
+				return nil
+			}
+			var id *identity
+			serial++
+			id, pkiErr = newIdentity(serial, cn, email, issuer, isCA, notBefore, notAfter)
+			return id
+		}
+		from, until := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := &testPKI{}
+		p.ca = mk("Siegel Test CA", "", nil, true, from, until)
+		p.rogue = mk("Rogue CA", "", nil, true, from, until)
+		p.desk = mk("Siegel Helpdesk", deskAddress, p.ca, false, from, until)
+		p.alice = mk("Alice Example", "alice@example.org", p.ca, false, from, until)
+		p.bob = mk("Bob Example", "bob@example.org", p.ca, false, from, until)
+		p.mallory = mk("Mallory", "mallory@example.net", p.rogue, false, from, until)
+		p.support = mk("Siegel Support", "support@siegel.example", p.ca, false, from, until)
+		now := time.Now()
+		p.expiring = mk("Erin Example", "erin@example.org", p.ca, false, now.Add(-24*time.Hour), now.Add(10*24*time.Hour))
+		pki = p
+	})
+	if pkiErr != nil {
+		t.Fatal(pkiErr)
+	}
+	return pki
+}
+
+func newIdentity(serial int64, cn, email string, issuer *identity, isCA bool, notBefore, notAfter time.Time) (*identity, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Siegel Tests"}},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+	}
+	if isCA {
+		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+	} else {
+		tmpl.EmailAddresses = []string{email}
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+	}
+	parent, signer := tmpl, crypto.Signer(key)
+	if issuer != nil {
+		parent, signer = issuer.cert, issuer.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &identity{
+		email:   email,
+		cert:    cert,
+		key:     key,
+		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	}, nil
+}
+
+// side is one party: a profile with its certificate store and engine.
+type side struct {
+	profile *profile.Profile
+	store   *certs.Store
+	engine  *smime.Engine
+}
+
+func openSide(t testing.TB, dir string, imports ...[]byte) *side {
+	t.Helper()
+	ctx := context.Background()
+	p, err := profile.Open(ctx, dir, func(context.Context, bool) ([]byte, error) {
+		return []byte(testPassphrase), nil
+	}, &profile.Options{Cost: vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	st, err := certs.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range imports {
+		if _, err := st.Import(ctx, data, "test.pem", nil); err != nil {
+			t.Fatalf("import: %v", err)
+		}
+	}
+	return &side{profile: p, store: st, engine: smime.NewEngine(st)}
+}
+
+// seal signs and/or encrypts raw as the side's mail client would at the
+// time at (the signing time).
+func (s *side) seal(t testing.TB, raw []byte, at time.Time, sign, encrypt bool) []byte {
+	t.Helper()
+	e := smime.NewEngineWithOptions(s.store, smime.Options{Now: func() time.Time { return at }})
+	out, err := e.Seal(context.Background(), raw, smime.SealOptions{Sign: sign, Encrypt: encrypt})
+	if err != nil {
+		t.Fatalf("seal: %v", err)
+	}
+	return out
+}
+
+// cores is the helpdesk under test: the real profile, store, engine and
+// desk over a temporary folder, with an account on the test servers.
+type cores struct {
+	t      testing.TB
+	ctx    context.Context
+	dir    string
+	side   *side
+	desk   *mail.Desk
+	imap   *testIMAP
+	smtp   *testSMTP
+	acctID int64
+}
+
+// coreOptions choose what newCores sets up.
+type coreOptions struct {
+	// noDeskKey leaves the helpdesk's own certificate and key out of the
+	// store (Sign is then impossible).
+	noDeskKey bool
+	// noAccount leaves out the account.
+	noAccount bool
+	// dir reuses a profile folder.
+	dir string
+}
+
+func newCores(t testing.TB, o *coreOptions) *cores {
+	t.Helper()
+	if o == nil {
+		o = &coreOptions{}
+	}
+	k := getPKI(t)
+	imports := [][]byte{k.ca.certPEM, k.alice.certPEM}
+	if !o.noDeskKey {
+		imports = append(imports, k.desk.pem())
+	}
+	dir := o.dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	c := &cores{t: t, ctx: context.Background(), dir: dir}
+	c.side = openSide(t, dir, imports...)
+	d, err := mail.Open(c.ctx, c.side.profile, c.side.store, c.side.engine,
+		&mail.Options{RetryMin: 10 * time.Millisecond, RetryMax: 100 * time.Millisecond, PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	c.desk = d
+	c.imap = newTestIMAP(t)
+	c.smtp = newTestSMTP(t)
+	if !o.noAccount {
+		c.acctID, err = d.AddAccount(c.ctx, account.Account{
+			Address: deskAddress, Name: "Siegel Helpdesk",
+			IMAP: c.imap.server(), SMTP: c.smtp.server(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// deliver puts messages into the INBOX and syncs them into tickets.
+func (c *cores) deliver(raws ...[]byte) {
+	c.t.Helper()
+	for i, raw := range raws {
+		c.imap.append(c.t, "INBOX", raw, epoch.Add(time.Duration(i)*time.Minute))
+	}
+	if _, err := c.desk.Sync(c.ctx); err != nil {
+		c.t.Fatalf("sync: %v", err)
+	}
+}
+
+// ticket returns the ticket with number n.
+func (c *cores) ticket(n int64) mail.Ticket {
+	c.t.Helper()
+	tk, err := c.desk.TicketByNumber(c.ctx, n)
+	if err != nil {
+		c.t.Fatalf("ticket %d: %v", n, err)
+	}
+	return tk
+}
+
+func (c *cores) articles(ticketID int64) []mail.Article {
+	c.t.Helper()
+	arts, err := c.desk.Articles(c.ctx, ticketID)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return arts
+}
+
+// message builds a plain message at a fixed date.
+func plainMessage(t testing.TB, from, to, subject, text string, date time.Time, edit ...func(*compose.Draft)) []byte {
+	t.Helper()
+	d := compose.Draft{From: from, To: []string{to}, Subject: subject, Text: text, Date: date,
+		MessageID: fmt.Sprintf("%d.%s", date.UnixNano(), from)}
+	for _, e := range edit {
+		e(&d)
+	}
+	raw, err := compose.Build(d)
+	if err != nil {
+		t.Fatalf("compose: %v", err)
+	}
+	return raw
+}
+
+// customer is the mail client of a customer: it holds the customer's key
+// and the certificates of the CA and the helpdesk.
+func customer(t testing.TB, id *identity, extra ...[]byte) *side {
+	t.Helper()
+	k := getPKI(t)
+	imports := append([][]byte{k.ca.certPEM, id.pem(), k.desk.certPEM, k.support.certPEM}, extra...)
+	return openSide(t, t.TempDir(), imports...)
+}
+
+// tamper changes the signed text of a multipart/signed message after the
+// signature was made.
+func tamper(t testing.TB, raw []byte, from, to string) []byte {
+	t.Helper()
+	out := bytes.Replace(raw, []byte(from), []byte(to), 1)
+	if bytes.Equal(out, raw) {
+		t.Fatalf("tamper: %q not found", from)
+	}
+	return out
+}
+
+// signWithoutCerts signs raw as OpenSSL does with -nocerts: the signer's
+// certificate is not in the message, so a desk without it cannot verify.
+func signWithoutCerts(t testing.TB, raw []byte, id *identity) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl not installed (make deps-test installs it)")
+	}
+	dir := t.TempDir()
+	cert, key, in := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem"), filepath.Join(dir, "in.eml")
+	for name, data := range map[string][]byte{cert: id.certPEM, key: id.keyPEM, in: raw} {
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// OpenSSL signs the body; the outer headers come from the original.
+	hdr, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+	if !ok {
+		t.Fatal("signWithoutCerts: no header")
+	}
+	var outer, inner bytes.Buffer
+	for _, line := range bytes.Split(hdr, []byte("\r\n")) {
+		l := bytes.ToLower(line)
+		if bytes.HasPrefix(l, []byte("content-")) || bytes.HasPrefix(l, []byte("mime-version")) || bytes.HasPrefix(l, []byte(" ")) && inner.Len() > 0 {
+			inner.Write(line)
+			inner.WriteString("\r\n")
+			continue
+		}
+		outer.Write(line)
+		outer.WriteString("\r\n")
+	}
+	inner.WriteString("\r\n")
+	inner.Write(body)
+	if err := os.WriteFile(in, inner.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("openssl", "smime", "-sign", "-signer", cert, "-inkey", key, "-in", in, "-nocerts", "-md", "sha256", "-binary")
+	signed, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openssl smime -sign: %v", err)
+	}
+	signed = bytes.ReplaceAll(bytes.ReplaceAll(signed, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+	return append(outer.Bytes(), signed...)
+}
+
+// testIMAP is an in-process IMAP server with one user (INBOX and Sent).
+type testIMAP struct {
+	host, user, pass string
+	port             int
+	u                *imapmemserver.User
+	srv              *imapserver.Server
+}
+
+func newTestIMAP(t testing.TB) *testIMAP {
+	t.Helper()
+	s := &testIMAP{user: deskAddress, pass: "imap secret"}
+	mem := imapmemserver.New()
+	s.u = imapmemserver.NewUser(s.user, s.pass)
+	s.u.Create("INBOX", nil)
+	s.u.Create("Sent", nil)
+	mem.AddUser(s.u)
+	s.srv = imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true,
+		Logger:       log.New(io.Discard, "", 0),
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.host = host
+	s.port, _ = strconv.Atoi(port)
+	go s.srv.Serve(ln)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+func (s *testIMAP) server() account.Server {
+	return account.Server{Host: s.host, Port: s.port, Security: account.Plain, User: s.user, Password: s.pass}
+}
+
+func (s *testIMAP) append(t testing.TB, mailbox string, raw []byte, at time.Time) {
+	t.Helper()
+	if _, err := s.u.Append(mailbox, literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{Time: at}); err != nil {
+		t.Fatalf("append to %s: %v", mailbox, err)
+	}
+}
+
+type literal struct {
+	io.Reader
+	size int64
+}
+
+func (l literal) Size() int64 { return l.size }
+
+// received is a message the SMTP server accepted.
+type received struct {
+	from string
+	to   []string
+	data []byte
+}
+
+// testSMTP is an in-process SMTP server that records what it accepts, or
+// refuses every message with reject when set.
+type testSMTP struct {
+	host, user, pass string
+	port             int
+
+	mu     sync.Mutex
+	got    []received
+	reject *smtp.SMTPError
+}
+
+func newTestSMTP(t testing.TB) *testSMTP {
+	t.Helper()
+	s := &testSMTP{user: deskAddress, pass: "smtp secret"}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.host = host
+	s.port, _ = strconv.Atoi(port)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *testSMTP) server() account.Server {
+	return account.Server{Host: s.host, Port: s.port, Security: account.Plain, User: s.user, Password: s.pass}
+}
+
+func (s *testSMTP) setReject(e *smtp.SMTPError) {
+	s.mu.Lock()
+	s.reject = e
+	s.mu.Unlock()
+}
+
+func (s *testSMTP) received() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.got...)
+}
+
+type smtpSession struct {
+	s    *testSMTP
+	from string
+	to   []string
+}
+
+func (x *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (x *smtpSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != x.s.user || pass != x.s.pass {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+		}
+		return nil
+	}), nil
+}
+
+func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	if x.s.reject != nil {
+		return x.s.reject
+	}
+	x.from = from
+	return nil
+}
+
+func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.to = append(x.to, to)
+	return nil
+}
+
+func (x *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	x.s.mu.Lock()
+	x.s.got = append(x.s.got, received{from: x.from, to: x.to, data: data})
+	x.s.mu.Unlock()
+	return nil
+}
+
+func (x *smtpSession) Reset()        { x.from, x.to = "", nil }
+func (x *smtpSession) Logout() error { return nil }
+
+// waitFor polls cond until it holds or the time is up.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// fingerprint is an identity's certificate fingerprint.
+func fingerprint(id *identity) string { return certinfo.Fingerprint(id.cert) }

@@ -1,0 +1,82 @@
+//go:build !race
+
+// The tooltip library shows a tooltip from a timer goroutine through
+// fyne.Do, which the test driver runs on that goroutine: the race detector
+// would report the test reading the window meanwhile. These tests run in
+// the Makefile's second, non-race line (see `make test`).
+
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// hover moves the mouse onto o and waits for its tooltip.
+func hover(t *testing.T, w fyne.Window, o fyne.CanvasObject, want ...string) string {
+	t.Helper()
+	relayout(w.Canvas())
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(o).Add(fyne.NewPos(4, 4))
+	test.MoveMouse(w.Canvas(), fyne.NewPos(1, 1))
+	test.MoveMouse(w.Canvas(), pos)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		got := text(w)
+		ok := true
+		for _, s := range want {
+			ok = ok && strings.Contains(got, s)
+		}
+		if ok {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hovering shows no tooltip with %q; the window shows:\n%s", want, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Hovering the seal of a signed and encrypted article shows the signer's
+// e-mail and fingerprint, the chain and the digest; hovering the lock the
+// cipher and our certificate.
+func TestHoverSecurityIcons(t *testing.T) {
+	c := newCores(t, nil)
+	standardTickets(t, c)
+	u := newTestUI(t, c)
+	v := openTicket(t, u, 10000)
+	var card *articleCard
+	for _, ac := range v.byID {
+		card = ac
+	}
+	k := getPKI(t)
+	hover(t, u.win, card.bar.sig,
+		"The signature of this message was verified successfully.",
+		"Alice Example <alice@example.org>",
+		groupedFingerprint(fingerprint(k.alice)),
+		"Issued by: Siegel Test CA",
+		"Valid: 2025-01-01 – 2045-01-01",
+		"Chain: Alice Example → Siegel Test CA",
+		"Digest: SHA-256",
+		"Key: RSA 2048")
+	hover(t, u.win, card.bar.enc,
+		"This message was encrypted for you.",
+		"Content encryption: AES-256-CBC",
+		"Siegel Helpdesk <help@siegel.example>",
+		groupedFingerprint(fingerprint(k.desk)))
+}
+
+// The disabled Encrypt button explains itself on hover.
+func TestHoverDisabledEncrypt(t *testing.T) {
+	c := newCores(t, nil)
+	u := newTestUI(t, c)
+	u.keys.shortcut(ctrl(fyne.KeyN))
+	cp := u.main.newTicket
+	test.Type(cp.to, "carol@example.com")
+	hover(t, u.win, cp.encrypt,
+		"Ask your administrator to add the recipient's certificate to the certificate store.",
+		"No certificate for: carol@example.com")
+}

@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"siegel/crypto/certinfo"
+	"siegel/crypto/smime"
+)
+
+// The words of the security bar and its tooltips (DESIGN.md §3). The long
+// state texts are the keys the engine names (signature.*, encryption.*);
+// the short labels and the tooltip lines are the UI's.
+
+// expiryWarning is how close to its end a certificate is marked.
+const expiryWarning = 30 * 24 * time.Hour
+
+// encryptionLabel is the short label beside the lock.
+func encryptionLabel(s smime.EncryptionState) string {
+	return tr("short.encryption." + string(orEncNone(s)))
+}
+
+// signatureLabel is the short label beside the seal.
+func signatureLabel(s smime.SignatureState) string {
+	return tr("short.signature." + string(orSigNone(s)))
+}
+
+func orEncNone(s smime.EncryptionState) smime.EncryptionState {
+	if s == "" {
+		return smime.EncNone
+	}
+	return s
+}
+
+func orSigNone(s smime.SignatureState) smime.SignatureState {
+	if s == "" {
+		return smime.SigNone
+	}
+	return s
+}
+
+// validity is "valid from – until", with a warning when the certificate
+// has expired or expires within 30 days.
+func validity(info *certinfo.Info, now time.Time) string {
+	s := trf("cert.validity", map[string]any{"From": formatDate(info.NotBefore), "Until": formatDate(info.NotAfter)})
+	if w := expiryNote(info, now); w != "" {
+		s += "  ⚠ " + w
+	}
+	return s
+}
+
+// expiryNote says "expired" or "expires in N days", or nothing.
+func expiryNote(info *certinfo.Info, now time.Time) string {
+	switch {
+	case now.After(info.NotAfter):
+		return tr("cert.expired")
+	case now.Before(info.NotBefore):
+		return tr("cert.not-yet-valid")
+	case info.NotAfter.Sub(now) <= expiryWarning:
+		days := int(info.NotAfter.Sub(now).Hours()/24) + 1
+		return trf("cert.expires-in", map[string]any{"Days": days})
+	}
+	return ""
+}
+
+// groupedFingerprint is the SHA-256 fingerprint in blocks of four, on two
+// lines of eight blocks, for reading aloud on the phone.
+func groupedFingerprint(fp string) string {
+	g := strings.Fields(certinfo.GroupFingerprint(fp))
+	if len(g) <= 8 {
+		return strings.Join(g, " ")
+	}
+	return strings.Join(g[:8], " ") + "\n" + strings.Join(g[8:], " ")
+}
+
+// certLines is the certificate summary of a tooltip: subject and
+// addresses, issuer, validity, fingerprint and key.
+func certLines(info *certinfo.Info, now time.Time) []string {
+	name := info.Subject
+	if len(info.Emails) > 0 {
+		name += " <" + strings.Join(info.Emails, ", ") + ">"
+	}
+	return []string{
+		name,
+		trf("cert.issuer", map[string]any{"Issuer": info.Issuer}),
+		validity(info, now),
+		tr("cert.fingerprint") + "\n" + groupedFingerprint(info.Fingerprint),
+		trf("cert.key", map[string]any{"Key": info.KeyDescription()}),
+	}
+}
+
+// signatureTooltip is the tooltip of an article's seal: the state text,
+// then who signed, the certificate, its chain up to the trusted CA, the
+// digest algorithm and the signing time.
+func signatureTooltip(r *smime.Result, now time.Time) string {
+	state := orSigNone(r.Signature)
+	lines := []string{tr(state.MessageKey())}
+	if state == smime.SigNone {
+		return lines[0]
+	}
+	if r.Signer != nil {
+		lines = append(lines, "", tr("tip.signed-by"))
+		lines = append(lines, certLines(r.Signer, now)...)
+	}
+	if len(r.Chain) > 1 {
+		names := make([]string, len(r.Chain))
+		for i, c := range r.Chain {
+			names[i] = c.Subject
+		}
+		lines = append(lines, trf("tip.chain", map[string]any{"Chain": strings.Join(names, " → ")}))
+	} else if len(r.Chain) == 1 && state == smime.SigValid {
+		lines = append(lines, tr("tip.pinned"))
+	}
+	if r.Digest != "" {
+		lines = append(lines, trf("tip.digest", map[string]any{"Digest": r.Digest}))
+	}
+	if !r.SigningTime.IsZero() {
+		lines = append(lines, trf("tip.signing-time", map[string]any{"Time": formatTime(r.SigningTime)}))
+	}
+	lines = append(lines, "", tr("tip.click-details"))
+	return joinTooltip(lines)
+}
+
+// encryptionTooltip is the tooltip of an article's lock: the state text,
+// the content cipher and key transport, and our certificate whose key
+// opened the message.
+func encryptionTooltip(r *smime.Result, now time.Time) string {
+	state := orEncNone(r.Encryption)
+	lines := []string{tr(state.MessageKey())}
+	if state == smime.EncNone {
+		return lines[0]
+	}
+	if r.Cipher != "" {
+		lines = append(lines, trf("tip.cipher", map[string]any{"Cipher": r.Cipher}))
+	}
+	if r.KeyTransport != "" {
+		lines = append(lines, trf("tip.key-transport", map[string]any{"KeyTransport": r.KeyTransport}))
+	}
+	if r.Recipient != nil {
+		lines = append(lines, "", tr("tip.decrypted-with"))
+		lines = append(lines, certLines(r.Recipient, now)...)
+	}
+	lines = append(lines, "", tr("tip.click-details"))
+	return joinTooltip(lines)
+}
+
+// joinTooltip joins tooltip lines, keeping single empty lines as spacers.
+func joinTooltip(lines []string) string {
+	var out []string
+	for _, l := range lines {
+		if l == "" && (len(out) == 0 || out[len(out)-1] == "") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.TrimRight(strings.Join(out, "\n"), "\n")
+}
+
+// recipientLine is one line of the Encrypt button's tooltip.
+func recipientLine(rc smime.RecipientCert, now time.Time) string {
+	line := rc.Address + ": " + rc.Cert.Subject + ", " + trf("cert.issued-by", map[string]any{"Issuer": rc.Cert.Issuer}) +
+		", " + trf("cert.until", map[string]any{"Until": formatDate(rc.Cert.NotAfter)})
+	if w := expiryNote(&rc.Cert, now); w != "" {
+		line += " ⚠ " + w
+	}
+	return line + ", " + shortFingerprint(rc.Cert.Fingerprint)
+}
+
+// shortFingerprint is the first four blocks of a fingerprint, enough to
+// tell certificates apart in a one-line summary.
+func shortFingerprint(fp string) string {
+	g := strings.Fields(certinfo.GroupFingerprint(fp))
+	if len(g) > 4 {
+		g = append(g[:4], "…")
+	}
+	return strings.Join(g, " ")
+}

@@ -1,0 +1,406 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
+
+	"siegel/certs"
+)
+
+// certsPage is the Certificates tab (DESIGN.md §4): the store as a table —
+// subject, e-mail addresses, issuer, usage, valid from, expires (coloured
+// when expired or expiring within 30 days), a key when the private key is
+// stored, "collected" for certificates taken from verified mail, and the
+// fingerprint — with Import from file, Paste, Details, Export, Export with
+// private key, and Delete.
+type certsPage struct {
+	s     *settingsWindow
+	list  []certs.Summary
+	sel   int // selected row, -1: none
+	table *widget.Table
+	count *widget.Label
+
+	importBtn, pasteBtn, detailsBtn, exportBtn, exportKeyBtn, deleteBtn *ttwidget.Button
+}
+
+func newCertsPage(s *settingsWindow) *certsPage {
+	return &certsPage{s: s, sel: -1}
+}
+
+// The table's columns.
+const (
+	colKey = iota
+	colSubject
+	colEmails
+	colIssuer
+	colUsage
+	colFrom
+	colUntil
+	colFingerprint
+	colCollected
+	numCols
+)
+
+var colWidths = [numCols]float32{44, 150, 180, 130, 170, 96, 130, 170, 84}
+
+func (p *certsPage) build() fyne.CanvasObject {
+	p.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(p.list), numCols },
+		func() fyne.CanvasObject { return newCertCell() },
+		func(id widget.TableCellID, obj fyne.CanvasObject) { p.fill(id, obj.(*certCell)) },
+	)
+	p.table.ShowHeaderColumn = false
+	p.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	p.table.UpdateHeader = func(id widget.TableCellID, obj fyne.CanvasObject) {
+		if id.Row == -1 {
+			obj.(*widget.Label).SetText(tr(colHeaders[id.Col]))
+		}
+	}
+	for c, w := range colWidths {
+		p.table.SetColumnWidth(c, w)
+	}
+	p.table.OnSelected = func(id widget.TableCellID) {
+		p.sel = id.Row
+		p.enableButtons()
+	}
+	p.table.OnUnselected = func(widget.TableCellID) {
+		p.sel = -1
+		p.enableButtons()
+	}
+	p.importBtn = ttwidget.NewButtonWithIcon(tr("certs.import"), theme.FolderOpenIcon(), p.importFile)
+	p.pasteBtn = ttwidget.NewButtonWithIcon(tr("certs.paste"), theme.ContentPasteIcon(), p.paste)
+	p.detailsBtn = ttwidget.NewButtonWithIcon(tr("certs.details"), theme.InfoIcon(), p.details)
+	p.exportBtn = ttwidget.NewButtonWithIcon(tr("certs.export"), theme.DocumentSaveIcon(), p.export)
+	p.exportKeyBtn = ttwidget.NewButtonWithIcon(tr("certs.export-key"), iconKey, p.exportWithKey)
+	p.deleteBtn = ttwidget.NewButtonWithIcon(tr("certs.delete"), theme.DeleteIcon(), p.delete)
+	p.deleteBtn.Importance = widget.DangerImportance
+	p.count = widget.NewLabel("")
+	p.enableButtons()
+	buttons := container.NewHBox(p.importBtn, p.pasteBtn, widget.NewSeparator(), p.detailsBtn, p.exportBtn, p.exportKeyBtn,
+		layout.NewSpacer(), p.deleteBtn)
+	return container.NewBorder(container.NewPadded(buttons), p.count, nil, nil, p.table)
+}
+
+var colHeaders = [numCols]string{"certs.col.key", "certs.col.subject", "certs.col.emails", "certs.col.issuer",
+	"certs.col.usage", "certs.col.from", "certs.col.until", "certs.col.fingerprint", "certs.col.collected"}
+
+// reload reads the store.
+func (p *certsPage) reload() {
+	store, ctx := p.s.u.c.Store, p.s.u.ctx
+	p.s.u.jobs.run(func() {
+		list, err := store.List(ctx)
+		p.s.u.jobs.do(func() {
+			if err != nil {
+				showError(p.s.win, err)
+				return
+			}
+			var selFP string
+			if p.sel >= 0 && p.sel < len(p.list) {
+				selFP = p.list[p.sel].Fingerprint
+			}
+			p.list = list
+			p.sel = -1
+			p.table.UnselectAll()
+			for i, s := range list {
+				if s.Fingerprint == selFP {
+					p.sel = i
+					p.table.Select(widget.TableCellID{Row: i, Col: colSubject})
+				}
+			}
+			p.count.SetText(trn("certs.count", len(list), map[string]any{"Count": len(list)}))
+			p.table.Refresh()
+			p.enableButtons()
+		})
+	})
+}
+
+func (p *certsPage) selected() (certs.Summary, bool) {
+	if p.sel < 0 || p.sel >= len(p.list) {
+		return certs.Summary{}, false
+	}
+	return p.list[p.sel], true
+}
+
+// lockChanged follows the administrator lock.
+func (p *certsPage) lockChanged() { p.enableButtons() }
+
+// enableButtons enables what the selection and the lock allow; a closed
+// button's tooltip says why.
+func (p *certsPage) enableButtons() {
+	if p.importBtn == nil {
+		return
+	}
+	open := p.s.admin.open()
+	sel, ok := p.selected()
+	lockable(p.importBtn, open, tr("certs.import.tip"))
+	lockable(p.pasteBtn, open, tr("certs.paste.tip"))
+	choose := func(b *ttwidget.Button, enabled bool, tip string) {
+		b.SetToolTip(tip)
+		if enabled {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	choose(p.detailsBtn, ok, tr("certs.details.tip"))
+	choose(p.exportBtn, ok, tr("certs.export.tip"))
+	switch {
+	case !ok:
+		choose(p.exportKeyBtn, false, tr("certs.export-key.tip"))
+		choose(p.deleteBtn, false, tr("certs.delete.tip"))
+	default:
+		if sel.HasKey {
+			lockable(p.exportKeyBtn, open, tr("certs.export-key.tip"))
+		} else {
+			choose(p.exportKeyBtn, false, joinLines(tr("certs.export-key.tip"), "", tr("certs.export-key.no-key")))
+		}
+		lockable(p.deleteBtn, open, tr("certs.delete.tip"))
+	}
+}
+
+// fill writes one cell.
+func (p *certsPage) fill(id widget.TableCellID, cell *certCell) {
+	if id.Row < 0 || id.Row >= len(p.list) {
+		return
+	}
+	s := p.list[id.Row]
+	now := time.Now()
+	cell.icon.Hide()
+	cell.label.Show()
+	cell.label.Importance = widget.MediumImportance
+	cell.label.TextStyle = fyne.TextStyle{}
+	text := ""
+	switch id.Col {
+	case colKey:
+		cell.label.Hide()
+		if s.HasKey {
+			cell.icon.SetResource(iconKey)
+			cell.icon.Show()
+		}
+	case colSubject:
+		text = s.Subject
+	case colEmails:
+		text = strings.Join(s.Emails, ", ")
+	case colIssuer:
+		text = s.Issuer
+	case colUsage:
+		text = usageText(&s.Info)
+	case colFrom:
+		text = formatDate(s.NotBefore)
+	case colUntil:
+		text = formatDate(s.NotAfter)
+		switch {
+		case now.After(s.NotAfter):
+			text += " · " + tr("cert.expired")
+			cell.label.Importance = widget.DangerImportance
+			cell.label.TextStyle = fyne.TextStyle{Bold: true}
+		case s.NotAfter.Sub(now) <= expiryWarning:
+			text += " · " + expiryNote(&s.Info, now)
+			cell.label.Importance = widget.WarningImportance
+			cell.label.TextStyle = fyne.TextStyle{Bold: true}
+		}
+	case colFingerprint:
+		text = shortFingerprint(s.Fingerprint)
+	case colCollected:
+		if s.Collected {
+			text = tr("certs.collected")
+		}
+	}
+	cell.label.SetText(text)
+	cell.label.Refresh()
+}
+
+// certCell is a table cell: a label, or the key icon.
+type certCell struct {
+	widget.BaseWidget
+	label *widget.Label
+	icon  *widget.Icon
+}
+
+func newCertCell() *certCell {
+	c := &certCell{label: widget.NewLabel(""), icon: widget.NewIcon(iconKey)}
+	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.icon.Hide()
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *certCell) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(c.label, container.NewCenter(c.icon)))
+}
+
+// details shows the selected certificate in full.
+func (p *certsPage) details() {
+	sel, ok := p.selected()
+	if !ok {
+		return
+	}
+	store, ctx, win := p.s.u.c.Store, p.s.u.userCtx(), p.s.win
+	p.s.u.jobs.run(func() {
+		e, err := store.Get(ctx, sel.Fingerprint)
+		p.s.u.jobs.do(func() {
+			if err != nil {
+				showError(win, err)
+				return
+			}
+			info := e.Summary.Info
+			items := []fyne.CanvasObject{certBlock(p.s.u, win, &info, e.Cert.Raw, time.Now())}
+			notes := []string{}
+			if e.Summary.HasKey {
+				notes = append(notes, tr("certs.has-key"))
+			}
+			if e.Summary.Collected {
+				notes = append(notes, tr("certs.collected.tip"))
+			}
+			if !e.Summary.ImportedAt.IsZero() {
+				notes = append(notes, trf("certs.imported-at", map[string]any{"Time": formatTime(e.Summary.ImportedAt)}))
+			}
+			items = append(items, wrapLabel(joinLines(notes...)))
+			d := dialog.NewCustom(e.Summary.Subject, tr("dialog.close"), container.NewVScroll(container.NewVBox(items...)), win)
+			d.Resize(dialogSize(win, 720, 560))
+			d.Show()
+		})
+	})
+}
+
+// export writes the selected certificate as PEM or DER; a certificate is
+// public, so no password is needed.
+func (p *certsPage) export() {
+	sel, ok := p.selected()
+	if !ok {
+		return
+	}
+	win := p.s.win
+	format := widget.NewRadioGroup([]string{tr("certs.export.pem"), tr("certs.export.der")}, nil)
+	format.SetSelected(tr("certs.export.pem"))
+	dialog.ShowCustomConfirm(tr("certs.export.title"), tr("certs.export.choose"), tr("dialog.cancel"),
+		container.NewVBox(wrapLabel(trf("certs.export.intro", map[string]any{"Subject": sel.Subject})), format),
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			der := format.Selected == tr("certs.export.der")
+			store, ctx := p.s.u.c.Store, p.s.u.userCtx()
+			p.s.u.jobs.run(func() {
+				var data []byte
+				var err error
+				name := fileName(sel.Subject)
+				if der {
+					data, err = store.ExportDER(ctx, sel.Fingerprint)
+					name += ".der"
+				} else {
+					data, err = store.ExportPEM(ctx, sel.Fingerprint)
+					name += ".pem"
+				}
+				p.s.u.jobs.do(func() {
+					if err != nil {
+						showError(win, err)
+						return
+					}
+					p.s.u.saveBytes(win, name, data)
+				})
+			})
+		}, win)
+}
+
+// exportWithKey writes the selected certificate with its private key and
+// chain as PKCS#12, protected by a new passphrase asked twice. It needs
+// the administrator password when one is set.
+func (p *certsPage) exportWithKey() {
+	sel, ok := p.selected()
+	if !ok || !sel.HasKey {
+		return
+	}
+	p.s.admin.require(func() {
+		win := p.s.win
+		first, again := newPasswordEntry(), newPasswordEntry()
+		problem := widget.NewLabel("")
+		problem.Importance = widget.DangerImportance
+		problem.Hide()
+		var d *dialog.CustomDialog
+		do := func() {
+			switch {
+			case first.Text == "":
+				problem.SetText(tr("error.certs.empty-passphrase"))
+				problem.Show()
+				return
+			case first.Text != again.Text:
+				problem.SetText(tr("passphrase.differ"))
+				problem.Show()
+				return
+			}
+			pw := []byte(first.Text)
+			d.Hide()
+			store, ctx := p.s.u.c.Store, p.s.u.userCtx()
+			p.s.u.jobs.run(func() {
+				data, err := store.ExportPKCS12(ctx, sel.Fingerprint, pw)
+				clear(pw)
+				p.s.u.jobs.do(func() {
+					if err != nil {
+						showError(win, err)
+						return
+					}
+					p.s.u.saveBytes(win, fileName(sel.Subject)+".p12", data)
+				})
+			})
+		}
+		again.OnSubmitted = func(string) { do() }
+		ok := widget.NewButton(tr("certs.export-key.do"), do)
+		ok.Importance = widget.HighImportance
+		cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
+		content := container.NewVBox(
+			wrapLabel(trf("certs.export-key.intro", map[string]any{"Subject": sel.Subject})),
+			widget.NewForm(widget.NewFormItem(tr("passphrase.new"), first), widget.NewFormItem(tr("passphrase.repeat"), again)),
+			problem)
+		d = dialog.NewCustomWithoutButtons(tr("certs.export-key.title"), content, win)
+		d.SetButtons([]fyne.CanvasObject{cancel, ok})
+		d.Resize(fyne.NewSize(480, d.MinSize().Height))
+		d.Show()
+		win.Canvas().Focus(first)
+	})
+}
+
+// delete removes the selected certificate (and its key) after a
+// confirmation. It needs the administrator password when one is set.
+func (p *certsPage) delete() {
+	sel, ok := p.selected()
+	if !ok {
+		return
+	}
+	p.s.admin.require(func() {
+		win := p.s.win
+		key := "certs.delete.confirm"
+		if sel.HasKey {
+			key = "certs.delete.confirm-key"
+		}
+		msg := trf(key, map[string]any{"Subject": sel.Subject, "Emails": strings.Join(sel.Emails, ", "),
+			"Fingerprint": groupedFingerprint(sel.Fingerprint)})
+		d := dialog.NewConfirm(tr("certs.delete.title"), msg, func(yes bool) {
+			if !yes {
+				return
+			}
+			store, ctx := p.s.u.c.Store, p.s.u.userCtx()
+			p.s.u.jobs.run(func() {
+				err := store.Delete(ctx, sel.Fingerprint)
+				p.s.u.jobs.do(func() {
+					showError(win, err)
+					p.reload()
+				})
+			})
+		}, win)
+		d.SetConfirmText(tr("certs.delete"))
+		d.SetDismissText(tr("dialog.cancel"))
+		d.SetConfirmImportance(widget.DangerImportance)
+		d.Show()
+	})
+}

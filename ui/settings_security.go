@@ -1,0 +1,369 @@
+package ui
+
+import (
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
+
+	"siegel/mail"
+)
+
+// The cipher and key transport choices (mail.SettingCipher,
+// mail.SettingKeyTransport values).
+var (
+	cipherValues       = []string{"aes-256-cbc", "aes-256-gcm"}
+	keyTransportValues = []string{"rsa-pkcs1v15", "rsa-oaep"}
+)
+
+// securityPage is the Security tab: S/MIME on or off, the defaults of
+// Encrypt and Sign, the cipher and key transport of outgoing mail, the
+// profile passphrase and the administrator password.
+type securityPage struct {
+	s *settingsWindow
+
+	sec          secSettings
+	cipher       string
+	keyTransport string
+	loaded       bool
+	filling      bool
+
+	smime, signDef, encDef *ttwidget.Check
+	cipherSel, ktSel       *widget.Select
+	passBtn, adminBtn      *ttwidget.Button
+	removeAdminBtn         *ttwidget.Button
+}
+
+func newSecurityPage(s *settingsWindow) *securityPage {
+	return &securityPage{s: s, sec: s.u.sec, cipher: cipherValues[0], keyTransport: keyTransportValues[0]}
+}
+
+func (p *securityPage) build() fyne.CanvasObject {
+	p.smime = ttwidget.NewCheck(tr("security.smime"), func(on bool) { p.changed(settingSMIME, on) })
+	p.signDef = ttwidget.NewCheck(tr("security.sign-default"), func(on bool) { p.changed(settingSignDefault, on) })
+	p.encDef = ttwidget.NewCheck(tr("security.encrypt-default"), func(on bool) { p.changed(settingEncryptDefault, on) })
+	cipherNames := []string{tr("security.cipher.cbc"), tr("security.cipher.gcm")}
+	p.cipherSel = widget.NewSelect(cipherNames, func(name string) {
+		p.choose(mail.SettingCipher, cipherValues, cipherNames, name, &p.cipher)
+	})
+	ktNames := []string{tr("security.kt.pkcs1"), tr("security.kt.oaep")}
+	p.ktSel = widget.NewSelect(ktNames, func(name string) {
+		p.choose(mail.SettingKeyTransport, keyTransportValues, ktNames, name, &p.keyTransport)
+	})
+	p.passBtn = ttwidget.NewButton(tr("security.change-passphrase"), p.changePassphrase)
+	p.adminBtn = ttwidget.NewButton("", p.setAdmin)
+	p.removeAdminBtn = ttwidget.NewButton(tr("security.admin.remove"), p.removeAdmin)
+	p.show()
+	form := widget.NewForm(
+		widget.NewFormItem(tr("security.cipher"), p.cipherSel),
+		widget.NewFormItem(tr("security.key-transport"), p.ktSel),
+	)
+	return container.NewVScroll(container.NewPadded(container.NewVBox(
+		heading(tr("security.smime.heading")),
+		p.smime, wrapLabel(tr("security.smime.note")),
+		p.signDef, p.encDef,
+		widget.NewSeparator(),
+		heading(tr("security.algorithms")),
+		form, wrapLabel(tr("security.algorithms.note")),
+		widget.NewSeparator(),
+		heading(tr("security.secrets")),
+		wrapLabel(tr("security.passphrase.note")),
+		container.NewHBox(p.passBtn),
+		wrapLabel(tr("security.admin.note")),
+		container.NewHBox(p.adminBtn, p.removeAdminBtn),
+	)))
+}
+
+// reload reads the settings.
+func (p *securityPage) reload() {
+	prof, ctx := p.s.u.c.Profile, p.s.u.ctx
+	p.s.u.jobs.run(func() {
+		c, err1 := prof.Setting(ctx, mail.SettingCipher, cipherValues[0])
+		kt, err2 := prof.Setting(ctx, mail.SettingKeyTransport, keyTransportValues[0])
+		p.s.u.jobs.do(func() {
+			if err1 != nil || err2 != nil {
+				showError(p.s.win, firstErr(err1, err2))
+				return
+			}
+			p.cipher, p.keyTransport, p.sec, p.loaded = c, kt, p.s.u.sec, true
+			p.show()
+		})
+	})
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// show puts the settings into the widgets.
+func (p *securityPage) show() {
+	if p.smime == nil {
+		return
+	}
+	p.filling = true
+	p.smime.SetChecked(p.sec.enabled)
+	p.signDef.SetChecked(p.sec.signDefault)
+	p.encDef.SetChecked(p.sec.encryptDefault)
+	for i, v := range cipherValues {
+		if v == p.cipher {
+			p.cipherSel.SetSelectedIndex(i)
+		}
+	}
+	for i, v := range keyTransportValues {
+		if v == p.keyTransport {
+			p.ktSel.SetSelectedIndex(i)
+		}
+	}
+	p.filling = false
+	p.lockChanged()
+}
+
+// lockChanged enables the page when the administrator lock allows it.
+func (p *securityPage) lockChanged() {
+	if p.smime == nil {
+		return
+	}
+	a := p.s.admin
+	open := p.loaded && a.open()
+	for _, c := range []*ttwidget.Check{p.smime, p.signDef, p.encDef} {
+		if open {
+			c.Enable()
+			c.SetToolTip("")
+		} else {
+			c.Disable()
+			c.SetToolTip(lockedTip(""))
+		}
+	}
+	for _, s := range []*widget.Select{p.cipherSel, p.ktSel} {
+		if open {
+			s.Enable()
+		} else {
+			s.Disable()
+		}
+	}
+	if p.sec.enabled {
+		p.signDef.Enable()
+		p.encDef.Enable()
+	} else {
+		p.signDef.Disable()
+		p.encDef.Disable()
+	}
+	if !open {
+		p.signDef.Disable()
+		p.encDef.Disable()
+	}
+	lockable(p.passBtn, open, tr("security.change-passphrase.tip"))
+	if a.locked {
+		p.adminBtn.SetText(tr("security.admin.change"))
+		lockable(p.adminBtn, open, tr("security.admin.change.tip"))
+		lockable(p.removeAdminBtn, open, tr("security.admin.remove.tip"))
+		p.removeAdminBtn.Show()
+	} else {
+		p.adminBtn.SetText(tr("security.admin.set"))
+		lockable(p.adminBtn, a.known, tr("security.admin.set.tip"))
+		p.removeAdminBtn.Hide()
+	}
+}
+
+// changed stores a switch and applies it to the main window.
+func (p *securityPage) changed(key string, on bool) {
+	if p.filling {
+		return
+	}
+	switch key {
+	case settingSMIME:
+		p.sec.enabled = on
+	case settingSignDefault:
+		p.sec.signDefault = on
+	case settingEncryptDefault:
+		p.sec.encryptDefault = on
+	}
+	p.lockChanged()
+	p.store(key, strconv.FormatBool(on), func() { p.s.u.setSecurity(p.sec) })
+}
+
+// choose stores the value of a chosen name.
+func (p *securityPage) choose(key string, values, names []string, name string, into *string) {
+	if p.filling {
+		return
+	}
+	for i, n := range names {
+		if n == name {
+			*into = values[i]
+			p.store(key, values[i], func() {})
+		}
+	}
+}
+
+// store writes a setting; the administrator lock is checked again, so a
+// page shown before the lock was set cannot change it.
+func (p *securityPage) store(key, value string, done func()) {
+	if !p.s.admin.open() {
+		p.reload()
+		return
+	}
+	prof, ctx, win := p.s.u.c.Profile, p.s.u.userCtx(), p.s.win
+	p.s.u.jobs.run(func() {
+		err := prof.SetSetting(ctx, key, value)
+		p.s.u.jobs.do(func() {
+			if err != nil {
+				showError(win, err)
+				return
+			}
+			done()
+		})
+	})
+}
+
+// changePassphrase changes the profile passphrase, which re-seals every
+// private key and account password.
+func (p *securityPage) changePassphrase() {
+	p.s.admin.require(func() {
+		prof, ctx, win := p.s.u.c.Profile, p.s.u.userCtx(), p.s.win
+		p.s.u.jobs.run(func() {
+			has, err := prof.HasVault(ctx)
+			p.s.u.jobs.do(func() {
+				if err != nil {
+					showError(win, err)
+					return
+				}
+				p.passphraseDialog(has)
+			})
+		})
+	})
+}
+
+func (p *securityPage) passphraseDialog(hasVault bool) {
+	win := p.s.win
+	old, first, again := newPasswordEntry(), newPasswordEntry(), newPasswordEntry()
+	problem := widget.NewLabel("")
+	problem.Wrapping = fyne.TextWrapWord
+	problem.Importance = widget.DangerImportance
+	problem.Hide()
+	var items []*widget.FormItem
+	if hasVault {
+		items = append(items, widget.NewFormItem(tr("passphrase.current"), old))
+	}
+	items = append(items, widget.NewFormItem(tr("passphrase.new"), first), widget.NewFormItem(tr("passphrase.repeat"), again))
+	progress := widget.NewProgressBarInfinite()
+	progress.Hide()
+	var d *dialog.CustomDialog
+	var ok *widget.Button
+	ok = widget.NewButton(tr("security.change-passphrase.do"), func() {
+		switch {
+		case first.Text == "":
+			problem.SetText(tr("error.profile.empty-passphrase"))
+			problem.Show()
+			return
+		case first.Text != again.Text:
+			problem.SetText(tr("passphrase.differ"))
+			problem.Show()
+			return
+		}
+		oldPW, newPW := []byte(old.Text), []byte(first.Text)
+		ok.Disable()
+		progress.Show()
+		progress.Start()
+		prof, ctx := p.s.u.c.Profile, p.s.u.userCtx()
+		p.s.u.jobs.run(func() {
+			err := prof.ChangePassphrase(ctx, oldPW, newPW)
+			clear(oldPW)
+			clear(newPW)
+			p.s.u.jobs.do(func() {
+				progress.Stop()
+				progress.Hide()
+				ok.Enable()
+				if err != nil {
+					problem.SetText(errorText(err))
+					problem.Show()
+					return
+				}
+				d.Hide()
+				dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win).Show()
+			})
+		})
+	})
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons(tr("security.change-passphrase"),
+		container.NewVBox(wrapLabel(tr("security.passphrase.intro")), widget.NewForm(items...), problem, progress), win)
+	d.SetButtons([]fyne.CanvasObject{cancel, ok})
+	d.Resize(fyne.NewSize(480, d.MinSize().Height))
+	d.Show()
+}
+
+// setAdmin sets or changes the administrator password (asked twice).
+func (p *securityPage) setAdmin() {
+	p.s.admin.require(func() {
+		win := p.s.win
+		first, again := newPasswordEntry(), newPasswordEntry()
+		problem := widget.NewLabel("")
+		problem.Importance = widget.DangerImportance
+		problem.Hide()
+		var d *dialog.CustomDialog
+		ok := widget.NewButton(tr("security.admin.save"), func() {
+			switch {
+			case first.Text == "":
+				problem.SetText(tr("security.admin.empty"))
+				problem.Show()
+				return
+			case first.Text != again.Text:
+				problem.SetText(tr("passphrase.differ"))
+				problem.Show()
+				return
+			}
+			d.Hide()
+			p.storeAdmin([]byte(first.Text))
+		})
+		ok.Importance = widget.HighImportance
+		cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
+		d = dialog.NewCustomWithoutButtons(tr("security.admin.title"), container.NewVBox(
+			wrapLabel(tr("security.admin.intro")),
+			widget.NewForm(widget.NewFormItem(tr("admin.password"), first), widget.NewFormItem(tr("passphrase.repeat"), again)),
+			problem), win)
+		d.SetButtons([]fyne.CanvasObject{cancel, ok})
+		d.Resize(fyne.NewSize(480, d.MinSize().Height))
+		d.Show()
+	})
+}
+
+// removeAdmin removes the administrator password after a confirmation.
+func (p *securityPage) removeAdmin() {
+	p.s.admin.require(func() {
+		dialog.ShowConfirm(tr("security.admin.remove"), tr("security.admin.remove.confirm"), func(yes bool) {
+			if yes {
+				p.storeAdmin(nil)
+			}
+		}, p.s.win)
+	})
+}
+
+// storeAdmin sets (or with nil removes) the administrator password.
+func (p *securityPage) storeAdmin(newPW []byte) {
+	a := p.s.admin
+	prof, ctx, win := p.s.u.c.Profile, p.s.u.userCtx(), p.s.win
+	current := a.pw
+	p.s.u.jobs.run(func() {
+		err := prof.SetAdmin(ctx, current, newPW)
+		p.s.u.jobs.do(func() {
+			if err != nil {
+				showError(win, err)
+				return
+			}
+			a.locked = newPW != nil
+			a.forget()
+			if a.locked {
+				a.pw = newPW // who set it stays unlocked in this window
+			}
+			p.s.lockChanged()
+		})
+	})
+}

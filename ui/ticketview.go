@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
+
+	"siegel/mail"
+)
+
+// ticketView is the right side of the main window for one ticket: the
+// header with number, subject, customer and state (with Close / Reopen),
+// the articles oldest first as cards, and the reply composer at the
+// bottom.
+type ticketView struct {
+	u      *UI
+	ticket mail.Ticket
+	closed bool
+
+	title     *widget.Label
+	customer  *widget.Label
+	state     *widget.Label
+	stateBtn  *ttwidget.Button
+	cards     *fyne.Container
+	scroll    *container.Scroll
+	split     *container.Split
+	composer  *composer
+	byID      map[int64]*articleCard
+	cardOrder []int64 // article IDs, oldest first
+	obj       fyne.CanvasObject
+}
+
+func newTicketView(u *UI, t mail.Ticket) *ticketView {
+	v := &ticketView{u: u, ticket: t, byID: map[int64]*articleCard{}}
+	v.composer = newComposer(u, t.ID)
+	v.build(0.62)
+	return v
+}
+
+func (v *ticketView) build(offset float64) {
+	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.title.SizeName = theme.SizeNameSubHeadingText
+	v.title.Wrapping = fyne.TextWrapWord
+	v.customer = widget.NewLabel("")
+	v.customer.Truncation = fyne.TextTruncateEllipsis
+	v.state = widget.NewLabel("")
+	v.stateBtn = ttwidget.NewButton("", v.toggleState)
+	v.showHeader()
+	header := container.NewBorder(nil, nil, nil,
+		container.NewCenter(container.NewHBox(v.state, v.stateBtn)),
+		container.NewVBox(v.title, v.customer))
+
+	v.cards = container.NewVBox()
+	for _, c := range v.ordered() {
+		v.cards.Add(c.build())
+	}
+	v.scroll = container.NewVScroll(v.cards)
+	v.split = container.NewVSplit(v.scroll, v.composer.build())
+	v.split.Offset = offset
+	v.obj = container.NewBorder(container.NewVBox(container.NewPadded(header), widget.NewSeparator()), nil, nil, nil, v.split)
+}
+
+// rebuild makes the view again in the current language.
+func (v *ticketView) rebuild() {
+	v.build(v.split.Offset)
+}
+
+// ordered returns the cards in the order of the ticket.
+func (v *ticketView) ordered() []*articleCard {
+	var out []*articleCard
+	for _, id := range v.cardOrder {
+		out = append(out, v.byID[id])
+	}
+	return out
+}
+
+func (v *ticketView) showHeader() {
+	t := v.ticket
+	v.title.SetText(t.Tag() + "  " + t.Subject)
+	v.customer.SetText(trn("ticket.customer", t.Articles, map[string]any{"Customer": person(t.Customer.Name, t.Customer.Address), "Count": t.Articles}))
+	v.state.SetText(stateText(t.State))
+	if t.State == mail.TicketClosed {
+		v.stateBtn.SetText(tr("ticket.reopen"))
+		v.stateBtn.SetIcon(theme.MailReplyIcon())
+		v.stateBtn.SetToolTip(tr("ticket.reopen.tip"))
+	} else {
+		v.stateBtn.SetText(tr("ticket.close"))
+		v.stateBtn.SetIcon(theme.ConfirmIcon())
+		v.stateBtn.SetToolTip(tr("ticket.close.tip"))
+	}
+}
+
+// load reads the ticket's articles and the composer's draft.
+func (v *ticketView) load() {
+	id, desk, ctx := v.ticket.ID, v.u.c.Desk, v.u.ctx
+	v.u.jobs.run(func() {
+		arts, err := desk.Articles(ctx, id)
+		if err == nil {
+			desk.MarkTicketRead(ctx, id)
+		}
+		v.u.jobs.do(func() { v.loaded(arts, err) })
+	})
+	v.composer.load()
+}
+
+func (v *ticketView) loaded(arts []mail.Article, err error) {
+	if v.closed {
+		return
+	}
+	if err != nil {
+		showError(v.u.win, err)
+		return
+	}
+	for _, a := range arts {
+		v.add(a)
+	}
+}
+
+// add shows an article that is not shown yet, and opens it.
+func (v *ticketView) add(a mail.Article) {
+	if v.byID[a.ID] != nil {
+		return
+	}
+	c := newArticleCard(v.u, a)
+	v.byID[a.ID] = c
+	v.cardOrder = append(v.cardOrder, a.ID)
+	v.cards.Add(c.build())
+	c.load()
+	v.scrollToNewest()
+}
+
+// scrollToNewest shows the newest article, once the window has laid out
+// the cards (their text wraps to the width they get).
+func (v *ticketView) scrollToNewest() {
+	v.u.jobs.later(150*time.Millisecond, func() {
+		if v.closed {
+			return
+		}
+		v.cards.Refresh()
+		if h, view := v.cards.MinSize().Height, v.scroll.Size().Height; h > view {
+			v.scroll.ScrollToOffset(fyne.NewPos(0, h-view))
+		}
+	})
+}
+
+// articleAdded follows a new article of this ticket (an answer arrived,
+// or ours was sent).
+func (v *ticketView) articleAdded(id int64) {
+	desk, ctx := v.u.c.Desk, v.u.ctx
+	v.u.jobs.run(func() {
+		a, err := desk.Article(ctx, id)
+		v.u.jobs.do(func() {
+			if err == nil && !v.closed {
+				v.add(a)
+			}
+		})
+	})
+}
+
+// articleChanged follows a new security result of an article (the
+// automatic re-check after an import).
+func (v *ticketView) articleChanged(id int64) {
+	if c := v.byID[id]; c != nil {
+		c.load()
+	}
+}
+
+// reloadHeader reads the ticket again (its state or count changed).
+func (v *ticketView) reloadHeader() {
+	id, desk, ctx := v.ticket.ID, v.u.c.Desk, v.u.ctx
+	v.u.jobs.run(func() {
+		t, err := desk.Ticket(ctx, id)
+		v.u.jobs.do(func() {
+			if err == nil && !v.closed {
+				v.ticket = t
+				v.showHeader()
+			}
+		})
+	})
+}
+
+// toggleState closes an open ticket or reopens a closed one.
+func (v *ticketView) toggleState() {
+	state := mail.TicketClosed
+	if v.ticket.State == mail.TicketClosed {
+		state = mail.TicketOpen
+	}
+	id, desk, ctx := v.ticket.ID, v.u.c.Desk, v.u.userCtx()
+	v.stateBtn.Disable()
+	v.u.jobs.run(func() {
+		err := desk.SetTicketState(ctx, id, state)
+		v.u.jobs.do(func() {
+			v.stateBtn.Enable()
+			if err != nil {
+				showError(v.u.win, err)
+				return
+			}
+			v.ticket.State = state
+			v.showHeader()
+		})
+	})
+}
+
+// securityChanged shows or hides the security bars and toggles.
+func (v *ticketView) securityChanged() {
+	for _, c := range v.byID {
+		c.show()
+	}
+	v.composer.securityChanged()
+}
+
+// close keeps the composer's draft; the view is going away.
+func (v *ticketView) close() {
+	v.closed = true
+	v.composer.close()
+}

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
+)
+
+// badge is a status icon with a short label: one half of an article's
+// security bar. Hovering shows its tooltip (the certificate summary of
+// DESIGN.md §3), tapping opens the details.
+type badge struct {
+	ttwidget.ToolTipWidget
+	icon  *widget.Icon
+	label *widget.Label
+	onTap func()
+}
+
+func newBadge(icon fyne.Resource, text string, onTap func()) *badge {
+	b := &badge{icon: widget.NewIcon(icon), label: widget.NewLabel(text), onTap: onTap}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *badge) set(icon fyne.Resource, text, tooltip string) {
+	b.icon.SetResource(icon)
+	b.label.SetText(text)
+	b.SetToolTip(tooltip)
+}
+
+// Tapped opens the details.
+func (b *badge) Tapped(*fyne.PointEvent) {
+	if b.onTap != nil {
+		b.onTap()
+	}
+}
+
+// Cursor shows that the badge can be clicked.
+func (b *badge) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+func (b *badge) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewHBox(b.icon, b.label))
+}
+
+// toggle is an on/off button (Encrypt, Sign): it shows its state by its
+// icon and by being highlighted when on, and explains itself in a tooltip.
+type toggle struct {
+	ttwidget.Button
+	on                bool
+	onIcon, offIcon   fyne.Resource
+	onChanged         func(on bool)
+	tooltipFor        func(on, enabled bool) string
+	onText, offText   string
+	disabledExplained bool
+}
+
+func newToggle(text string, onIcon, offIcon fyne.Resource, changed func(bool)) *toggle {
+	t := &toggle{onIcon: onIcon, offIcon: offIcon, onChanged: changed, onText: text, offText: text}
+	t.Text = text
+	t.ExtendBaseWidget(t)
+	t.OnTapped = func() { t.setOn(!t.on, true) }
+	t.show()
+	return t
+}
+
+// setOn switches the toggle; user says the agent did it.
+func (t *toggle) setOn(on bool, user bool) {
+	t.on = on
+	t.show()
+	if user && t.onChanged != nil {
+		t.onChanged(on)
+	}
+}
+
+func (t *toggle) show() {
+	if t.on {
+		t.Icon, t.Importance, t.Text = t.onIcon, widget.HighImportance, t.onText
+	} else {
+		t.Icon, t.Importance, t.Text = t.offIcon, widget.MediumImportance, t.offText
+	}
+	if t.tooltipFor != nil {
+		t.SetToolTip(t.tooltipFor(t.on, !t.Disabled()))
+	}
+	t.Refresh()
+}
+
+// enable enables or disables the toggle; a disabled toggle is off.
+func (t *toggle) enable(enabled bool) {
+	if enabled {
+		t.Enable()
+	} else {
+		t.on = false
+		t.Disable()
+	}
+	t.show()
+}
+
+// banner is a coloured box with an icon and text, for failures and
+// notices.
+func banner(icon fyne.Resource, fill color.Color, content ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(fill)
+	bg.CornerRadius = theme.InputRadiusSize()
+	body := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, container.NewVBox(content...))
+	return container.NewStack(bg, container.NewPadded(body))
+}
+
+// tinted returns a theme colour at the given opacity (0–255), for banner
+// backgrounds that work on light and dark themes.
+func tinted(name fyne.ThemeColorName, alpha uint8) color.Color {
+	r, g, b, _ := theme.Color(name).RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: alpha}
+}
+
+// wrapLabel is a label that wraps its text.
+func wrapLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// boldLabel is a label in bold.
+func boldLabel(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// fieldGrid lays out "name: value" pairs in two columns.
+func fieldGrid(pairs ...string) *fyne.Container {
+	var objs []fyne.CanvasObject
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			continue
+		}
+		name := widget.NewLabelWithStyle(pairs[i], fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		value := widget.NewLabel(pairs[i+1])
+		value.Wrapping = fyne.TextWrapWord
+		value.Selectable = true
+		objs = append(objs, name, value)
+	}
+	return container.New(layout.NewFormLayout(), objs...)
+}
