@@ -23,6 +23,10 @@ func certsDelete(ctx context.Context, env Env, args []string) int {
 		return 1
 	}
 	defer p.Close()
+	if err := certsAdmin(ctx, env, p); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel certs delete: %s\n", err)
+		return 1
+	}
 	fp, ok := resolve(ctx, env, s, "delete", rest[0])
 	if !ok {
 		return 1

@@ -26,6 +26,10 @@ func certsExport(ctx context.Context, env Env, args []string) int {
 		return 1
 	}
 	defer p.Close()
+	if err := certsAdmin(ctx, env, p); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel certs export: %s\n", err)
+		return 1
+	}
 	fp, ok := resolve(ctx, env, s, "export", rest[0])
 	if !ok {
 		return 1

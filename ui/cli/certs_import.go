@@ -39,6 +39,10 @@ func certsImport(ctx context.Context, env Env, args []string) int {
 		return 1
 	}
 	defer p.Close()
+	if err := certsAdmin(ctx, env, p); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel certs import: %s\n", err)
+		return 1
+	}
 
 	failed := false
 	for _, name := range files {
