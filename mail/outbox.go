@@ -52,10 +52,19 @@ const (
 // (with the default backoff, about four hours).
 const maxAttempts = 20
 
-// inFlight is how long an attempt may take before its message counts as
-// interrupted (the program stopped during it): far longer than the SMTP
-// timeouts allow.
+// inFlight is how long an attempt may take, beyond the bound of its SMTP
+// transaction (inFlightFor), before its message counts as interrupted (the
+// program stopped during it): time for connecting, logging in and the
+// database.
 const inFlight = 10 * time.Minute
+
+// inFlightFor is how long the attempt to send item stays "sending" or
+// "committing" before another process may settle it: longer than the
+// attempt can last, however big the message, so that an attempt still
+// running is never taken for an interrupted one.
+func inFlightFor(item *outboxRow) time.Duration {
+	return inFlight + submit.MaxDuration(len(item.raw), len(item.Recipients))
+}
 
 // appendGiveUp is how long a failing APPEND to the Sent folder is retried.
 const appendGiveUp = 24 * time.Hour
@@ -396,7 +405,7 @@ func (d *Desk) outboxRow(ctx context.Context, id int64) (*outboxRow, error) {
 // deliverDue works through the due messages: queued ones are sent, sent
 // ones not yet in the Sent folder are appended, and interrupted ones are
 // settled — an attempt stays "sending" or "committing" for at most
-// inFlight (so another process's attempt in flight is never taken for an
+// inFlightFor (so another process's attempt in flight is never taken for an
 // interrupted one): one still "sending" never reached the end of its
 // data, so no server has it, and it is queued again; one "committing" may
 // have been delivered, and resolveUncertain decides. It returns when the
@@ -460,7 +469,7 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 // deliver makes one attempt to send a queued message.
 func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
 	res, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt = ?
-		WHERE id = ? AND state = 'queued'`, millis(d.now().Add(inFlight)), item.ID)
+		WHERE id = ? AND state = 'queued'`, millis(d.now().Add(inFlightFor(item))), item.ID)
 	if err != nil {
 		return
 	}
@@ -499,7 +508,7 @@ func (d *Desk) submit(ctx context.Context, item *outboxRow) error {
 	defer c.Close()
 	err = submit.Send(ctx, c, item.from, item.Recipients, item.raw, func() error {
 		_, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'committing', next_attempt = ? WHERE id = ?`,
-			millis(d.now().Add(inFlight)), item.ID)
+			millis(d.now().Add(inFlightFor(item))), item.ID)
 		return err
 	})
 	if err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"siegel/crypto/smime"
+	"siegel/mail/compose"
 	"siegel/mail/mailtest"
 )
 
@@ -479,5 +480,62 @@ func TestOutboxSettlesInterruptedAttempts(t *testing.T) {
 	}
 	if n := e.imap.Count(t, "Sent"); n != 2 {
 		t.Errorf("Sent holds %d messages, want 2 (B once, A appended)", n)
+	}
+}
+
+// TestLongAttemptIsNotTakenForInterrupted: a big message may wait for the
+// server's confirmation far longer than a small one (submit gives the data
+// a second per 10 KB). Another process must not take that attempt for an
+// interrupted one while it can still succeed, or — on a server that files
+// sent mail itself, where a message missing from Sent counts as not
+// delivered — send it a second time.
+func TestLongAttemptIsNotTakenForInterrupted(t *testing.T) {
+	e := newEnv(t, nil)
+	tk := aliceTicket(t, e)
+	if _, err := e.desk.db.Exec(`UPDATE accounts SET smtp_saves_sent = 1`); err != nil {
+		t.Fatal(err)
+	}
+	// The other process's clock is 12 minutes on: past the fixed in-flight
+	// window, within the bound of this attempt (its data alone may take
+	// some 16 minutes).
+	later := func() time.Time { return time.Now().Add(12 * time.Minute) }
+	other, err := Open(e.ctx, e.side.Profile, e.side.Store, e.side.Engine,
+		&Options{Now: later, RetryMin: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	var accepted atomic.Int32
+	e.smtp.OnData(func(r io.Reader) error {
+		io.Copy(io.Discard, r) // the final "." has come: the attempt is committing
+		if accepted.Add(1) == 1 {
+			// While this server still confirms, the other process looks
+			// at the outbox twice.
+			for range 2 {
+				if err := other.DeliverOutbox(e.ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		return nil
+	})
+	dr, err := e.desk.ReplyDraft(e.ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr.Text = "The manual is attached."
+	dr.Attachments = []compose.Attachment{{Name: "manual.bin", Data: bytes.Repeat([]byte{0xa5}, 7<<20)}}
+	id, err := e.desk.SaveDraft(e.ctx, dr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := e.desk.Send(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deliverUntil(t, item.ID, OutboxSent)
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("the server received the message %d times, want once", n)
 	}
 }

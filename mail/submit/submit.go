@@ -31,8 +31,23 @@ import (
 )
 
 // Timeout bounds each SMTP exchange; the data is given Timeout plus a
-// second per 10 KB.
+// second per 10 KB (DataTimeout).
 const Timeout = 60 * time.Second
+
+// DataTimeout bounds the wait for the server's confirmation of a message
+// of size bytes.
+func DataTimeout(size int) time.Duration {
+	return Timeout + time.Duration(size/10240)*time.Second
+}
+
+// MaxDuration is the longest Send can take for a message of size bytes to
+// rcpts recipients, the sum of the bounds of its exchanges: a caller that
+// records an attempt (as the outbox does) knows it is over after this.
+func MaxDuration(size, rcpts int) time.Duration {
+	// MAIL FROM, RCPT TO each, DATA with the message, the flush, the
+	// probe for an early reply, and the confirmation.
+	return time.Duration(3+rcpts)*Timeout + probe + DataTimeout(size)
+}
 
 // ErrUncertain reports that the connection broke while the server was
 // answering the end of the data (see the package comment).
@@ -130,7 +145,7 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 			return err
 		}
 	}
-	dataTimeout := Timeout + time.Duration(len(raw)/10240)*time.Second
+	dataTimeout := DataTimeout(len(raw))
 	var w interface {
 		Write([]byte) (int, error)
 		Close() error
