@@ -2,11 +2,8 @@ package mailtest
 
 import (
 	"bytes"
-	"crypto/tls"
 	"io"
 	"log"
-	"net"
-	"strconv"
 	"testing"
 	"time"
 
@@ -20,15 +17,9 @@ import (
 // IMAP is an in-process IMAP server with one user whose mailboxes are
 // INBOX and Sent.
 type IMAP struct {
-	Addr     string
-	Host     string
-	Port     int
-	User     *imapmemserver.User
-	Username string
-	Password string
-	Cert     *ServerCert // nil without TLS
-	Security account.Security
-	srv      *imapserver.Server
+	Endpoint
+	User *imapmemserver.User
+	srv  *imapserver.Server
 }
 
 // IMAPOptions choose how the server talks.
@@ -50,10 +41,8 @@ func NewIMAP(t testing.TB, o *IMAPOptions) *IMAP {
 	if o == nil {
 		o = &IMAPOptions{}
 	}
-	s := &IMAP{Username: DeskAddress, Password: "imap secret", Security: o.Security}
-	if s.Security == "" {
-		s.Security = account.Plain
-	}
+	s := &IMAP{Endpoint: Endpoint{Username: DeskAddress, Password: "imap secret", Security: o.Security}}
+	ln, startTLS := s.listen(t, o.Cert)
 	mem := imapmemserver.New()
 	s.User = imapmemserver.NewUser(s.Username, s.Password)
 	s.User.Create("INBOX", nil)
@@ -65,43 +54,18 @@ func NewIMAP(t testing.TB, o *IMAPOptions) *IMAP {
 	if o.NoIdle {
 		caps = imap.CapSet{imap.CapIMAP4rev1: {}}
 	}
-	opts := &imapserver.Options{
+	s.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: s.Security == account.Plain,
+		TLSConfig:    startTLS,
 		Logger:       log.New(io.Discard, "", 0),
-	}
-	if s.Security != account.Plain {
-		s.Cert = o.Cert
-		if s.Cert == nil {
-			s.Cert = NewServerCert(t, "")
-		}
-		if s.Security == account.StartTLS {
-			opts.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}}
-		}
-	}
-	s.srv = imapserver.New(opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Security == account.TLS {
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}})
-	}
-	s.Addr = ln.Addr().String()
-	host, port, _ := net.SplitHostPort(s.Addr)
-	s.Host = host
-	s.Port, _ = strconv.Atoi(port)
+	})
 	go s.srv.Serve(ln)
 	t.Cleanup(func() { s.srv.Close() })
 	return s
-}
-
-// Server is the account's IMAP server setting for this server.
-func (s *IMAP) Server() account.Server {
-	return account.Server{Host: s.Host, Port: s.Port, Security: s.Security, User: s.Username, Password: s.Password}
 }
 
 // Append stores a message in a mailbox, as mail delivery would.

@@ -1,12 +1,9 @@
 package mailtest
 
 import (
-	"crypto/tls"
 	"errors"
 	"io"
 	"log"
-	"net"
-	"strconv"
 	"sync"
 	"testing"
 
@@ -26,13 +23,7 @@ type Received struct {
 // SMTP is an in-process SMTP server that records the messages it accepts
 // and can be told to fail.
 type SMTP struct {
-	Addr     string
-	Host     string
-	Port     int
-	Username string
-	Password string
-	Security account.Security
-	Cert     *ServerCert
+	Endpoint
 
 	mu       sync.Mutex
 	received []Received
@@ -62,44 +53,18 @@ func NewSMTP(t testing.TB, o *SMTPOptions) *SMTP {
 	if o == nil {
 		o = &SMTPOptions{}
 	}
-	s := &SMTP{Username: DeskAddress, Password: "smtp secret", Security: o.Security}
-	if s.Security == "" {
-		s.Security = account.Plain
-	}
+	s := &SMTP{Endpoint: Endpoint{Username: DeskAddress, Password: "smtp secret", Security: o.Security}}
+	ln, startTLS := s.listen(t, o.Cert)
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &smtpSession{s: s, c: c}, nil
 	}))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = s.Security == account.Plain
+	s.srv.TLSConfig = startTLS
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Security != account.Plain {
-		s.Cert = o.Cert
-		if s.Cert == nil {
-			s.Cert = NewServerCert(t, "")
-		}
-		cfg := &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}}
-		if s.Security == account.TLS {
-			ln = tls.NewListener(ln, cfg)
-		} else {
-			s.srv.TLSConfig = cfg
-		}
-	}
-	s.Addr = ln.Addr().String()
-	host, port, _ := net.SplitHostPort(s.Addr)
-	s.Host = host
-	s.Port, _ = strconv.Atoi(port)
 	go s.srv.Serve(ln)
 	t.Cleanup(func() { s.srv.Close() })
 	return s
-}
-
-// Server is the account's SMTP server setting for this server.
-func (s *SMTP) Server() account.Server {
-	return account.Server{Host: s.Host, Port: s.Port, Security: s.Security, User: s.Username, Password: s.Password}
 }
 
 // Received returns the messages accepted so far.
