@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
 )
@@ -42,7 +45,7 @@ func (d *Desk) AddAccount(ctx context.Context, a account.Account) (int64, error)
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
 		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), millis(d.now()))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
 		}
 		return 0, fmt.Errorf("mail: add account: %w", err)
@@ -70,7 +73,7 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
 		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), a.ID)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
 		}
 		return fmt.Errorf("mail: update account: %w", err)
@@ -290,4 +293,11 @@ func TestConnection(ctx context.Context, a *account.Account) (ConnectionReport, 
 	}()
 	wg.Wait()
 	return rep, errors.Join(imapErr, smtpErr)
+}
+
+// isUniqueViolation reports whether err is SQLite's answer to a second row
+// with the value of a UNIQUE column (accounts.address).
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
