@@ -391,3 +391,26 @@ func TestDecryptLookupErrors(t *testing.T) {
 		t.Errorf("a failing look-up and a key: got %v, want the content", err)
 	}
 }
+
+// Signed attributes without a contentType attribute (RFC 5652 §5.3) are
+// not a signature we accept, even when the rest would verify.
+func TestSignedAttributesNeedContentType(t *testing.T) {
+	p := getPKI(t)
+	content := []byte("Content-Type: text/plain\r\n\r\nhello\r\n")
+	sig, err := SignDetached(content, p.rsa.cert, p.rsa.key, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseSignedData(sig); err != nil {
+		t.Fatalf("unchanged signature: %v", err)
+	}
+	// id-contentType 1.2.840.113549.1.9.3 becomes the unknown 1.2.840.113549.1.9.63.
+	oid := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03}
+	if bytes.Count(sig, oid) != 1 {
+		t.Fatalf("contentType attribute found %d times, want 1", bytes.Count(sig, oid))
+	}
+	broken := bytes.Replace(sig, oid, append(oid[:len(oid)-1:len(oid)-1], 0x3f), 1)
+	if _, err := ParseSignedData(broken); !errors.Is(err, ErrMalformed) {
+		t.Errorf("without contentType: got %v, want ErrMalformed", err)
+	}
+}

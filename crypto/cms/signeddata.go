@@ -332,8 +332,13 @@ func (si *SignerInfo) parseSignedAttrs(elem cryptobyte.String) error {
 			si.SigningTime = t
 		}
 	}
+	// RFC 5652 §5.3: signed attributes carry both, so that the signature
+	// covers what the content is as well as its digest.
 	if !haveDigest {
 		return bad("set: no messageDigest")
+	}
+	if !haveType {
+		return bad("set: no contentType")
 	}
 	return nil
 }

@@ -44,7 +44,10 @@ type Capabilities struct {
 // at, choosing the certificates exactly as Seal does.
 func (e *Engine) Check(ctx context.Context, from string, recipients []string, at time.Time) Capabilities {
 	var c Capabilities
-	sender := fromAddress(from)
+	var sender string
+	if a := fieldAddresses(from); len(a) > 0 {
+		sender = a[0]
+	}
 	if s, err := e.signingKey(ctx, sender, at); err == nil {
 		c.CanSign = true
 		info := certinfo.Describe(s.cert)
@@ -55,9 +58,7 @@ func (e *Engine) Check(ctx context.Context, from string, recipients []string, at
 
 	addrs := make([]string, 0, len(recipients)+1)
 	for _, r := range recipients {
-		if a := fromAddress(r); a != "" {
-			addrs = append(addrs, a)
-		}
+		addrs = append(addrs, fieldAddresses(r)...)
 	}
 	choice, err := e.encryptionCerts(ctx, append(addrs, sender), at)
 	if err != nil {

@@ -141,6 +141,17 @@ func (e entity) get(name string) string {
 	return ""
 }
 
+// getAll returns the values of every field called name, in order.
+func (e entity) getAll(name string) []string {
+	var out []string
+	for _, f := range e.fields {
+		if f.is(name) {
+			out = append(out, f.value())
+		}
+	}
+	return out
+}
+
 // mediaType returns the lower-cased media type and its parameters;
 // text/plain when there is no usable Content-Type (RFC 2045 §5.2).
 func (e *entity) mediaType() (string, map[string]string) {

@@ -260,7 +260,8 @@ func TestFromAddress(t *testing.T) {
 		{`"bob@example.com" <mallory@example.net>`, "mallory@example.net"},
 		{"bob@example.com <mallory@example.net>", "mallory@example.net"},
 		{"alice@example.com (Bob)", "alice@example.com"},
-		{"a@example.com, b@example.com", "a@example.com"},
+		{"a@example.com, b@example.com", "a@example.com b@example.com"},
+		{"Alice <a@example.com>, Mallory <m@example.net>", "a@example.com m@example.net"},
 		{"=?utf-8?q?J=C3=BCrgen?= <j@example.org>", "j@example.org"},
 		{"Jürgen <j@example.org>", "j@example.org"},
 		{"broken <<x@example.org>", "x@example.org"},
@@ -268,8 +269,8 @@ func TestFromAddress(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := fromAddress(tt.in); got != tt.want {
-			t.Errorf("fromAddress(%q): got %q, want %q", tt.in, got, tt.want)
+		if got := strings.Join(fieldAddresses(tt.in), " "); got != tt.want {
+			t.Errorf("fieldAddresses(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -177,7 +177,7 @@ func runThunderbird(t *testing.T, dir string, kr Keyring) {
 			}
 			res := checkRow(t, e, raw, want)
 			top := parseEntity(skipMboxLine(raw))
-			if got := fromAddress(top.get("From")); got != strings.ToLower(row["from"]) {
+			if got := strings.Join(fromAddresses(top.getAll("From")), ","); got != strings.ToLower(row["from"]) {
 				t.Errorf("from: got %q, want %q", got, row["from"])
 			}
 			if strings.HasSuffix(row["file"], "multipart-alternative.eml") {

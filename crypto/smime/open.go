@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 type opener struct {
 	e    *Engine
 	ctx  context.Context
-	from string    // the From address, lower-cased; empty when absent
+	from []string  // every From address (all fields, all addresses), lower-cased
 	date time.Time // the Date header; zero when absent or unreadable
 	res  *Result
 }
@@ -65,7 +66,7 @@ func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result) {
 	}()
 
 	top := parseEntity(skipMboxLine(raw))
-	o.from = fromAddress(top.get("From"))
+	o.from = fromAddresses(top.getAll("From"))
 	o.date = parseDate(top.get("Date"))
 
 	cur := top
@@ -396,29 +397,49 @@ func skipMboxLine(raw []byte) []byte {
 	return raw
 }
 
-// fromAddress extracts the address of a From field, lower-cased.
-func fromAddress(v string) string {
-	if v == "" {
-		return ""
+// fromAddresses returns every address of every From field, lower-cased.
+// A signature must cover all of them: a second address in the field, or a
+// second From field, is someone the signer did not vouch for, and mail
+// programs may show that one instead.
+func fromAddresses(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, a := range fieldAddresses(v) {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// fieldAddresses reads the addresses of one address field, lower-cased.
+func fieldAddresses(v string) []string {
+	if strings.TrimSpace(v) == "" {
+		return nil
 	}
 	if a, ok := simpleAddress(v); ok {
-		return strings.ToLower(a)
+		return []string{strings.ToLower(a)}
 	}
 	if l, err := mail.ParseAddressList(v); err == nil && len(l) > 0 {
-		return strings.ToLower(l[0].Address)
+		out := make([]string, len(l))
+		for i, a := range l {
+			out[i] = strings.ToLower(a.Address)
+		}
+		return out
 	}
 	// Unparsable: take what stands in angle brackets, else the word with @.
 	if i := strings.LastIndexByte(v, '<'); i >= 0 {
 		if j := strings.IndexByte(v[i:], '>'); j > 0 {
-			return strings.ToLower(strings.TrimSpace(v[i+1 : i+j]))
+			return []string{strings.ToLower(strings.TrimSpace(v[i+1 : i+j]))}
 		}
 	}
 	for _, w := range strings.Fields(v) {
 		if strings.Contains(w, "@") {
-			return strings.ToLower(strings.Trim(w, "<>,;\"'"))
+			return []string{strings.ToLower(strings.Trim(w, "<>,;\"'"))}
 		}
 	}
-	return ""
+	return nil
 }
 
 // parseDate reads a Date field: the usual form directly, any other through

@@ -280,3 +280,30 @@ func TestOpenConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A signature vouches only for its signer: every From address, in every
+// From field, must be one of the certificate's.
+func TestOpenEveryFromAddressMustMatch(t *testing.T) {
+	p := getPKI(t)
+	k := p.keyring()
+	k.add(p.inter.cert, nil)
+	e := NewEngine(k)
+	msg := sealed(t, e, "text", SealOptions{Sign: true})
+	if res := e.Open(context.Background(), msg); res.Signature != SigValid {
+		t.Fatalf("unchanged message: got %s, want valid (%+v)", res.Signature, res.Layers)
+	}
+	for _, tt := range []struct {
+		name, from string
+		want       SignatureState
+	}{
+		{"second address in the field", "From: agent@example.com, mallory@example.net\r\n", SigSenderMismatch},
+		{"second From field", "From: agent@example.com\r\nFrom: mallory@example.net\r\n", SigSenderMismatch},
+		{"same address twice", "From: Agent <agent@example.com>, AGENT@example.com\r\n", SigValid},
+		{"no From", "", SigSenderMismatch},
+	} {
+		raw := bytes.Replace(msg, []byte("From: agent@example.com\r\n"), []byte(tt.from), 1)
+		if res := e.Open(context.Background(), raw); res.Signature != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, res.Signature, tt.want)
+		}
+	}
+}

@@ -97,10 +97,13 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 	if !opts.Sign && !opts.Encrypt {
 		return canonical(raw), nil
 	}
-	from := fromAddress(top.get("From"))
-	if from == "" {
-		return nil, fmt.Errorf("%w: no From address", ErrMessage)
+	froms := fromAddresses(top.getAll("From"))
+	if len(froms) != 1 {
+		// A signature vouches for one sender; Open would call a second
+		// one a sender mismatch.
+		return nil, fmt.Errorf("%w: %d From addresses, want exactly one", ErrMessage, len(froms))
 	}
+	from := froms[0]
 	at := e.now()
 
 	var signer *signingKey

@@ -298,3 +298,14 @@ func TestCheck(t *testing.T) {
 		t.Errorf("2020: got %+v", c)
 	}
 }
+
+func TestSealNeedsExactlyOneSender(t *testing.T) {
+	p := getPKI(t)
+	e := NewEngine(p.keyring())
+	for _, from := range []string{"agent@example.com, mallory@example.net", ""} {
+		msg := sealInput(from, []string{"alice@example.org"}, nil, "text")
+		if _, err := e.Seal(context.Background(), msg, SealOptions{Sign: true}); !errors.Is(err, ErrMessage) {
+			t.Errorf("From %q: got %v, want ErrMessage", from, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"siegel/crypto/certinfo"
 	"siegel/crypto/cms"
 )
 
@@ -126,9 +127,9 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 	if !s.Cert.CanSign { // certinfo: not a CA, key usage and EKU allow signing
 		problems = append(problems, problem{SigUntrusted, "certificate not meant for signing e-mail (CA, key usage or extended key usage)"})
 	}
-	if !s.Cert.HasEmail(o.from) {
+	if !signedBySender(s.Cert, o.from) {
 		problems = append(problems, problem{SigSenderMismatch,
-			fmt.Sprintf("certificate %s vs From %s", orNone(strings.Join(s.Cert.Emails, "/")), orNone(o.from))})
+			fmt.Sprintf("certificate %s vs From %s", orNone(strings.Join(s.Cert.Emails, "/")), orNone(strings.Join(o.from, ", ")))})
 	}
 	switch {
 	case !strongDigest(si.DigestAlgorithm):
@@ -186,4 +187,15 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// signedBySender reports whether the certificate names every From address
+// (and there is at least one).
+func signedBySender(c *certinfo.Info, from []string) bool {
+	for _, a := range from {
+		if !c.HasEmail(a) {
+			return false
+		}
+	}
+	return len(from) > 0
 }
