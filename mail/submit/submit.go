@@ -30,23 +30,27 @@ import (
 	"siegel/mail/account"
 )
 
-// Timeout bounds each SMTP exchange; the data is given Timeout plus a
-// second per 10 KB (DataTimeout).
+// Timeout bounds each SMTP exchange; writing the data and waiting for its
+// confirmation are each given Timeout plus a second per 10 KB
+// (DataTimeout), so a large message on a slow line is not cut off.
 const Timeout = 60 * time.Second
 
-// DataTimeout bounds the wait for the server's confirmation of a message
-// of size bytes.
+// timeout is Timeout, shortened by tests.
+var timeout = Timeout
+
+// DataTimeout bounds the upload of a message of size bytes, and the wait for
+// the server's confirmation of it.
 func DataTimeout(size int) time.Duration {
-	return Timeout + time.Duration(size/10240)*time.Second
+	return timeout + time.Duration(size/10240)*time.Second
 }
 
 // MaxDuration is the longest Send can take for a message of size bytes to
 // rcpts recipients, the sum of the bounds of its exchanges: a caller that
 // records an attempt (as the outbox does) knows it is over after this.
 func MaxDuration(size, rcpts int) time.Duration {
-	// MAIL FROM, RCPT TO each, DATA with the message, the flush, the
-	// probe for an early reply, and the confirmation.
-	return time.Duration(3+rcpts)*Timeout + probe + DataTimeout(size)
+	// MAIL FROM, RCPT TO each, the flush, the probe for an early reply;
+	// DATA with the upload of the message, and the confirmation.
+	return time.Duration(2+rcpts)*timeout + probe + 2*DataTimeout(size)
 }
 
 // ErrUncertain reports that the connection broke while the server was
@@ -133,11 +137,11 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 		}
 		return nil
 	}
-	if err := step("MAIL FROM", Timeout, func() error { return c.Mail(from) }); err != nil {
+	if err := step("MAIL FROM", timeout, func() error { return c.Mail(from) }); err != nil {
 		return err
 	}
 	for _, r := range rcpts {
-		if err := step("RCPT TO", Timeout, func() error { return c.Rcpt(r) }); err != nil {
+		if err := step("RCPT TO", timeout, func() error { return c.Rcpt(r) }); err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				e.Message = r + ": " + e.Message
@@ -150,7 +154,7 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 		Write([]byte) (int, error)
 		Close() error
 	}
-	if err := step("DATA", Timeout, func() error {
+	if err := step("DATA", dataTimeout, func() error {
 		var err error
 		w, err = c.Data()
 		if err != nil {
@@ -164,7 +168,7 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 	// A server that gave up during the data has closed the connection or
 	// said why; the final "." must not go out then, or a broken
 	// connection could not be told from a lost confirmation.
-	if err := step("DATA", Timeout, c.Text.W.Flush); err != nil {
+	if err := step("DATA", timeout, c.Text.W.Flush); err != nil {
 		return err
 	}
 	if err := serverGone(ctx, c); err != nil {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -100,5 +102,31 @@ func TestSendErrors(t *testing.T) {
 	_, err := account.DialSMTP(context.Background(), &account.Account{Address: mailtest.DeskAddress, SMTP: srv})
 	if err = submit.Classify(err); submit.IsTemporary(err) || !errors.Is(err, account.ErrAuth) {
 		t.Errorf("refused login: %v, temporary %v; want ErrAuth, not temporary", err, submit.IsTemporary(err))
+	}
+}
+
+// The upload of a large message gets time in proportion to its size, not
+// the fixed time of one exchange: a slow line must not cut it off.
+func TestSendSlowUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow upload takes seconds")
+	}
+	defer submit.SetTimeout(300 * time.Millisecond)()
+	s := mailtest.NewSMTP(t, nil)
+	// 3 MB/s: 12 MB take 4 s, far beyond one exchange but within the
+	// data's budget. Loopback buffers hold far less than 12 MB.
+	s.OnData(func(r io.Reader) error {
+		buf := make([]byte, 30*1024)
+		for {
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	raw := []byte("From: " + mailtest.DeskAddress + "\r\nTo: a@example.org\r\nSubject: big\r\n\r\n" +
+		strings.Repeat(strings.Repeat("x", 998)+"\r\n", 12*1024))
+	if err := send(t, s, raw, "a@example.org"); err != nil {
+		t.Fatalf("slow upload of %d bytes: %v", len(raw), err)
 	}
 }
