@@ -65,9 +65,9 @@ func (p *accountsPage) build() fyne.CanvasObject {
 		container.NewStack(p.list, container.NewCenter(p.empty)))
 }
 
-// serverText is "host:port (TLS)".
+// serverText is "host:port, TLS".
 func serverText(s account.Server) string {
-	return s.Host + ":" + strconv.Itoa(s.Port) + " (" + securityName(s.Security) + ")"
+	return s.Host + ":" + strconv.Itoa(s.Port) + ", " + securityName(s.Security)
 }
 
 func (p *accountsPage) reload() {

@@ -134,15 +134,23 @@ func (v *ticketView) add(a mail.Article) {
 }
 
 // scrollToNewest shows the newest article, once the window has laid out
-// the cards (their text wraps to the width they get).
+// the cards (their text wraps to the width they get). Scroll's own
+// ScrollToBottom is not used: with content wider than the view it scrolls
+// sideways.
 func (v *ticketView) scrollToNewest() {
 	v.u.jobs.later(150*time.Millisecond, func() {
 		if v.closed {
 			return
 		}
 		v.cards.Refresh()
+		if len(v.cards.Objects) == 0 {
+			return
+		}
+		// The newest card from its top (its sender and security bar),
+		// as far as the cards reach.
+		newest := v.cards.Objects[len(v.cards.Objects)-1].Position().Y
 		if h, view := v.cards.MinSize().Height, v.scroll.Size().Height; h > view {
-			v.scroll.ScrollToOffset(fyne.NewPos(0, h-view))
+			v.scroll.ScrollToOffset(fyne.NewPos(0, min(newest, h-view)))
 		}
 	})
 }
