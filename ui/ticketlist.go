@@ -281,15 +281,14 @@ func (l *ticketList) evict() {
 // activity, and the state.
 type ticketRow struct {
 	widget.BaseWidget
-	bg        *canvas.Rectangle
-	enc, sig  *widget.Icon
-	title     *widget.Label
-	sub       *widget.Label
-	state     *widget.Label
-	icons     *fyne.Container
-	ticketID  int64
-	unread    bool
-	lastTitle string
+	bg       *canvas.Rectangle
+	enc, sig *widget.Icon
+	title    *widget.Label
+	sub      *widget.Label
+	state    *widget.Label
+	icons    *fyne.Container
+	ticketID int64
+	unread   bool
 }
 
 func newTicketRow() *ticketRow {

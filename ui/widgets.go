@@ -53,16 +53,15 @@ func (b *badge) CreateRenderer() fyne.WidgetRenderer {
 // icon and by being highlighted when on, and explains itself in a tooltip.
 type toggle struct {
 	ttwidget.Button
-	on                bool
-	onIcon, offIcon   fyne.Resource
-	onChanged         func(on bool)
-	tooltipFor        func(on, enabled bool) string
-	onText, offText   string
-	disabledExplained bool
+	on              bool
+	onIcon, offIcon fyne.Resource
+	onChanged       func(on bool)
+	// tooltipFor words the tooltip for the state (DESIGN.md §3).
+	tooltipFor func(on, enabled bool) string
 }
 
 func newToggle(text string, onIcon, offIcon fyne.Resource, changed func(bool)) *toggle {
-	t := &toggle{onIcon: onIcon, offIcon: offIcon, onChanged: changed, onText: text, offText: text}
+	t := &toggle{onIcon: onIcon, offIcon: offIcon, onChanged: changed}
 	t.Text = text
 	t.ExtendBaseWidget(t)
 	t.OnTapped = func() { t.setOn(!t.on, true) }
@@ -81,9 +80,9 @@ func (t *toggle) setOn(on bool, user bool) {
 
 func (t *toggle) show() {
 	if t.on {
-		t.Icon, t.Importance, t.Text = t.onIcon, widget.HighImportance, t.onText
+		t.Icon, t.Importance = t.onIcon, widget.HighImportance
 	} else {
-		t.Icon, t.Importance, t.Text = t.offIcon, widget.MediumImportance, t.offText
+		t.Icon, t.Importance = t.offIcon, widget.MediumImportance
 	}
 	if t.tooltipFor != nil {
 		t.SetToolTip(t.tooltipFor(t.on, !t.Disabled()))
