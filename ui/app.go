@@ -119,6 +119,7 @@ func (u *UI) Close() {
 	u.main.flushDrafts()
 	u.jobs.closed.Store(true)
 	u.refresh.stop()
+	u.main.searchDelay.stop()
 	if !u.jobs.waitFor(closeWait) {
 		u.cancel()
 	}

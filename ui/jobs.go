@@ -36,10 +36,13 @@ type jobs struct {
 	pending bool // a fyne.Do to drain the queue is on its way
 }
 
-// run starts a job.
+// run starts a job; once the window is gone, no new one.
 func (j *jobs) run(f func()) {
 	if j.inline {
 		f()
+		return
+	}
+	if j.closed.Load() {
 		return
 	}
 	j.wg.Add(1)
