@@ -82,7 +82,9 @@ func (m *mainView) build() {
 	m.bannerBox = container.NewStack()
 	m.showBanner()
 
-	m.placeholder = container.NewCenter(widget.NewLabelWithStyle(tr("main.no-ticket"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+	hint := widget.NewLabelWithStyle(tr("main.no-ticket"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	hint.Wrapping = fyne.TextWrapWord
+	m.placeholder = centred(hint)
 	m.pane = container.NewStack(m.placeholder)
 	switch {
 	case m.newTicket != nil:

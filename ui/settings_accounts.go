@@ -62,7 +62,7 @@ func (p *accountsPage) build() fyne.CanvasObject {
 	p.lockChanged()
 	buttons := container.NewHBox(p.addBtn, p.editBtn, layout.NewSpacer(), p.deleteBtn)
 	return container.NewBorder(container.NewPadded(buttons), nil, nil, nil,
-		container.NewStack(p.list, container.NewCenter(p.empty)))
+		container.NewStack(p.list, centred(p.empty)))
 }
 
 // serverText is "host:port, TLS".

@@ -72,7 +72,7 @@ func (l *ticketList) build() fyne.CanvasObject {
 	l.empty = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	l.empty.Wrapping = fyne.TextWrapWord
 	l.showEmpty()
-	l.obj = container.NewStack(l.list, container.NewCenter(l.empty))
+	l.obj = container.NewStack(l.list, centred(l.empty))
 	return l.obj
 }
 

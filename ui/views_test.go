@@ -131,6 +131,11 @@ func TestCheckMail(t *testing.T) {
 	c := newCores(t, nil)
 	u := newTestUI(t, c)
 	wantText(t, u.win, "No tickets yet.")
+	// The wrapping hint gets the list's width, not one letter's.
+	relayout(u.win.Canvas())
+	if w, h := u.main.list.empty.Size().Width, u.main.list.empty.MinSize().Height; w < 200 || h > 200 {
+		t.Errorf("the empty list's hint is %v wide and needs %v height", w, h)
+	}
 	c.imap.append(t, "INBOX", plainMessage(t, "dave@example.com", deskAddress, "Hello", "Hi!", epoch), epoch)
 	u.keys.key(&fyne.KeyEvent{Name: fyne.KeyF5})
 	u.jobs.drain()

@@ -144,3 +144,10 @@ func fieldGrid(pairs ...string) *fyne.Container {
 	}
 	return container.New(layout.NewFormLayout(), objs...)
 }
+
+// centred places a wrapping label in the middle of the space it gets. A
+// wrapping label must not go into container.NewCenter: there it is laid
+// out at its minimum width, one letter a line.
+func centred(l *widget.Label) fyne.CanvasObject {
+	return container.NewPadded(container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()))
+}
