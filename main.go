@@ -1,14 +1,18 @@
 // Siegel is a desktop application for secure ticket correspondence by
-// e-mail with S/MIME. Without a command it opens its window; with one it
+// e-mail with S/MIME. Without a command it opens its window — on the demo
+// mailbox with --demo or while no account is configured — and with one it
 // runs that command of the command line (see `siegel help`).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -18,12 +22,13 @@ import (
 	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/mail"
+	"siegel/mail/demo"
 	"siegel/ui"
 	"siegel/ui/cli"
 )
 
 // appID names the application to the desktop (its preferences, its
-// window class).
+// window class). FyneApp.toml carries the same ID for the package.
 const appID = "io.siegel.Siegel"
 
 func main() {
@@ -40,10 +45,23 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	if len(rest) == 0 {
+		if global.Demo {
+			return runDemo(ctx, newApp(), env.Stderr)
+		}
 		return runGUI(ctx, global.DataDir, env.Stderr)
+	}
+	if global.Demo {
+		fmt.Fprintf(env.Stderr, "siegel: --demo opens the window and takes no command; the demo's profile is a folder like any other: siegel --data-dir DIR %s …\n", rest[0])
+		return 2
 	}
 	env.DataDir = global.DataDir
 	return cli.Run(ctx, env, rest)
+}
+
+func newApp() fyne.App {
+	a := app.NewWithID(appID)
+	a.SetIcon(ui.AppIcon())
+	return a
 }
 
 // parts are the opened cores the window runs on.
@@ -56,7 +74,7 @@ type parts struct {
 
 // runGUI opens the profile in dir (the default folder when empty), asking
 // for its passphrase in a dialog at first use, and runs the window until
-// it closes.
+// it closes. While the profile has no account, it opens the demo instead.
 func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
 	if dir == "" {
 		var err error
@@ -65,38 +83,93 @@ func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
 			return 1
 		}
 	}
-	a := app.NewWithID(appID)
-	a.SetIcon(ui.AppIcon())
+	// A newcomer's first start makes no profile: the demo opens.
+	if _, err := os.Stat(filepath.Join(dir, profile.DBName)); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "siegel: no account configured (no profile in %s): opening the demo mailbox\n", dir)
+		return runDemo(ctx, newApp(), stderr)
+	}
 	prompter := ui.NewPrompter(nil)
-	p, err := profile.Open(ctx, dir, prompter.Passphrase, nil)
+	p, err := openParts(ctx, dir, prompter)
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
 	}
-	defer p.Close()
-	prompter.SetVerify(p.VerifyPassphrase)
-	store, err := certs.Open(ctx, p)
+	// Listing the accounts reads no secret: no passphrase dialog yet.
+	accounts, err := p.desk.Accounts(ctx)
+	if err != nil || len(accounts) == 0 {
+		p.close()
+		if err != nil {
+			fmt.Fprintf(stderr, "siegel: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "siegel: no account configured in %s: opening the demo mailbox\n", dir)
+		return runDemo(ctx, newApp(), stderr)
+	}
+	defer p.close()
+	return showWindow(ctx, newApp(), p, prompter, "", stderr)
+}
+
+// openParts opens the profile in dir with the passphrase dialog of
+// prompter, and its certificate store, engine and desk.
+func openParts(ctx context.Context, dir string, prompter *ui.Prompter) (parts, error) {
+	var p parts
+	var err error
+	if p.profile, err = profile.Open(ctx, dir, prompter.Passphrase, nil); err != nil {
+		return p, err
+	}
+	prompter.SetVerify(p.profile.VerifyPassphrase)
+	if p.store, err = certs.Open(ctx, p.profile); err != nil {
+		p.close()
+		return p, err
+	}
+	p.engine = smime.NewEngine(p.store)
+	if p.desk, err = mail.Open(ctx, p.profile, p.store, p.engine, nil); err != nil {
+		p.close()
+		return p, err
+	}
+	return p, nil
+}
+
+// close closes the desk, then the profile (the store and the engine hold
+// nothing of their own to close).
+func (p parts) close() {
+	if p.desk != nil {
+		p.desk.Close()
+	}
+	p.profile.Close()
+}
+
+// runDemo makes the demo mailbox in its own folder (demo.DefaultDir, never
+// the real profile) and runs the window on it with the demo banner. Its
+// passphrase is public, so no dialog appears.
+func runDemo(ctx context.Context, a fyne.App, stderr io.Writer) int {
+	dir, err := demo.DefaultDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
 	}
-	engine := smime.NewEngine(store)
-	desk, err := mail.Open(ctx, p, store, engine, nil)
+	d, err := demo.Start(ctx, dir, &demo.Options{
+		OnError: func(err error) { fmt.Fprintf(stderr, "siegel: %v\n", err) },
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
 	}
-	defer desk.Close()
-	return showWindow(ctx, a, parts{profile: p, store: store, engine: engine, desk: desk}, prompter, "", stderr)
+	defer d.Close()
+	return showWindow(ctx, a, parts{profile: d.Profile, store: d.Store, engine: d.Engine, desk: d.Desk}, nil, "demo.banner", stderr)
 }
 
 // showWindow shows the main window over opened parts, starts the desk's
 // background work and runs until the window closes (or ctx ends). banner,
-// when not empty, is shown under the toolbar. The caller closes the parts
-// afterwards.
+// when not empty, is the translation key of the banner under the toolbar.
+// The caller closes the parts afterwards.
 func showWindow(ctx context.Context, a fyne.App, p parts, prompter *ui.Prompter, banner string, stderr io.Writer) int {
 	u := ui.New(a, ui.Cores{Desk: p.desk, Store: p.store, Engine: p.engine, Profile: p.profile}, ui.Options{Prompter: prompter})
+	defer u.Close()
 	u.SetBanner(banner)
+	if os.Getenv(traceStartEnv) != "" {
+		traceFirstFrame(u.Window(), stderr)
+	}
 	if err := p.desk.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
@@ -104,6 +177,5 @@ func showWindow(ctx context.Context, a fyne.App, p parts, prompter *ui.Prompter,
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
 	defer stop()
 	u.Window().ShowAndRun()
-	u.Close()
 	return 0
 }

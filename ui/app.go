@@ -49,8 +49,8 @@ type UI struct {
 	cancel   context.CancelFunc
 	prompter *Prompter
 
-	sec        secSettings
-	bannerText string
+	sec       secSettings
+	bannerKey string
 
 	main     *mainView
 	settings *settingsWindow
@@ -95,10 +95,12 @@ func newUI(a fyne.App, c Cores, o Options, j *jobs) *UI {
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.win }
 
-// SetBanner shows text in a banner under the toolbar (the demo mode says
-// there that nothing leaves the computer); "" hides it.
-func (u *UI) SetBanner(text string) {
-	u.bannerText = text
+// SetBanner shows the text of a translation key in a banner under the
+// toolbar (the demo mode's "demo.banner" says there that nothing leaves the
+// computer), with the text of key+".detail", when there is one, as its
+// tooltip; "" hides it. The texts follow a change of language.
+func (u *UI) SetBanner(key string) {
+	u.bannerKey = key
 	u.main.showBanner()
 }
 

@@ -119,6 +119,8 @@ func textOf(o fyne.CanvasObject) string {
 	switch x := o.(type) {
 	case *widget.Label:
 		return x.Text
+	case *ttwidget.Label:
+		return x.Text
 	case *widget.Card:
 		return x.Title + "\n" + x.Subtitle
 	case *widget.Entry:

@@ -13,6 +13,7 @@ import (
 	fynetooltip "github.com/dweymouth/fyne-tooltip"
 	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 
+	"siegel/assets"
 	"siegel/mail"
 )
 
@@ -120,11 +121,14 @@ func (m *mainView) showBanner() {
 	if m.bannerBox == nil {
 		return
 	}
-	if m.u.bannerText == "" {
+	if key := m.u.bannerKey; key == "" {
 		m.bannerBox.Objects = nil
 	} else {
-		text := widget.NewLabelWithStyle(m.u.bannerText, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		text := ttwidget.NewLabelWithStyle(tr(key), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 		text.Wrapping = fyne.TextWrapWord
+		if detail := key + ".detail"; assets.Text("en", detail) != detail {
+			text.SetToolTip(tr(detail))
+		}
 		bg := canvas.NewRectangle(tinted(theme.ColorNameWarning, 90))
 		m.bannerBox.Objects = []fyne.CanvasObject{bg, text}
 	}
