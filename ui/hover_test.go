@@ -80,3 +80,33 @@ func TestHoverDisabledEncrypt(t *testing.T) {
 		"Ask your administrator to add the recipient's certificate to the certificate store.",
 		"No certificate for: carol@example.com")
 }
+
+// Clicking a toggle under the mouse changes its tooltip at once: it never
+// shows the state from before the click.
+func TestHoverToggleAfterClick(t *testing.T) {
+	c := newCores(t, nil)
+	standardTickets(t, c)
+	u := newTestUI(t, c)
+	v := openTicket(t, u, 10000)
+	enc := v.composer.encrypt
+	hover(t, u.win, enc, "This message will be encrypted.")
+	test.Tap(enc)
+	waitTooltip(t, u.win, "This message will not be encrypted.")
+	if got := text(u.win); strings.Contains(got, "This message will be encrypted.") {
+		t.Errorf("after the click the window still shows the old tooltip:\n%s", got)
+	}
+	test.Tap(enc)
+	waitTooltip(t, u.win, "This message will be encrypted.")
+}
+
+// waitTooltip waits, without moving the mouse, until the window shows want.
+func waitTooltip(t *testing.T, w fyne.Window, want string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(text(w), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no tooltip %q; the window shows:\n%s", want, text(w))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

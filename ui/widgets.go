@@ -58,6 +58,9 @@ type toggle struct {
 	onChanged       func(on bool)
 	// tooltipFor words the tooltip for the state (DESIGN.md §3).
 	tooltipFor func(on, enabled bool) string
+	// hover is where the mouse is over the toggle, nil when it is not:
+	// a click changes the tooltip's text while the mouse stays.
+	hover *desktop.MouseEvent
 }
 
 func newToggle(text string, onIcon, offIcon fyne.Resource, changed func(bool)) *toggle {
@@ -85,9 +88,38 @@ func (t *toggle) show() {
 		t.Icon, t.Importance = t.offIcon, widget.MediumImportance
 	}
 	if t.tooltipFor != nil {
-		t.SetToolTip(t.tooltipFor(t.on, !t.Disabled()))
+		t.setToolTip(t.tooltipFor(t.on, !t.Disabled()))
 	}
 	t.Refresh()
+}
+
+// setToolTip changes the tooltip's text. The tooltip library takes the
+// text when the mouse comes in: under the mouse, the tooltip is shown
+// again, so it never describes the state before the click.
+func (t *toggle) setToolTip(text string) {
+	if text == t.ToolTip() {
+		return
+	}
+	t.SetToolTip(text)
+	if t.hover != nil {
+		t.ToolTipWidgetExtend.MouseOut()
+		t.ToolTipWidgetExtend.MouseIn(t.hover)
+	}
+}
+
+func (t *toggle) MouseIn(e *desktop.MouseEvent) {
+	t.hover = e
+	t.Button.MouseIn(e)
+}
+
+func (t *toggle) MouseMoved(e *desktop.MouseEvent) {
+	t.hover = e
+	t.Button.MouseMoved(e)
+}
+
+func (t *toggle) MouseOut() {
+	t.hover = nil
+	t.Button.MouseOut()
 }
 
 // enable enables or disables the toggle; a disabled toggle is off.
