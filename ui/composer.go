@@ -111,7 +111,9 @@ func (c *composer) build() fyne.CanvasObject {
 	c.subject = newEntry(u.keys)
 	c.body = newMultiLineEntry(u.keys)
 	c.body.SetPlaceHolder(tr("compose.body.placeholder"))
-	c.body.SetMinRowsVisible(6)
+	// Three rows at least: more would leave the articles above, the
+	// reading, two lines of text in the default window.
+	c.body.SetMinRowsVisible(3)
 	c.to.OnChanged = func(string) { c.edited(true) }
 	c.cc.OnChanged = func(string) { c.edited(true) }
 	c.subject.OnChanged = func(string) { c.edited(false) }

@@ -327,7 +327,12 @@ func (r *ticketRow) set(t mail.Ticket, selected, security bool) {
 		r.title.TextStyle = fyne.TextStyle{Bold: r.unread}
 		r.title.SetText(title)
 	}
-	customer := person(t.Customer.Name, t.Customer.Address)
+	// The name alone, when there is one: with the address the time of
+	// the last activity was clipped off. The ticket shows the address.
+	customer := t.Customer.Name
+	if customer == "" {
+		customer = t.Customer.Address
+	}
 	if customer == "" {
 		customer = tr("list.no-customer")
 	}
