@@ -25,7 +25,7 @@ DIST := dist
 APP_ID := io.siegel.Siegel
 # The Fyne CLI that makes the bundle, installed when missing.
 FYNE_VERSION := v1.7.4
-FYNE := $(shell $(GO) env GOPATH)/bin/fyne
+FYNE := $(or $(shell PATH="$(PATH)" $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin/fyne
 
 .PHONY: run test test-install build package install install-bundle uninstall deps-build deps-package deps-test \
 	print-test-packages clean
