@@ -79,6 +79,8 @@ func (w walk) run(t *testing.T, a *app) {
 	t.Log("4. type a reply and send it with Ctrl+Enter")
 	reference := fmt.Sprintf("%06d", rand.IntN(900000)+100000)
 	w.sent.text = "Thank you for your message, the open item is settled now. Reference " + reference + "."
+	a.away() // the last tooltip may cover the message field
+	time.Sleep(300 * time.Millisecond)
 	p = a.look("composer")
 	body, ok := p.find("Your message...")
 	if !ok {
