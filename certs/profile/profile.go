@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -420,4 +421,42 @@ func (p *Profile) SetSetting(ctx context.Context, key, value string) error {
 		return fmt.Errorf("profile: set %s: %w", key, err)
 	}
 	return nil
+}
+
+// Exists reports whether dir holds a profile, that is its database.
+// Asking makes nothing: a window can tell a new profile from one the
+// user already has before Open creates it.
+func Exists(dir string) (bool, error) {
+	_, err := os.Stat(filepath.Join(dir, DBName))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("profile: %w", err)
+	}
+}
+
+// Remove undoes an Open that created a profile the user then did not
+// want: it deletes the closed profile's database files in dir, and dir
+// itself when nothing else is left in it. Files it did not make stay.
+func Remove(dir string) error {
+	var errs []error
+	for _, name := range []string{DBName, DBName + "-wal", DBName + "-shm", DBName + "-journal"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("profile: %w", err))
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		errs = append(errs, fmt.Errorf("profile: %w", err))
+	case len(entries) == 0:
+		if err := os.Remove(dir); err != nil {
+			errs = append(errs, fmt.Errorf("profile: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,5 +238,39 @@ func TestOpenRelativeFolder(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("rel dir", "x#y", DBName)); err != nil {
 		t.Errorf("database not in the relative folder: %v", err)
+	}
+}
+
+// Remove takes back what Open made: the database goes, and the folder
+// with it unless something else lives there.
+func TestExistsAndRemove(t *testing.T) {
+	for _, other := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "profile")
+		if ok, err := Exists(dir); ok || err != nil {
+			t.Fatalf("Exists before Open: %v, %v; want false, nil", ok, err)
+		}
+		p := open(t, dir, nil)
+		if err := p.SetSetting(context.Background(), "k", "v"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := Exists(dir); !ok || err != nil {
+			t.Fatalf("Exists after Open: %v, %v; want true, nil", ok, err)
+		}
+		if other {
+			if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Close()
+		if err := Remove(dir); err != nil {
+			t.Fatalf("Remove: %v", err)
+		}
+		entries, err := os.ReadDir(dir)
+		switch {
+		case other && (err != nil || len(entries) != 1 || entries[0].Name() != "notes.txt"):
+			t.Errorf("with a file of the user's, the folder holds %v (%v), want only notes.txt", entries, err)
+		case !other && !errors.Is(err, fs.ErrNotExist):
+			t.Errorf("the emptied folder is still there (%v, %v)", entries, err)
+		}
 	}
 }
