@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string) int {
 	}
 	if len(rest) == 0 {
 		if global.Demo {
-			return runDemo(ctx, newApp(), env.Stderr)
+			return runDemo(ctx, newApp(), global.DataDir, env.Stderr)
 		}
 		return runGUI(ctx, global.DataDir, env.Stderr)
 	}
@@ -76,17 +76,15 @@ type parts struct {
 // for its passphrase in a dialog at first use, and runs the window until
 // it closes. While the profile has no account, it opens the demo instead.
 func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
-	if dir == "" {
-		var err error
-		if dir, err = profile.DefaultDir(); err != nil {
-			fmt.Fprintf(stderr, "siegel: %v\n", err)
-			return 1
-		}
+	dir, err := realDir(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "siegel: %v\n", err)
+		return 1
 	}
 	// A newcomer's first start makes no profile: the demo opens.
 	if _, err := os.Stat(filepath.Join(dir, profile.DBName)); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "siegel: no account configured (no profile in %s): opening the demo mailbox\n", dir)
-		return runDemo(ctx, newApp(), stderr)
+		return runDemo(ctx, newApp(), dir, stderr)
 	}
 	prompter := ui.NewPrompter(nil)
 	p, err := openParts(ctx, dir, prompter)
@@ -97,16 +95,25 @@ func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
 	// Listing the accounts reads no secret: no passphrase dialog yet.
 	accounts, err := p.desk.Accounts(ctx)
 	if err != nil || len(accounts) == 0 {
-		p.close()
+		p.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "siegel: %v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stderr, "siegel: no account configured in %s: opening the demo mailbox\n", dir)
-		return runDemo(ctx, newApp(), stderr)
+		return runDemo(ctx, newApp(), dir, stderr)
 	}
-	defer p.close()
-	return showWindow(ctx, newApp(), p, prompter, "", stderr)
+	defer p.Close()
+	return showWindow(ctx, newApp(), p, ui.Options{Prompter: prompter}, "", stderr)
+}
+
+// realDir is the real profile's folder: dir, or the default one when
+// dir is empty.
+func realDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	return profile.DefaultDir()
 }
 
 // openParts opens the profile in dir with the passphrase dialog of
@@ -119,20 +126,28 @@ func openParts(ctx context.Context, dir string, prompter *ui.Prompter) (parts, e
 	}
 	prompter.SetVerify(p.profile.VerifyPassphrase)
 	if p.store, err = certs.Open(ctx, p.profile); err != nil {
-		p.close()
+		p.Close()
 		return p, err
 	}
 	p.engine = smime.NewEngine(p.store)
 	if p.desk, err = mail.Open(ctx, p.profile, p.store, p.engine, nil); err != nil {
-		p.close()
+		p.Close()
 		return p, err
 	}
 	return p, nil
 }
 
-// close closes the desk, then the profile (the store and the engine hold
+// Cores are the parts as the window sees them.
+func (p parts) Cores() ui.Cores {
+	return ui.Cores{Desk: p.desk, Store: p.store, Engine: p.engine, Profile: p.profile}
+}
+
+// Start starts the desk's background work.
+func (p parts) Start(ctx context.Context) error { return p.desk.Start(ctx) }
+
+// Close closes the desk, then the profile (the store and the engine hold
 // nothing of their own to close).
-func (p parts) close() {
+func (p parts) Close() {
 	if p.desk != nil {
 		p.desk.Close()
 	}
@@ -141,10 +156,17 @@ func (p parts) close() {
 
 // runDemo makes the demo mailbox in its own folder (demo.DefaultDir, never
 // the real profile) and runs the window on it with the demo banner. Its
-// passphrase is public, so no dialog appears.
-func runDemo(ctx context.Context, a fyne.App, stderr io.Writer) int {
+// passphrase is public, so no dialog appears. The banner's "Add your
+// account…" adds the agent's account to the real profile in realProfile
+// (the default one when empty), opened as runGUI opens it, and the window
+// switches to it.
+func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writer) int {
 	dir, err := demo.DefaultDir()
 	if err != nil {
+		fmt.Fprintf(stderr, "siegel: %v\n", err)
+		return 1
+	}
+	if realProfile, err = realDir(realProfile); err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
 	}
@@ -156,15 +178,31 @@ func runDemo(ctx context.Context, a fyne.App, stderr io.Writer) int {
 		return 1
 	}
 	defer d.Close()
-	return showWindow(ctx, a, parts{profile: d.Profile, store: d.Store, engine: d.Engine, desk: d.Desk}, nil, "demo.banner", stderr)
+	real := &ui.RealProfile{
+		Dir: realProfile,
+		Open: func(ctx context.Context, prompter *ui.Prompter) (ui.Opened, error) {
+			p, err := openParts(ctx, realProfile, prompter)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		CloseDemo: func() {
+			if err := d.Close(); err != nil {
+				fmt.Fprintf(stderr, "siegel: closing the demo: %v\n", err)
+			}
+		},
+	}
+	return showWindow(ctx, a, parts{profile: d.Profile, store: d.Store, engine: d.Engine, desk: d.Desk}, ui.Options{Real: real}, "demo.banner", stderr)
 }
 
 // showWindow shows the main window over opened parts, starts the desk's
 // background work and runs until the window closes (or ctx ends). banner,
 // when not empty, is the translation key of the banner under the toolbar.
-// The caller closes the parts afterwards.
-func showWindow(ctx context.Context, a fyne.App, p parts, prompter *ui.Prompter, banner string, stderr io.Writer) int {
-	u := ui.New(a, ui.Cores{Desk: p.desk, Store: p.store, Engine: p.engine, Profile: p.profile}, ui.Options{Prompter: prompter})
+// The caller closes the parts afterwards; the UI closes the real profile's
+// parts it switched to from the demo.
+func showWindow(ctx context.Context, a fyne.App, p parts, o ui.Options, banner string, stderr io.Writer) int {
+	u := ui.New(a, p.Cores(), o)
 	defer u.Close()
 	u.SetBanner(banner)
 	if os.Getenv(traceStartEnv) != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -35,6 +36,10 @@ type Options struct {
 	// Prompter is the profile's passphrase dialog; New gives it the main
 	// window. Nil when the profile was opened without one.
 	Prompter *Prompter
+	// Real, when set, lets the banner offer to add the agent's own account
+	// to the real profile and switch the window to it (the demo, see
+	// realprofile.go).
+	Real *RealProfile
 }
 
 // UI is Siegel's window over the cores: the main window and, when open,
@@ -51,6 +56,16 @@ type UI struct {
 
 	sec       secSettings
 	bannerKey string
+	real      *RealProfile
+
+	detached bool // the window no longer shows this UI's views
+	// switching is the work of a switch to the real profile that runs off
+	// the UI goroutine (closing the demo); next is the UI the window
+	// switched to, with its cores, both this UI's to close.
+	switching sync.WaitGroup
+	nextMu    sync.Mutex
+	next      *UI
+	nextParts Opened
 
 	main     *mainView
 	settings *settingsWindow
@@ -69,16 +84,23 @@ func New(a fyne.App, c Cores, o Options) *UI {
 
 // newUI is New with the jobs runner the tests choose (see jobs.go).
 func newUI(a fyne.App, c Cores, o Options, j *jobs) *UI {
-	u := &UI{app: a, c: c, keys: newKeymap(), jobs: j, prompter: o.Prompter, sec: defaultSecSettings}
-	u.ctx, u.cancel = context.WithCancel(context.Background())
-	u.refresh = newDebouncer(u.jobs, refreshDelay)
 	initLanguage(a)
-	u.win = a.NewWindow("Siegel")
-	u.win.SetIcon(AppIcon())
-	u.win.SetMaster()
-	u.win.Resize(fyne.NewSize(
+	win := a.NewWindow("Siegel")
+	win.SetIcon(AppIcon())
+	win.SetMaster()
+	win.Resize(fyne.NewSize(
 		float32(a.Preferences().FloatWithFallback(prefWidth, 1200)),
 		float32(a.Preferences().FloatWithFallback(prefHeight, 780))))
+	return newUIOn(a, win, c, o, j)
+}
+
+// newUIOn builds the UI in a window that already exists: the main
+// window of another UI, when the window switches to other cores. The
+// master window stays the same, so the application does not quit.
+func newUIOn(a fyne.App, win fyne.Window, c Cores, o Options, j *jobs) *UI {
+	u := &UI{app: a, c: c, win: win, keys: newKeymap(), jobs: j, prompter: o.Prompter, real: o.Real, sec: defaultSecSettings}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.refresh = newDebouncer(u.jobs, refreshDelay)
 	u.main = newMainView(u)
 	u.main.build()
 	u.bindKeys()
@@ -112,16 +134,42 @@ const closeWait = 5 * time.Second
 // the composers hold as drafts, and waits for the running jobs (cancelling
 // them after a while: a job may wait for a dialog that will not come).
 // Call it after the window closed, before closing the cores.
+//
+// When the window switched to the real profile, Close also closes the UI
+// it switched to and then that profile's cores.
 func (u *UI) Close() {
-	if u.stopEvents != nil {
-		u.stopEvents()
-		u.stopStore()
-		u.stopEvents = nil
+	u.detach()
+	u.finish()
+	u.switching.Wait()
+	u.nextMu.Lock()
+	next, parts := u.next, u.nextParts
+	u.next, u.nextParts = nil, nil
+	u.nextMu.Unlock()
+	if next != nil {
+		next.Close()
+		parts.Close()
 	}
+}
+
+// detach stops the UI's share of the window: it no longer listens to the
+// cores, keeps the composers' text as drafts, and drops the results of
+// jobs still running. It runs on the UI goroutine, once.
+func (u *UI) detach() {
+	if u.detached {
+		return
+	}
+	u.detached = true
+	u.stopEvents()
+	u.stopStore()
 	u.main.flushDrafts()
 	u.jobs.closed.Store(true)
 	u.refresh.stop()
 	u.main.searchDelay.stop()
+}
+
+// finish waits for the running jobs, cancelling them after a while; it
+// may block, so not on the UI goroutine while the window runs.
+func (u *UI) finish() {
 	if !u.jobs.waitFor(closeWait) {
 		u.cancel()
 	}

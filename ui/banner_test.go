@@ -33,6 +33,11 @@ func TestBanner(t *testing.T) {
 	if got, want := l.ToolTip(), tr("demo.banner.detail"); got != want || got == "demo.banner.detail" {
 		t.Errorf("the banner's tooltip is %q, want %q", got, want)
 	}
+	for _, o := range onScreen(u.win) {
+		if buttonText(o) == tr("demo.add-account") {
+			t.Error("the banner offers to add an account without a real profile to add it to")
+		}
+	}
 
 	s := openSettings(t, u, 3)
 	s.appearance.choice.SetSelected("Deutsch")

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	fynetooltip "github.com/dweymouth/fyne-tooltip"
@@ -130,7 +131,16 @@ func (m *mainView) showBanner() {
 			text.SetToolTip(tr(detail))
 		}
 		bg := canvas.NewRectangle(tinted(theme.ColorNameWarning, 90))
-		m.bannerBox.Objects = []fyne.CanvasObject{bg, text}
+		var row fyne.CanvasObject = text
+		if m.u.real != nil {
+			// The way out of the demo sits in the banner that says it is
+			// one, where a newcomer looks first.
+			add := ttwidget.NewButtonWithIcon(tr("demo.add-account"), theme.MailComposeIcon(), m.u.addRealAccount)
+			add.SetToolTip(tr("demo.add-account.tip"))
+			row = container.NewBorder(nil, nil, nil, container.NewCenter(add),
+				container.NewVBox(layout.NewSpacer(), text, layout.NewSpacer()))
+		}
+		m.bannerBox.Objects = []fyne.CanvasObject{bg, row}
 	}
 	m.bannerBox.Refresh()
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -218,11 +219,41 @@ func (f *serverForm) server() account.Server {
 // edit opens the account dialog; a is nil for a new account. Saving needs
 // the administrator password when one is set; Test connection does not.
 func (p *accountsPage) edit(a *account.Account) {
-	p.s.admin.require(func() { p.editDialog(a) })
+	p.s.admin.require(func() {
+		desk := p.s.u.c.Desk
+		p.s.u.showAccountDialog(p.s.win, a, accountTarget{
+			test: desk.TestConnection,
+			save: func(ctx context.Context, acct account.Account, editing bool) error {
+				if editing {
+					return desk.UpdateAccount(ctx, acct)
+				}
+				_, err := desk.AddAccount(ctx, acct)
+				return err
+			},
+			allowed: p.s.admin.open,
+			saved:   p.reload,
+		})
+	})
 }
 
-func (p *accountsPage) editDialog(a *account.Account) {
-	win := p.s.win
+// accountTarget is where the account dialog tests and keeps what it
+// holds: the open profile's desk in Settings, the real profile from the
+// demo banner (realprofile.go).
+type accountTarget struct {
+	test func(ctx context.Context, a account.Account) (mail.ConnectionReport, error)
+	// save runs in a job; editing is false for a new account.
+	save func(ctx context.Context, a account.Account, editing bool) error
+	// allowed, when set, says whether saving is allowed now (the
+	// administrator lock).
+	allowed func() bool
+	// saved runs on the UI goroutine after the dialog closed on a save.
+	saved func()
+}
+
+// showAccountDialog opens the account dialog on win; a is nil for a new
+// account. A failed save keeps the dialog and what was typed, and says
+// why.
+func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accountTarget) {
 	editing := a != nil
 	if a == nil {
 		a = &account.Account{}
@@ -302,10 +333,10 @@ func (p *accountsPage) editDialog(a *account.Account) {
 		}
 		busy(true)
 		showResult(tr("accounts.testing"), false)
-		desk, ctx := p.s.u.c.Desk, p.s.u.userCtx()
-		p.s.u.jobs.run(func() {
-			rep, err := desk.TestConnection(ctx, acct)
-			p.s.u.jobs.do(func() {
+		ctx := u.userCtx()
+		u.jobs.run(func() {
+			rep, err := target.test(ctx, acct)
+			u.jobs.do(func() {
 				busy(false)
 				if err != nil {
 					showResult(errorText(err), true)
@@ -325,27 +356,22 @@ func (p *accountsPage) editDialog(a *account.Account) {
 			showResult(tr("accounts.password.required"), true)
 			return
 		}
-		if !p.s.admin.open() {
+		if target.allowed != nil && !target.allowed() {
 			showResult(tr("error.admin.required"), true)
 			return
 		}
 		busy(true)
-		desk, ctx := p.s.u.c.Desk, p.s.u.userCtx()
-		p.s.u.jobs.run(func() {
-			var err error
-			if editing {
-				err = desk.UpdateAccount(ctx, acct)
-			} else {
-				_, err = desk.AddAccount(ctx, acct)
-			}
-			p.s.u.jobs.do(func() {
+		ctx := u.userCtx()
+		u.jobs.run(func() {
+			err := target.save(ctx, acct, editing)
+			u.jobs.do(func() {
 				busy(false)
 				if err != nil {
 					showResult(errorText(err), true)
 					return
 				}
 				d.Hide()
-				p.reload()
+				target.saved()
 			})
 		})
 	})

@@ -297,27 +297,14 @@ func TestAccountTestConnection(t *testing.T) {
 	s := openSettings(t, u, 0)
 	wantText(t, s.win, "No account yet.")
 	tap(t, s.win, "Add…")
-	formEntries(s.win, "E-mail address")[0].SetText(deskAddress)
 	imap, smtp := c.imap.server(), c.smtp.server()
-	entries := formEntries(s.win, "Server")
-	entries[0].SetText(imap.Host)
-	entries[1].SetText(smtp.Host)
-	ports := formEntries(s.win, "Port")
-	for _, sel := range formSelects(s.win, "Security") {
-		sel.SetSelected("None (this computer only)")
-	}
-	ports[0].SetText(strconv.Itoa(imap.Port))
-	ports[1].SetText(strconv.Itoa(smtp.Port))
-	users := formEntries(s.win, "User name")
-	users[0].SetText(imap.User)
-	users[1].SetText(smtp.User)
+	imap.Password = "wrong"
+	fillAccount(t, s.win, deskAddress, imap, smtp)
 	pws := formEntries(s.win, "Password")
-	pws[0].SetText("wrong")
-	pws[1].SetText(smtp.Password)
 	tap(t, s.win, "Test connection")
 	wantText(t, s.win, "IMAP server 127.0.0.1:", "the login failed: wrong user name or password")
 	notText(t, s.win, "SMTP server 127.0.0.1:")
-	pws[0].SetText(imap.Password)
+	pws[0].SetText(c.imap.pass)
 	tap(t, s.win, "Test connection")
 	wantText(t, s.win, "Both servers answer and accept the login.", "Sent messages are filed in “Sent”.")
 	tap(t, s.win, "Save")
@@ -326,6 +313,20 @@ func TestAccountTestConnection(t *testing.T) {
 		t.Fatalf("accounts after Save: %+v, %v", accts, err)
 	}
 	wantText(t, s.win, deskAddress, "IMAP 127.0.0.1:")
+}
+
+// fillAccount types an account into the open account dialog, as the
+// agent would.
+func fillAccount(t testing.TB, w fyne.Window, address string, imap, smtp account.Server) {
+	t.Helper()
+	formEntries(w, "E-mail address")[0].SetText(address)
+	for i, srv := range []account.Server{imap, smtp} {
+		formEntries(w, "Server")[i].SetText(srv.Host)
+		formSelects(w, "Security")[i].SetSelected(securityName(srv.Security))
+		formEntries(w, "Port")[i].SetText(strconv.Itoa(srv.Port))
+		formEntries(w, "User name")[i].SetText(srv.User)
+		formEntries(w, "Password")[i].SetText(srv.Password)
+	}
 }
 
 // formItems returns the widgets of the top dialog's form rows labelled
