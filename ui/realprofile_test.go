@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,7 +55,11 @@ type demoWindow struct {
 	smtp   *mailtest.SMTP
 }
 
-func newDemoWindow(t *testing.T) *demoWindow {
+func newDemoWindow(t *testing.T) *demoWindow { return newDemoWindowWith(t, &jobs{inline: true}) }
+
+// newDemoWindowWith is newDemoWindow with a jobs runner of the test's
+// choice; with serial set, its lock stands for the UI goroutine.
+func newDemoWindowWith(t *testing.T, j *jobs) *demoWindow {
 	t.Helper()
 	ctx := context.Background()
 	dw := &demoWindow{dir: filepath.Join(t.TempDir(), "siegel")}
@@ -99,14 +104,20 @@ func newDemoWindow(t *testing.T) *demoWindow {
 	}
 	a := test.NewTempApp(t)
 	a.Preferences().SetString(prefLanguage, langEnglish)
-	dw.u = newUI(a, Cores{Desk: d.Desk, Store: d.Store, Engine: d.Engine, Profile: d.Profile}, Options{Real: real}, &jobs{inline: true})
+	if j.serial != nil {
+		j.serial.Lock()
+		defer j.serial.Unlock()
+	}
+	dw.u = newUI(a, Cores{Desk: d.Desk, Store: d.Store, Engine: d.Engine, Profile: d.Profile}, Options{Real: real}, j)
 	t.Cleanup(func() {
 		dw.u.Close()
 		SetLanguage(langEnglish)
 	})
 	dw.u.win.Resize(fyne.NewSize(1280, 860))
 	dw.u.SetBanner("demo.banner")
-	dw.u.jobs.drain()
+	if j.inline {
+		dw.u.jobs.drain()
+	}
 	return dw
 }
 
@@ -308,4 +319,56 @@ func TestLeaveDemoSaveFails(t *testing.T) {
 	if ok, err := profile.Exists(dw.dir); !ok || err != nil {
 		t.Errorf("the failed save removed the existing real profile (%v, %v)", ok, err)
 	}
+}
+
+// The same way out with every job on a goroutine of its own, as in the
+// application: the passphrase dialog waits on the job's goroutine, the
+// result and the switch come back to the UI goroutine (the lock here),
+// and closing the demo waits off it.
+func TestLeaveDemoOnGoroutines(t *testing.T) {
+	const passphrase = "my own passphrase"
+	var ui sync.Mutex // the UI goroutine
+	dw := newDemoWindowWith(t, &jobs{serial: &ui})
+	u, w := dw.u, dw.u.win
+	dw.answer = func(d *passDialog) {
+		ui.Lock()
+		defer ui.Unlock()
+		test.Type(d.first, passphrase)
+		test.Type(d.again, passphrase)
+		tapLast(t, w, "OK")
+	}
+	waitFor(t, "the demo's tickets", func() bool {
+		ui.Lock()
+		defer ui.Unlock()
+		return u.main.list.count > 0
+	})
+	ui.Lock()
+	dw.openForm(t)
+	tap(t, w, "Save")
+	ui.Unlock()
+
+	waitFor(t, "the switch and the demo's end", func() bool {
+		u.nextMu.Lock()
+		defer u.nextMu.Unlock()
+		return u.next != nil && dw.closed.Load()
+	})
+	u.nextMu.Lock()
+	next := u.next
+	u.nextMu.Unlock()
+	if len(dw.asked) != 1 || !dw.asked[0] {
+		t.Errorf("passphrase dialogs (create?) %v, want one asking for a new passphrase", dw.asked)
+	}
+	dw.imap.Append(t, "INBOX", mailtest.Message(t, "Carol <carol@example.com>", mailtest.DeskAddress, "First real ticket", "Hello"))
+	waitFor(t, "the real mail in the list", func() bool {
+		ui.Lock()
+		defer ui.Unlock()
+		tk, ok := next.main.list.at(0)
+		return ok && tk.Subject == "First real ticket"
+	})
+	ui.Lock()
+	defer ui.Unlock()
+	if bannerLabel(next) != nil {
+		t.Error("the real profile's window shows a banner")
+	}
+	notText(t, w, "Demo mailbox")
 }
