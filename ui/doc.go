@@ -25,7 +25,14 @@
 //     outbox) and the store's changes are queued and applied on the UI
 //     goroutine, coalesced so a sync of thousands of messages redraws the
 //     list a few times a second at most.
-//  4. Texts come from the translations in package assets through
+//  4. In the demo (Options.Real), the banner's "Add your account…" opens
+//     the account dialog of Settings for the real profile: saving opens it
+//     with a new Prompter (a new profile asks for its passphrase twice),
+//     adds the account, and a new UI takes over the same window on the
+//     real cores while the demo's UI lets go and the demo closes
+//     (realprofile.go). A failed or cancelled save leaves the demo as it
+//     was and no new profile on disk.
+//  5. Texts come from the translations in package assets through
 //     fyne.io/fyne/v2/lang; switching the language adjusts the process
 //     locale, reloads the translations and rebuilds the windows.
 //
