@@ -323,50 +323,26 @@ func (p *certsPage) exportWithKey() {
 	}
 	p.s.admin.require(func() {
 		win := p.s.win
-		first, again := newPasswordEntry(), newPasswordEntry()
-		problem := widget.NewLabel("")
-		problem.Importance = widget.DangerImportance
-		problem.Hide()
-		var d *dialog.CustomDialog
-		do := func() {
-			switch {
-			case first.Text == "":
-				problem.SetText(tr("error.certs.empty-passphrase"))
-				problem.Show()
-				return
-			case first.Text != again.Text:
-				problem.SetText(tr("passphrase.differ"))
-				problem.Show()
-				return
-			}
-			pw := []byte(first.Text)
-			d.Hide()
-			store, ctx := p.s.u.c.Store, p.s.u.userCtx()
-			p.s.u.jobs.run(func() {
-				data, err := store.ExportPKCS12(ctx, sel.Fingerprint, pw)
-				clear(pw)
-				p.s.u.jobs.do(func() {
-					if err != nil {
-						showError(win, err)
-						return
-					}
-					p.s.u.saveBytes(win, fileName(sel.Subject)+".p12", data)
+		showSecretDialog(win, secretSpec{
+			title: tr("certs.export-key.title"),
+			intro: trf("certs.export-key.intro", map[string]any{"Subject": sel.Subject}),
+			ok:    tr("certs.export-key.do"), label: tr("passphrase.new"), empty: tr("error.certs.empty-passphrase"),
+			done: func(s *secretDialog, pw []byte) {
+				s.d.Hide()
+				store, ctx := p.s.u.c.Store, p.s.u.userCtx()
+				p.s.u.jobs.run(func() {
+					data, err := store.ExportPKCS12(ctx, sel.Fingerprint, pw)
+					clear(pw)
+					p.s.u.jobs.do(func() {
+						if err != nil {
+							showError(win, err)
+							return
+						}
+						p.s.u.saveBytes(win, fileName(sel.Subject)+".p12", data)
+					})
 				})
-			})
-		}
-		again.OnSubmitted = func(string) { do() }
-		ok := widget.NewButton(tr("certs.export-key.do"), do)
-		ok.Importance = widget.HighImportance
-		cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
-		content := container.NewVBox(
-			wrapLabel(trf("certs.export-key.intro", map[string]any{"Subject": sel.Subject})),
-			widget.NewForm(widget.NewFormItem(tr("passphrase.new"), first), widget.NewFormItem(tr("passphrase.repeat"), again)),
-			problem)
-		d = dialog.NewCustomWithoutButtons(tr("certs.export-key.title"), content, win)
-		d.SetButtons([]fyne.CanvasObject{cancel, ok})
-		d.Resize(fyne.NewSize(480, d.MinSize().Height))
-		d.Show()
-		win.Canvas().Focus(first)
+			},
+		})
 	})
 }
 

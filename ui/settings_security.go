@@ -243,95 +243,54 @@ func (p *securityPage) changePassphrase() {
 
 func (p *securityPage) passphraseDialog(hasVault bool) {
 	win := p.s.win
-	old, first, again := newPasswordEntry(), newPasswordEntry(), newPasswordEntry()
-	problem := widget.NewLabel("")
-	problem.Wrapping = fyne.TextWrapWord
-	problem.Importance = widget.DangerImportance
-	problem.Hide()
-	var items []*widget.FormItem
+	old := newPasswordEntry()
+	var before []*widget.FormItem
 	if hasVault {
-		items = append(items, widget.NewFormItem(tr("passphrase.current"), old))
+		before = append(before, widget.NewFormItem(tr("passphrase.current"), old))
 	}
-	items = append(items, widget.NewFormItem(tr("passphrase.new"), first), widget.NewFormItem(tr("passphrase.repeat"), again))
 	progress := widget.NewProgressBarInfinite()
 	progress.Hide()
-	var d *dialog.CustomDialog
-	var ok *widget.Button
-	ok = widget.NewButton(tr("security.change-passphrase.do"), func() {
-		switch {
-		case first.Text == "":
-			problem.SetText(tr("error.profile.empty-passphrase"))
-			problem.Show()
-			return
-		case first.Text != again.Text:
-			problem.SetText(tr("passphrase.differ"))
-			problem.Show()
-			return
-		}
-		oldPW, newPW := []byte(old.Text), []byte(first.Text)
-		ok.Disable()
-		progress.Show()
-		progress.Start()
-		prof, ctx := p.s.u.c.Profile, p.s.u.userCtx()
-		p.s.u.jobs.run(func() {
-			err := prof.ChangePassphrase(ctx, oldPW, newPW)
-			clear(oldPW)
-			clear(newPW)
-			p.s.u.jobs.do(func() {
-				progress.Stop()
-				progress.Hide()
-				ok.Enable()
-				if err != nil {
-					problem.SetText(errorText(err))
-					problem.Show()
-					return
-				}
-				d.Hide()
-				dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win).Show()
+	showSecretDialog(win, secretSpec{
+		title: tr("security.change-passphrase"), intro: tr("security.passphrase.intro"),
+		ok: tr("security.change-passphrase.do"), label: tr("passphrase.new"), empty: tr("error.profile.empty-passphrase"),
+		before: before, after: []fyne.CanvasObject{progress},
+		done: func(s *secretDialog, newPW []byte) {
+			oldPW := []byte(old.Text)
+			s.ok.Disable()
+			progress.Show()
+			progress.Start()
+			prof, ctx := p.s.u.c.Profile, p.s.u.userCtx()
+			p.s.u.jobs.run(func() {
+				err := prof.ChangePassphrase(ctx, oldPW, newPW)
+				clear(oldPW)
+				clear(newPW)
+				p.s.u.jobs.do(func() {
+					progress.Stop()
+					progress.Hide()
+					s.ok.Enable()
+					if err != nil {
+						s.fail(errorText(err))
+						return
+					}
+					s.d.Hide()
+					dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win).Show()
+				})
 			})
-		})
+		},
 	})
-	ok.Importance = widget.HighImportance
-	cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(tr("security.change-passphrase"),
-		container.NewVBox(wrapLabel(tr("security.passphrase.intro")), widget.NewForm(items...), problem, progress), win)
-	d.SetButtons([]fyne.CanvasObject{cancel, ok})
-	d.Resize(fyne.NewSize(480, d.MinSize().Height))
-	d.Show()
 }
 
 // setAdmin sets or changes the administrator password (asked twice).
 func (p *securityPage) setAdmin() {
 	p.s.admin.require(func() {
-		win := p.s.win
-		first, again := newPasswordEntry(), newPasswordEntry()
-		problem := widget.NewLabel("")
-		problem.Importance = widget.DangerImportance
-		problem.Hide()
-		var d *dialog.CustomDialog
-		ok := widget.NewButton(tr("security.admin.save"), func() {
-			switch {
-			case first.Text == "":
-				problem.SetText(tr("security.admin.empty"))
-				problem.Show()
-				return
-			case first.Text != again.Text:
-				problem.SetText(tr("passphrase.differ"))
-				problem.Show()
-				return
-			}
-			d.Hide()
-			p.storeAdmin([]byte(first.Text))
+		showSecretDialog(p.s.win, secretSpec{
+			title: tr("security.admin.title"), intro: tr("security.admin.intro"),
+			ok: tr("security.admin.save"), label: tr("admin.password"), empty: tr("security.admin.empty"),
+			done: func(s *secretDialog, pw []byte) {
+				s.d.Hide()
+				p.storeAdmin(pw)
+			},
 		})
-		ok.Importance = widget.HighImportance
-		cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
-		d = dialog.NewCustomWithoutButtons(tr("security.admin.title"), container.NewVBox(
-			wrapLabel(tr("security.admin.intro")),
-			widget.NewForm(widget.NewFormItem(tr("admin.password"), first), widget.NewFormItem(tr("passphrase.repeat"), again)),
-			problem), win)
-		d.SetButtons([]fyne.CanvasObject{cancel, ok})
-		d.Resize(fyne.NewSize(480, d.MinSize().Height))
-		d.Show()
 	})
 }
 

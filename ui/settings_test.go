@@ -227,8 +227,16 @@ func TestSetAdminPassword(t *testing.T) {
 	u := newTestUI(t, c)
 	s := openSettings(t, u, 2)
 	tap(t, s.win, "Set administrator password…")
+	tap(t, s.win, "Save")
+	wantText(t, s.win, tr("security.admin.empty"))
 	typeFocusedN(t, s.win, 0, "sesame")
-	typeFocusedN(t, s.win, 1, "sesame")
+	typeFocusedN(t, s.win, 1, "sesame!")
+	tap(t, s.win, "Save")
+	wantText(t, s.win, "The two entries differ.")
+	if locked, _ := c.side.profile.AdminLocked(c.ctx); locked {
+		t.Fatal("an administrator password was set although the entries differ")
+	}
+	passwordEntries(s.win)[1].SetText("sesame")
 	tap(t, s.win, "Save")
 	if locked, _ := c.side.profile.AdminLocked(c.ctx); !locked {
 		t.Fatal("no administrator password was set")
