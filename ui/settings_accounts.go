@@ -199,9 +199,16 @@ func (f *serverForm) chosen() account.Security {
 	return account.TLS
 }
 
+// sectionRule is the thin line beside a section's heading in a form. A bare
+// separator would be stretched to the height of the heading's row and
+// drawn as a solid bar.
+func sectionRule() fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), widget.NewSeparator(), layout.NewSpacer())
+}
+
 func (f *serverForm) items(title string) []*widget.FormItem {
 	return []*widget.FormItem{
-		{Text: title, Widget: widget.NewSeparator()},
+		{Text: title, Widget: sectionRule()},
 		widget.NewFormItem(tr("accounts.host"), f.host),
 		widget.NewFormItem(tr("accounts.port"), f.port),
 		widget.NewFormItem(tr("accounts.security"), f.security),
@@ -279,7 +286,7 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 	items = append(items, imapForm.items(tr("accounts.imap"))...)
 	items = append(items, smtpForm.items(tr("accounts.smtp"))...)
 	items = append(items,
-		&widget.FormItem{Text: tr("accounts.trust"), Widget: widget.NewSeparator()},
+		&widget.FormItem{Text: tr("accounts.trust"), Widget: sectionRule()},
 		widget.NewFormItem(tr("accounts.roots"), roots),
 		widget.NewFormItem(tr("accounts.pins"), pins),
 	)
