@@ -73,7 +73,7 @@ func TestRetryAfterImport(t *testing.T) {
 	u := newTestUI(t, c)
 	v := openTicket(t, u, 10001)
 	wantText(t, u.win, "Signer unknown")
-	if _, err := c.side.store.Import(c.ctx, getPKI(t).bob.certPEM, "bob.pem", nil); err != nil {
+	if _, err := c.side.Store.Import(c.ctx, getPKI(t).bob.certPEM, "bob.pem", nil); err != nil {
 		t.Fatal(err)
 	}
 	u.jobs.drain()

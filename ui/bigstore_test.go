@@ -26,6 +26,7 @@ import (
 	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/mail/mailtest"
 )
 
 const bigTickets = 100_000
@@ -69,7 +70,7 @@ func makeBigStore(tb testing.TB, dir string, n int) error {
 	ctx := context.Background()
 	tmp := dir + fmt.Sprintf(".tmp%d", os.Getpid())
 	os.RemoveAll(tmp)
-	p, err := profile.Open(ctx, tmp, func(context.Context, bool) ([]byte, error) { return []byte(testPassphrase), nil },
+	p, err := profile.Open(ctx, tmp, func(context.Context, bool) ([]byte, error) { return []byte(mailtest.Passphrase), nil },
 		&profile.Options{Cost: vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1}})
 	if err != nil {
 		return err
@@ -82,19 +83,19 @@ func makeBigStore(tb testing.TB, dir string, n int) error {
 	if err != nil {
 		return err
 	}
-	imap := newTestIMAP(tb)
-	if _, err := d.AddAccount(ctx, account.Account{Address: deskAddress, IMAP: imap.server(), SMTP: imap.server()}); err != nil {
+	imap := mailtest.NewIMAP(tb, nil)
+	if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: imap.Server(), SMTP: imap.Server()}); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
 		at := epoch.Add(time.Duration(i) * time.Second)
-		imap.append(tb, "INBOX", plainMessage(tb, fmt.Sprintf("Customer %d <customer%d@example.com>", i, i), deskAddress,
-			fmt.Sprintf("Question %d about the printer", i), "Hello, the printer is broken again.", at), at)
+		imap.AppendAt(tb, "INBOX", mailtest.Message(tb, fmt.Sprintf("Customer %d <customer%d@example.com>", i, i), mailtest.DeskAddress,
+			fmt.Sprintf("Question %d about the printer", i), "Hello, the printer is broken again.", mailtest.At(at)), at)
 	}
 	if _, err := d.Sync(ctx); err != nil {
 		return err
 	}
-	imap.u.Delete("INBOX") // the server lives until the test ends: free the messages
+	imap.User.Delete("INBOX") // the server lives until the test ends: free the messages
 	d.Close()
 	p.Close()
 	tb.Logf("made %d tickets in %v (kept in %s)", n, time.Since(start), dir)

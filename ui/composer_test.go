@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"siegel/mail"
+	"siegel/mail/mailtest"
 )
 
 // newTicketComposer opens the new-ticket composer (Ctrl+N).
@@ -41,11 +42,11 @@ func TestEncryptFollowsRecipients(t *testing.T) {
 	if cp.sign.Disabled() || !cp.sign.on {
 		t.Errorf("Sign with the helpdesk's key: disabled %v on %v, want enabled and on (default)", cp.sign.Disabled(), cp.sign.on)
 	}
-	if tip := cp.sign.ToolTip(); !strings.Contains(tip, "This message will be signed.") || !strings.Contains(tip, deskAddress) {
+	if tip := cp.sign.ToolTip(); !strings.Contains(tip, "This message will be signed.") || !strings.Contains(tip, mailtest.DeskAddress) {
 		t.Errorf("Sign's tooltip %q lacks the on text or the signing certificate", tip)
 	}
 
-	if _, err := c.side.store.Import(c.ctx, getPKI(t).bob.certPEM, "bob.pem", nil); err != nil {
+	if _, err := c.side.Store.Import(c.ctx, getPKI(t).bob.certPEM, "bob.pem", nil); err != nil {
 		t.Fatal(err)
 	}
 	u.jobs.drain() // the store's change notice
@@ -92,7 +93,7 @@ func TestSignNeedsOrganisationKey(t *testing.T) {
 	}
 	// Encrypting needs the sender's own certificate too (for the sent
 	// copy), which is missing here.
-	if !cp.encrypt.Disabled() || !strings.Contains(cp.encrypt.ToolTip(), deskAddress) {
+	if !cp.encrypt.Disabled() || !strings.Contains(cp.encrypt.ToolTip(), mailtest.DeskAddress) {
 		t.Errorf("Encrypt without the helpdesk's certificate: disabled %v, tooltip %q", cp.encrypt.Disabled(), cp.encrypt.ToolTip())
 	}
 }
@@ -101,7 +102,7 @@ func TestSignNeedsOrganisationKey(t *testing.T) {
 func TestToggleDefaults(t *testing.T) {
 	c := newCores(t, nil)
 	for key, v := range map[string]string{settingSignDefault: "false", settingEncryptDefault: "false"} {
-		if err := c.side.profile.SetSetting(c.ctx, key, v); err != nil {
+		if err := c.side.Profile.SetSetting(c.ctx, key, v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,8 +137,8 @@ func TestSendShowsOutboxState(t *testing.T) {
 	}
 	u.jobs.drain()
 	wantText(t, u.win, "Re: [Ticket#10000] Contract renewal” was sent at")
-	got := c.smtp.received()
-	if len(got) != 1 || !strings.Contains(string(got[0].data), "application/pkcs7-mime") || strings.Contains(string(got[0].data), "the contract is fine") {
+	got := c.smtp.Received()
+	if len(got) != 1 || !strings.Contains(string(got[0].Data), "application/pkcs7-mime") || strings.Contains(string(got[0].Data), "the contract is fine") {
 		t.Fatalf("the SMTP server got %d messages; want one, encrypted", len(got))
 	}
 	if n := len(v.byID); n != 2 {
@@ -152,19 +153,20 @@ func TestSendFailureAndResend(t *testing.T) {
 	standardTickets(t, c)
 	u := newTestUI(t, c)
 	v := openTicket(t, u, 10003)
-	c.smtp.setReject(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied for this sender"})
+	refuse := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied for this sender"}
+	c.smtp.OnMail(func(string) error { return refuse })
 	test.Type(v.composer.body, "We reset it.")
 	tap(t, u.win, "Send")
 	c.desk.DeliverOutbox(c.ctx)
 	u.jobs.drain()
 	wantText(t, u.win, "could not be sent. The server said:", "Relaying denied for this sender")
 	resend := buttonOn(t, u.win, "Resend")
-	c.smtp.setReject(nil)
+	c.smtp.OnMail(nil)
 	test.Tap(resend.(interface{ Tapped(*fyne.PointEvent) }))
 	c.desk.DeliverOutbox(c.ctx)
 	u.jobs.drain()
 	wantText(t, u.win, "was sent at")
-	if n := len(c.smtp.received()); n != 1 {
+	if n := len(c.smtp.Received()); n != 1 {
 		t.Errorf("the server got %d messages after Resend, want 1", n)
 	}
 }
@@ -189,7 +191,7 @@ func TestSendRefusedKeepsDraft(t *testing.T) {
 	if err != nil || len(drafts) != 1 || drafts[0].Text != "Secret" {
 		t.Errorf("drafts after the refused send: %+v, %v", drafts, err)
 	}
-	if len(c.smtp.received()) != 0 {
+	if len(c.smtp.Received()) != 0 {
 		t.Error("something reached the SMTP server")
 	}
 }

@@ -9,44 +9,28 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
-	"io"
-	"log"
 	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
-	"siegel/certs"
 	"siegel/certs/profile"
 	"siegel/crypto/certinfo"
-	"siegel/crypto/smime"
-	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
-	"siegel/mail/compose"
+	"siegel/mail/mailtest"
 )
 
 // The views are tested over the real cores: a profile in a temporary
 // folder, the certificate store, the S/MIME engine and the mail desk,
 // filled through a real IMAP server (go-imap's imapmemserver) and sending
-// to a real SMTP server (go-smtp), both on 127.0.0.1 in the test process.
-
-const (
-	testPassphrase = "correct horse battery staple"
-	deskAddress    = "help@siegel.example"
-)
+// to a real SMTP server (go-smtp), both on 127.0.0.1 in the test process
+// (mail/mailtest's). The PKI is the UI's own: fixed validity dates keep
+// the goldens stable, and it has identities mailtest's lacks (Erin's
+// expiring certificate, the rogue CA's certificate to import).
 
 // epoch is the fixed "now" of the fixtures, so goldens do not change.
 var epoch = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
@@ -103,7 +87,7 @@ func getPKI(t testing.TB) *testPKI {
 		p := &testPKI{}
 		p.ca = mk("Siegel Test CA", "", nil, true, from, until)
 		p.rogue = mk("Rogue CA", "", nil, true, from, until)
-		p.desk = mk("Siegel Helpdesk", deskAddress, p.ca, false, from, until)
+		p.desk = mk("Siegel Helpdesk", mailtest.DeskAddress, p.ca, false, from, until)
 		p.alice = mk("Alice Example", "alice@example.org", p.ca, false, from, until)
 		p.bob = mk("Bob Example", "bob@example.org", p.ca, false, from, until)
 		p.mallory = mk("Mallory", "mallory@example.net", p.rogue, false, from, until)
@@ -162,57 +146,16 @@ func newIdentity(serial int64, cn, email string, issuer *identity, isCA bool, no
 	}, nil
 }
 
-// side is one party: a profile with its certificate store and engine.
-type side struct {
-	profile *profile.Profile
-	store   *certs.Store
-	engine  *smime.Engine
-}
-
-func openSide(t testing.TB, dir string, imports ...[]byte) *side {
-	t.Helper()
-	ctx := context.Background()
-	p, err := profile.Open(ctx, dir, func(context.Context, bool) ([]byte, error) {
-		return []byte(testPassphrase), nil
-	}, &profile.Options{Cost: vault.Cost{Time: 1, MemoryKiB: 1024, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	st, err := certs.Open(ctx, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, data := range imports {
-		if _, err := st.Import(ctx, data, "test.pem", nil); err != nil {
-			t.Fatalf("import: %v", err)
-		}
-	}
-	return &side{profile: p, store: st, engine: smime.NewEngine(st)}
-}
-
-// seal signs and/or encrypts raw as the side's mail client would at the
-// time at (the signing time).
-func (s *side) seal(t testing.TB, raw []byte, at time.Time, sign, encrypt bool) []byte {
-	t.Helper()
-	e := smime.NewEngineWithOptions(s.store, smime.Options{Now: func() time.Time { return at }})
-	out, err := e.Seal(context.Background(), raw, smime.SealOptions{Sign: sign, Encrypt: encrypt})
-	if err != nil {
-		t.Fatalf("seal: %v", err)
-	}
-	return out
-}
-
 // cores is the helpdesk under test: the real profile, store, engine and
 // desk over a temporary folder, with an account on the test servers.
 type cores struct {
 	t      testing.TB
 	ctx    context.Context
 	dir    string
-	side   *side
+	side   *mailtest.Side
 	desk   *mail.Desk
-	imap   *testIMAP
-	smtp   *testSMTP
+	imap   *mailtest.IMAP
+	smtp   *mailtest.SMTP
 	acctID int64
 }
 
@@ -242,20 +185,20 @@ func newCores(t testing.TB, o *coreOptions) *cores {
 		dir = t.TempDir()
 	}
 	c := &cores{t: t, ctx: context.Background(), dir: dir}
-	c.side = openSide(t, dir, imports...)
-	d, err := mail.Open(c.ctx, c.side.profile, c.side.store, c.side.engine,
+	c.side = mailtest.OpenSide(t, dir, imports...)
+	d, err := mail.Open(c.ctx, c.side.Profile, c.side.Store, c.side.Engine,
 		&mail.Options{RetryMin: 10 * time.Millisecond, RetryMax: 100 * time.Millisecond, PollInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
 	c.desk = d
-	c.imap = newTestIMAP(t)
-	c.smtp = newTestSMTP(t)
+	c.imap = mailtest.NewIMAP(t, nil)
+	c.smtp = mailtest.NewSMTP(t, nil)
 	if !o.noAccount {
 		c.acctID, err = d.AddAccount(c.ctx, account.Account{
-			Address: deskAddress, Name: "Siegel Helpdesk",
-			IMAP: c.imap.server(), SMTP: c.smtp.server(),
+			Address: mailtest.DeskAddress, Name: "Siegel Helpdesk",
+			IMAP: c.imap.Server(), SMTP: c.smtp.Server(),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -268,7 +211,7 @@ func newCores(t testing.TB, o *coreOptions) *cores {
 func (c *cores) deliver(raws ...[]byte) {
 	c.t.Helper()
 	for i, raw := range raws {
-		c.imap.append(c.t, "INBOX", raw, epoch.Add(time.Duration(i)*time.Minute))
+		c.imap.AppendAt(c.t, "INBOX", raw, epoch.Add(time.Duration(i)*time.Minute))
 	}
 	if _, err := c.desk.Sync(c.ctx); err != nil {
 		c.t.Fatalf("sync: %v", err)
@@ -294,28 +237,13 @@ func (c *cores) articles(ticketID int64) []mail.Article {
 	return arts
 }
 
-// message builds a plain message at a fixed date.
-func plainMessage(t testing.TB, from, to, subject, text string, date time.Time, edit ...func(*compose.Draft)) []byte {
-	t.Helper()
-	d := compose.Draft{From: from, To: []string{to}, Subject: subject, Text: text, Date: date,
-		MessageID: fmt.Sprintf("%d.%s", date.UnixNano(), from)}
-	for _, e := range edit {
-		e(&d)
-	}
-	raw, err := compose.Build(d)
-	if err != nil {
-		t.Fatalf("compose: %v", err)
-	}
-	return raw
-}
-
 // customer is the mail client of a customer: it holds the customer's key
 // and the certificates of the CA and the helpdesk.
-func customer(t testing.TB, id *identity, extra ...[]byte) *side {
+func customer(t testing.TB, id *identity, extra ...[]byte) *mailtest.Side {
 	t.Helper()
 	k := getPKI(t)
 	imports := append([][]byte{k.ca.certPEM, id.pem(), k.desk.certPEM, k.support.certPEM}, extra...)
-	return openSide(t, t.TempDir(), imports...)
+	return mailtest.NewSide(t, imports...)
 }
 
 // tamper changes the signed text of a multipart/signed message after the
@@ -372,159 +300,6 @@ func signWithoutCerts(t testing.TB, raw []byte, id *identity) []byte {
 	signed = bytes.ReplaceAll(bytes.ReplaceAll(signed, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
 	return append(outer.Bytes(), signed...)
 }
-
-// testIMAP is an in-process IMAP server with one user (INBOX and Sent).
-type testIMAP struct {
-	host, user, pass string
-	port             int
-	u                *imapmemserver.User
-	srv              *imapserver.Server
-}
-
-func newTestIMAP(t testing.TB) *testIMAP {
-	t.Helper()
-	s := &testIMAP{user: deskAddress, pass: "imap secret"}
-	mem := imapmemserver.New()
-	s.u = imapmemserver.NewUser(s.user, s.pass)
-	s.u.Create("INBOX", nil)
-	s.u.Create("Sent", nil)
-	mem.AddUser(s.u)
-	s.srv = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	s.host = host
-	s.port, _ = strconv.Atoi(port)
-	go s.srv.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
-}
-
-func (s *testIMAP) server() account.Server {
-	return account.Server{Host: s.host, Port: s.port, Security: account.Plain, User: s.user, Password: s.pass}
-}
-
-func (s *testIMAP) append(t testing.TB, mailbox string, raw []byte, at time.Time) {
-	t.Helper()
-	if _, err := s.u.Append(mailbox, literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{Time: at}); err != nil {
-		t.Fatalf("append to %s: %v", mailbox, err)
-	}
-}
-
-type literal struct {
-	io.Reader
-	size int64
-}
-
-func (l literal) Size() int64 { return l.size }
-
-// received is a message the SMTP server accepted.
-type received struct {
-	from string
-	to   []string
-	data []byte
-}
-
-// testSMTP is an in-process SMTP server that records what it accepts, or
-// refuses every message with reject when set.
-type testSMTP struct {
-	host, user, pass string
-	port             int
-
-	mu     sync.Mutex
-	got    []received
-	reject *smtp.SMTPError
-}
-
-func newTestSMTP(t testing.TB) *testSMTP {
-	t.Helper()
-	s := &testSMTP{user: deskAddress, pass: "smtp secret"}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	s.host = host
-	s.port, _ = strconv.Atoi(port)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *testSMTP) server() account.Server {
-	return account.Server{Host: s.host, Port: s.port, Security: account.Plain, User: s.user, Password: s.pass}
-}
-
-func (s *testSMTP) setReject(e *smtp.SMTPError) {
-	s.mu.Lock()
-	s.reject = e
-	s.mu.Unlock()
-}
-
-func (s *testSMTP) received() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.got...)
-}
-
-type smtpSession struct {
-	s    *testSMTP
-	from string
-	to   []string
-}
-
-func (x *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (x *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != x.s.user || pass != x.s.pass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
-		}
-		return nil
-	}), nil
-}
-
-func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
-	if x.s.reject != nil {
-		return x.s.reject
-	}
-	x.from = from
-	return nil
-}
-
-func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.to = append(x.to, to)
-	return nil
-}
-
-func (x *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.mu.Lock()
-	x.s.got = append(x.s.got, received{from: x.from, to: x.to, data: data})
-	x.s.mu.Unlock()
-	return nil
-}
-
-func (x *smtpSession) Reset()        { x.from, x.to = "", nil }
-func (x *smtpSession) Logout() error { return nil }
 
 // waitFor polls cond until it holds or the time is up.
 func waitFor(t testing.TB, what string, cond func() bool) {

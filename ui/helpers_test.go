@@ -16,6 +16,7 @@ import (
 	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 
 	"siegel/mail/compose"
+	"siegel/mail/mailtest"
 )
 
 // newTestUI builds the UI over the cores in Fyne's test driver, with jobs
@@ -24,7 +25,7 @@ func newTestUI(t testing.TB, c *cores) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
 	a.Preferences().SetString(prefLanguage, langEnglish)
-	u := newUI(a, Cores{Desk: c.desk, Store: c.side.store, Engine: c.side.engine, Profile: c.side.profile}, Options{}, &jobs{inline: true})
+	u := newUI(a, Cores{Desk: c.desk, Store: c.side.Store, Engine: c.side.Engine, Profile: c.side.Profile}, Options{}, &jobs{inline: true})
 	t.Cleanup(func() {
 		u.Close()
 		SetLanguage(langEnglish)
@@ -49,21 +50,21 @@ func standardTickets(t testing.TB, c *cores) {
 	alice := customer(t, k.alice)
 	mallory := customer(t, k.mallory, k.rogue.certPEM)
 	at := func(i int) time.Time { return epoch.Add(time.Duration(i) * time.Hour) }
-	signed := alice.seal(t, plainMessage(t, "Alice Example <alice@example.org>", deskAddress, "Printer broken",
-		"Hello, the printer in room 4 is broken.", at(2)), at(2), true, false)
+	signed := alice.SealAt(t, mailtest.Message(t, "Alice Example <alice@example.org>", mailtest.DeskAddress, "Printer broken",
+		"Hello, the printer in room 4 is broken.", mailtest.At(at(2))), at(2), true, false)
 	c.deliver(
-		alice.seal(t, plainMessage(t, "Alice Example <alice@example.org>", deskAddress, "Contract renewal",
-			"The signed contract is attached.\nBest regards, Alice", at(0), withAttachment("contract.txt", "Contract text")), at(0), true, true),
+		alice.SealAt(t, mailtest.Message(t, "Alice Example <alice@example.org>", mailtest.DeskAddress, "Contract renewal",
+			"The signed contract is attached.\nBest regards, Alice", mailtest.At(at(0)), withAttachment("contract.txt", "Contract text")), at(0), true, true),
 		// OpenSSL signs with the current time: the Date header follows it,
 		// so that once Bob's certificate is known the signature is valid.
-		signWithoutCerts(t, plainMessage(t, "Bob Example <bob@example.org>", deskAddress, "Invoice question",
-			"Where is my invoice?", time.Now().Truncate(time.Minute)), k.bob),
+		signWithoutCerts(t, mailtest.Message(t, "Bob Example <bob@example.org>", mailtest.DeskAddress, "Invoice question",
+			"Where is my invoice?", mailtest.At(time.Now().Truncate(time.Minute))), k.bob),
 		tamper(t, signed, "room 4", "room 5"),
-		plainMessage(t, "Carol <carol@example.com>", deskAddress, "Password reset", "Please reset my password.", at(3)),
-		mallory.seal(t, plainMessage(t, "Mallory <mallory@example.net>", deskAddress, "Urgent payment",
-			"Please pay at once.", at(4)), at(4), true, false),
-		alice.seal(t, plainMessage(t, "Alice Example <alice@example.org>", "support@siegel.example", "For support",
-			"Only support can read this.", at(5)), at(5), false, true),
+		mailtest.Message(t, "Carol <carol@example.com>", mailtest.DeskAddress, "Password reset", "Please reset my password.", mailtest.At(at(3))),
+		mallory.SealAt(t, mailtest.Message(t, "Mallory <mallory@example.net>", mailtest.DeskAddress, "Urgent payment",
+			"Please pay at once.", mailtest.At(at(4))), at(4), true, false),
+		alice.SealAt(t, mailtest.Message(t, "Alice Example <alice@example.org>", "support@siegel.example", "For support",
+			"Only support can read this.", mailtest.At(at(5))), at(5), false, true),
 	)
 }
 

@@ -13,7 +13,7 @@ func newTestUIIn(t testing.TB, c *cores, l string) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
 	a.Preferences().SetString(prefLanguage, l)
-	u := newUI(a, Cores{Desk: c.desk, Store: c.side.store, Engine: c.side.engine, Profile: c.side.profile}, Options{}, &jobs{inline: true})
+	u := newUI(a, Cores{Desk: c.desk, Store: c.side.Store, Engine: c.side.Engine, Profile: c.side.Profile}, Options{}, &jobs{inline: true})
 	t.Cleanup(func() {
 		u.Close()
 		SetLanguage(langEnglish)

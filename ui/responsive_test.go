@@ -14,6 +14,7 @@ import (
 	"siegel/crypto/smime"
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/mail/mailtest"
 )
 
 // slowDesk is the real desk behind a gate: every call waits until the
@@ -72,7 +73,7 @@ func TestSlowCoreKeepsUIResponsive(t *testing.T) {
 	a.Preferences().SetString(prefLanguage, langEnglish)
 	var ui sync.Mutex // the UI goroutine: held by the test while it works the widgets
 	ui.Lock()
-	u := newUI(a, Cores{Desk: slow, Store: c.side.store, Engine: c.side.engine, Profile: c.side.profile}, Options{}, &jobs{serial: &ui})
+	u := newUI(a, Cores{Desk: slow, Store: c.side.Store, Engine: c.side.Engine, Profile: c.side.Profile}, Options{}, &jobs{serial: &ui})
 	ui.Unlock()
 	defer func() {
 		select {
@@ -100,7 +101,7 @@ func TestSlowCoreKeepsUIResponsive(t *testing.T) {
 	}
 
 	// A sync beside the stuck views: its events are shown.
-	c.imap.append(t, "INBOX", plainMessage(t, "dave@example.com", deskAddress, "Hello", "Hi", epoch), epoch)
+	c.imap.AppendAt(t, "INBOX", mailtest.Message(t, "dave@example.com", mailtest.DeskAddress, "Hello", "Hi", mailtest.At(epoch)), epoch)
 	if _, err := c.desk.Sync(c.ctx); err != nil {
 		t.Fatal(err)
 	}

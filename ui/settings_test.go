@@ -12,6 +12,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"siegel/mail/account"
+	"siegel/mail/mailtest"
 )
 
 // openSettings opens the settings window on a tab.
@@ -78,7 +79,7 @@ func TestImportDialog(t *testing.T) {
 	// The preview, before anything is stored.
 	wantText(t, s.win, "Import certificates", "Bob Example", "bob@example.org", "CN=Siegel Test CA,O=Siegel Tests",
 		groupedFingerprint(fingerprint(k.bob)), "Always verify certificates in person or by phone!", "included")
-	if list, _ := c.side.store.List(c.ctx); len(list) != 3 {
+	if list, _ := c.side.Store.List(c.ctx); len(list) != 3 {
 		t.Fatalf("the preview stored something: %d certificates", len(list))
 	}
 	tap(t, s.win, "Import")
@@ -100,10 +101,10 @@ func TestImportDialog(t *testing.T) {
 func TestCertificateList(t *testing.T) {
 	c := newCores(t, nil)
 	k := getPKI(t)
-	if _, err := c.side.store.Import(c.ctx, k.expiring.certPEM, "erin.pem", nil); err != nil {
+	if _, err := c.side.Store.Import(c.ctx, k.expiring.certPEM, "erin.pem", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.side.store.Collect(c.ctx, k.bob.cert); err != nil {
+	if _, err := c.side.Store.Collect(c.ctx, k.bob.cert); err != nil {
 		t.Fatal(err)
 	}
 	u := newTestUI(t, c)
@@ -167,7 +168,7 @@ func tapLast(t testing.TB, w fyne.Window, label string) {
 // say why) until it is entered; a wrong one is refused.
 func TestAdminLock(t *testing.T) {
 	c := newCores(t, nil)
-	if err := c.side.profile.SetAdmin(c.ctx, nil, []byte("admin secret")); err != nil {
+	if err := c.side.Profile.SetAdmin(c.ctx, nil, []byte("admin secret")); err != nil {
 		t.Fatal(err)
 	}
 	u := newTestUI(t, c)
@@ -233,12 +234,12 @@ func TestSetAdminPassword(t *testing.T) {
 	typeFocusedN(t, s.win, 1, "sesame!")
 	tap(t, s.win, "Save")
 	wantText(t, s.win, "The two entries differ.")
-	if locked, _ := c.side.profile.AdminLocked(c.ctx); locked {
+	if locked, _ := c.side.Profile.AdminLocked(c.ctx); locked {
 		t.Fatal("an administrator password was set although the entries differ")
 	}
 	passwordEntries(s.win)[1].SetText("sesame")
 	tap(t, s.win, "Save")
-	if locked, _ := c.side.profile.AdminLocked(c.ctx); !locked {
+	if locked, _ := c.side.Profile.AdminLocked(c.ctx); !locked {
 		t.Fatal("no administrator password was set")
 	}
 	s.win.Close()
@@ -269,7 +270,7 @@ func TestSMIMEOffHidesControls(t *testing.T) {
 
 	s := openSettings(t, u, 2)
 	test.Tap(s.security.smime)
-	if on, _ := c.side.profile.Setting(c.ctx, settingSMIME, ""); on != "false" {
+	if on, _ := c.side.Profile.Setting(c.ctx, settingSMIME, ""); on != "false" {
 		t.Fatalf("the setting is %q after unchecking", on)
 	}
 	for _, hidden := range []string{"Encrypted", "Signed", "Encrypt", "Sign", "Retry security check"} {
@@ -305,14 +306,14 @@ func TestAccountTestConnection(t *testing.T) {
 	s := openSettings(t, u, 0)
 	wantText(t, s.win, "No account yet.")
 	tap(t, s.win, "Add…")
-	imap, smtp := c.imap.server(), c.smtp.server()
+	imap, smtp := c.imap.Server(), c.smtp.Server()
 	imap.Password = "wrong"
-	fillAccount(t, s.win, deskAddress, imap, smtp)
+	fillAccount(t, s.win, mailtest.DeskAddress, imap, smtp)
 	pws := formEntries(s.win, "Password")
 	tap(t, s.win, "Test connection")
 	wantText(t, s.win, "IMAP server 127.0.0.1:", "the login failed: wrong user name or password")
 	notText(t, s.win, "SMTP server 127.0.0.1:")
-	pws[0].SetText(c.imap.pass)
+	pws[0].SetText(c.imap.Password)
 	tap(t, s.win, "Test connection")
 	wantText(t, s.win, "Both servers answer and accept the login.", "Sent messages are filed in “Sent”.")
 	tap(t, s.win, "Save")
@@ -320,7 +321,7 @@ func TestAccountTestConnection(t *testing.T) {
 	if err != nil || len(accts) != 1 || accts[0].IMAP.Security != account.Plain {
 		t.Fatalf("accounts after Save: %+v, %v", accts, err)
 	}
-	wantText(t, s.win, deskAddress, "IMAP 127.0.0.1:")
+	wantText(t, s.win, mailtest.DeskAddress, "IMAP 127.0.0.1:")
 }
 
 // fillAccount types an account into the open account dialog, as the
@@ -382,12 +383,12 @@ func TestSecuritySettings(t *testing.T) {
 	s.security.cipherSel.SetSelected("AES-256-GCM (authenticated; newer clients)")
 	s.security.ktSel.SetSelected("RSA-OAEP (newer clients)")
 	for key, want := range map[string]string{"smime.cipher": "aes-256-gcm", "smime.key_transport": "rsa-oaep"} {
-		if got, _ := c.side.profile.Setting(c.ctx, key, ""); got != want {
+		if got, _ := c.side.Profile.Setting(c.ctx, key, ""); got != want {
 			t.Errorf("setting %s = %q, want %q", key, got, want)
 		}
 	}
 	test.Tap(s.security.signDef)
-	if got, _ := c.side.profile.Setting(c.ctx, settingSignDefault, ""); got != "false" || u.sec.signDefault {
+	if got, _ := c.side.Profile.Setting(c.ctx, settingSignDefault, ""); got != "false" || u.sec.signDefault {
 		t.Errorf("sign by default after unchecking: setting %q, UI %v", got, u.sec.signDefault)
 	}
 
@@ -398,10 +399,10 @@ func TestSecuritySettings(t *testing.T) {
 	tap(t, s.win, "Change")
 	wantText(t, s.win, "The profile passphrase is wrong.")
 	entries := passwordEntries(s.win)
-	entries[0].SetText(testPassphrase)
+	entries[0].SetText(mailtest.Passphrase)
 	tap(t, s.win, "Change")
 	wantText(t, s.win, "The profile passphrase was changed.")
-	if err := c.side.profile.VerifyPassphrase(c.ctx, []byte("new passphrase")); err != nil {
+	if err := c.side.Profile.VerifyPassphrase(c.ctx, []byte("new passphrase")); err != nil {
 		t.Errorf("the new passphrase does not open the profile: %v", err)
 	}
 }

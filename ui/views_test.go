@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"siegel/mail/mailtest"
 )
 
 // Every view renders: the markup of each is compared with its golden in
@@ -136,7 +138,7 @@ func TestCheckMail(t *testing.T) {
 	if w, h := u.main.list.empty.Size().Width, u.main.list.empty.MinSize().Height; w < 200 || h > 200 {
 		t.Errorf("the empty list's hint is %v wide and needs %v height", w, h)
 	}
-	c.imap.append(t, "INBOX", plainMessage(t, "dave@example.com", deskAddress, "Hello", "Hi!", epoch), epoch)
+	c.imap.AppendAt(t, "INBOX", mailtest.Message(t, "dave@example.com", mailtest.DeskAddress, "Hello", "Hi!", mailtest.At(epoch)), epoch)
 	u.keys.key(&fyne.KeyEvent{Name: fyne.KeyF5})
 	u.jobs.drain()
 	u.main.list.reload()

@@ -68,10 +68,17 @@ func NewIMAP(t testing.TB, o *IMAPOptions) *IMAP {
 	return s
 }
 
-// Append stores a message in a mailbox, as mail delivery would.
+// Append stores a message in a mailbox, as mail delivery would, now.
 func (s *IMAP) Append(t testing.TB, mailbox string, raw []byte) {
 	t.Helper()
-	if _, err := s.User.Append(mailbox, literal(raw), &imap.AppendOptions{Time: time.Now()}); err != nil {
+	s.AppendAt(t, mailbox, raw, time.Now())
+}
+
+// AppendAt stores a message in a mailbox with the internal date at (the
+// time the server received it), for fixtures that must not change.
+func (s *IMAP) AppendAt(t testing.TB, mailbox string, raw []byte, at time.Time) {
+	t.Helper()
+	if _, err := s.User.Append(mailbox, literal(raw), &imap.AppendOptions{Time: at}); err != nil {
 		t.Fatalf("append to %s: %v", mailbox, err)
 	}
 }

@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -32,5 +33,17 @@ func ReplyTo(parent string, refs ...string) func(*compose.Draft) {
 	return func(d *compose.Draft) {
 		d.InReplyTo = parent
 		d.References = append(append([]string(nil), refs...), parent)
+	}
+}
+
+// At dates the message at instead of now and, unless the draft has one
+// already, gives it a Message-ID made of the date and the sender, so the
+// same fixture builds the same headers every time (goldens).
+func At(date time.Time) func(*compose.Draft) {
+	return func(d *compose.Draft) {
+		d.Date = date
+		if d.MessageID == "" {
+			d.MessageID = fmt.Sprintf("%d.%s", date.UnixNano(), d.From)
+		}
 	}
 }

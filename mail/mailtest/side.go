@@ -3,6 +3,7 @@ package mailtest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"siegel/certs"
 	"siegel/certs/profile"
@@ -70,7 +71,20 @@ func CustomerSide(t testing.TB, id *Identity) *Side {
 // Seal signs and/or encrypts raw with the side's engine.
 func (s *Side) Seal(t testing.TB, raw []byte, sign, encrypt bool) []byte {
 	t.Helper()
-	out, err := s.Engine.Seal(context.Background(), raw, smime.SealOptions{Sign: sign, Encrypt: encrypt})
+	return seal(t, s.Engine, raw, sign, encrypt)
+}
+
+// SealAt is Seal by a mail client whose clock shows at: the signature's
+// signing time is at (fixtures with fixed dates).
+func (s *Side) SealAt(t testing.TB, raw []byte, at time.Time, sign, encrypt bool) []byte {
+	t.Helper()
+	e := smime.NewEngineWithOptions(s.Store, smime.Options{Now: func() time.Time { return at }})
+	return seal(t, e, raw, sign, encrypt)
+}
+
+func seal(t testing.TB, e *smime.Engine, raw []byte, sign, encrypt bool) []byte {
+	t.Helper()
+	out, err := e.Seal(context.Background(), raw, smime.SealOptions{Sign: sign, Encrypt: encrypt})
 	if err != nil {
 		t.Fatalf("seal: %v", err)
 	}
