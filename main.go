@@ -6,13 +6,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -82,7 +79,12 @@ func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
 		return 1
 	}
 	// A newcomer's first start makes no profile: the demo opens.
-	if _, err := os.Stat(filepath.Join(dir, profile.DBName)); errors.Is(err, fs.ErrNotExist) {
+	exists, err := profile.Exists(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "siegel: %v\n", err)
+		return 1
+	}
+	if !exists {
 		fmt.Fprintf(stderr, "siegel: no account configured (no profile in %s): opening the demo mailbox\n", dir)
 		return runDemo(ctx, newApp(), dir, stderr)
 	}
