@@ -55,7 +55,7 @@ func showSecretDialog(win fyne.Window, spec secretSpec) *secretDialog {
 	s.ok = widget.NewButton(spec.ok, submit)
 	s.ok.Importance = widget.HighImportance
 	cancel := widget.NewButton(tr("dialog.cancel"), func() { s.d.Hide() })
-	items := append(spec.before, widget.NewFormItem(spec.label, s.first), widget.NewFormItem(tr("passphrase.repeat"), s.again))
+	items := append(append([]*widget.FormItem{}, spec.before...), widget.NewFormItem(spec.label, s.first), widget.NewFormItem(tr("passphrase.repeat"), s.again))
 	content := container.NewVBox(append([]fyne.CanvasObject{wrapLabel(spec.intro), widget.NewForm(items...), s.problem}, spec.after...)...)
 	s.d = dialog.NewCustomWithoutButtons(spec.title, content, win)
 	s.d.SetButtons([]fyne.CanvasObject{cancel, s.ok})
