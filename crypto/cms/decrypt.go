@@ -26,7 +26,7 @@ type Decrypted struct {
 // lookup finds a key, until one opens the envelope. When none does, the
 // error wraps, in this order: ErrDecrypt (a key matched but key transport,
 // unwrap, padding or the GCM tag failed), ErrUnsupported (a key matched but
-// an algorithm is not implemented), the first lookup error, or ErrNoKey
+// an algorithm is one this package does not support), the first lookup error, or ErrNoKey
 // (no RecipientInfo names a certificate we have a key for).
 //
 // With RSA PKCS #1 v1.5 key transport a wrong padding yields a random
