@@ -26,8 +26,9 @@ type Decrypted struct {
 // lookup finds a key, until one opens the envelope. When none does, the
 // error wraps, in this order: ErrDecrypt (a key matched but key transport,
 // unwrap, padding or the GCM tag failed), ErrUnsupported (a key matched but
-// an algorithm is one this package does not support), the first lookup error, or ErrNoKey
-// (no RecipientInfo names a certificate we have a key for).
+// an algorithm is one this package does not support), the first lookup
+// error, or ErrNoKey (no RecipientInfo names a certificate we have a key
+// for).
 //
 // With RSA PKCS #1 v1.5 key transport a wrong padding yields a random
 // content key, as RFC 3218 §2.3.2 advises, so that the failure shows only
