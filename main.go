@@ -15,13 +15,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"siegel/certs"
-	"siegel/certs/profile"
-	"siegel/crypto/smime"
-	"siegel/mail"
-	"siegel/mail/demo"
+	"siegel/cli"
+	"siegel/demo"
+	"siegel/profile"
 	"siegel/ui"
-	"siegel/ui/cli"
+	"siegel/wiring"
 )
 
 // appID names the application to the desktop (its preferences, its
@@ -61,13 +59,19 @@ func newApp() fyne.App {
 	return a
 }
 
-// parts are the opened cores the window runs on.
-type parts struct {
-	profile *profile.Profile
-	store   *certs.Store
-	engine  *smime.Engine
-	desk    *mail.Desk
+// parts are the opened cores as the window takes them.
+type parts struct{ *wiring.Parts }
+
+// Cores are the parts as the window sees them.
+func (p parts) Cores() ui.Cores {
+	return ui.Cores{Desk: p.Desk, Store: p.Store, Engine: p.Engine, Profile: p.Profile}
 }
+
+// Start starts the desk's background work.
+func (p parts) Start(ctx context.Context) error { return p.Desk.Start(ctx) }
+
+// Close closes the desk, then the profile.
+func (p parts) Close() { p.Parts.Close() }
 
 // runGUI opens the profile in dir (the default folder when empty), asking
 // for its passphrase in a dialog at first use, and runs the window until
@@ -95,7 +99,7 @@ func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
 		return 1
 	}
 	// Listing the accounts reads no secret: no passphrase dialog yet.
-	accounts, err := p.desk.Accounts(ctx)
+	accounts, err := p.Desk.Accounts(ctx)
 	if err != nil || len(accounts) == 0 {
 		p.Close()
 		if err != nil {
@@ -121,39 +125,12 @@ func realDir(dir string) (string, error) {
 // openParts opens the profile in dir with the passphrase dialog of
 // prompter, and its certificate store, engine and desk.
 func openParts(ctx context.Context, dir string, prompter *ui.Prompter) (parts, error) {
-	var p parts
-	var err error
-	if p.profile, err = profile.Open(ctx, dir, prompter.Passphrase, nil); err != nil {
-		return p, err
+	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase})
+	if err != nil {
+		return parts{}, err
 	}
-	prompter.SetVerify(p.profile.VerifyPassphrase)
-	if p.store, err = certs.Open(ctx, p.profile); err != nil {
-		p.Close()
-		return p, err
-	}
-	p.engine = smime.NewEngine(p.store)
-	if p.desk, err = mail.Open(ctx, p.profile, p.store, p.engine, nil); err != nil {
-		p.Close()
-		return p, err
-	}
-	return p, nil
-}
-
-// Cores are the parts as the window sees them.
-func (p parts) Cores() ui.Cores {
-	return ui.Cores{Desk: p.desk, Store: p.store, Engine: p.engine, Profile: p.profile}
-}
-
-// Start starts the desk's background work.
-func (p parts) Start(ctx context.Context) error { return p.desk.Start(ctx) }
-
-// Close closes the desk, then the profile (the store and the engine hold
-// nothing of their own to close).
-func (p parts) Close() {
-	if p.desk != nil {
-		p.desk.Close()
-	}
-	p.profile.Close()
+	prompter.SetVerify(w.Profile.VerifyPassphrase)
+	return parts{w}, nil
 }
 
 // runDemo makes the demo mailbox in its own folder (demo.DefaultDir, never
@@ -195,7 +172,7 @@ func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writ
 			}
 		},
 	}
-	return showWindow(ctx, a, parts{profile: d.Profile, store: d.Store, engine: d.Engine, desk: d.Desk}, ui.Options{Real: real}, "demo.banner", stderr)
+	return showWindow(ctx, a, parts{d.Parts}, ui.Options{Real: real}, "demo.banner", stderr)
 }
 
 // showWindow shows the main window over opened parts, starts the desk's
@@ -210,7 +187,7 @@ func showWindow(ctx context.Context, a fyne.App, p parts, o ui.Options, banner s
 	if os.Getenv(traceStartEnv) != "" {
 		traceFirstFrame(u.Window(), stderr)
 	}
-	if err := p.desk.Start(ctx); err != nil {
+	if err := p.Desk.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
 	}

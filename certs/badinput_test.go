@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"siegel/certs"
-	"siegel/certs/profile"
+	"siegel/profile"
 )
 
 // snapshot is everything a failed import must leave as it was.

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/testpki"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // Test certificates are made at test time. RSA keys are slow to make, so a

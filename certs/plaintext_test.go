@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"siegel/certs/profile"
+	"siegel/profile"
 )
 
 // TestNoPlaintextKeysOnDisk imports RSA and EC keys in several forms and

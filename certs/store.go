@@ -9,8 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"siegel/certs/profile"
 	"siegel/crypto/certinfo"
+	"siegel/profile"
 )
 
 // The tables of the certificate store. Steps are only ever appended.

@@ -17,11 +17,11 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
 	"siegel/crypto/testpki"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // The store is the engine's keyring.

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"siegel/crypto/smime"
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // maxSearchText bounds the text of one article kept in the search index.

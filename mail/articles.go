@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"siegel/crypto/smime"
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // Article is one message of a ticket as stored: header data and the

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
 	"siegel/mail/mailtest"
-	"siegel/mail/message"
+	"siegel/message"
+	"siegel/profile"
 )
 
 // liveHeap samples the live heap (as the last garbage collection found

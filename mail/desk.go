@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
+	"siegel/profile"
 )
 
 // Analyzer is the S/MIME engine's analysis of a received message.

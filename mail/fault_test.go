@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"siegel/certs/profile"
 	"siegel/mail/account"
 	"siegel/mail/compose"
 	"siegel/mail/mailtest"
+	"siegel/profile"
 )
 
 func openDBFile(dir string) (*sql.DB, error) {

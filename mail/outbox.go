@@ -13,8 +13,8 @@ import (
 	"siegel/mail/account"
 	"siegel/mail/compose"
 	"siegel/mail/imapsync"
-	"siegel/mail/message"
 	"siegel/mail/submit"
+	"siegel/message"
 )
 
 // OutboxState is where an outgoing message stands.

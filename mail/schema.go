@@ -3,7 +3,7 @@ package mail
 import (
 	"context"
 
-	"siegel/certs/profile"
+	"siegel/profile"
 )
 
 // schema is the mail core's part of the profile database. Steps are only

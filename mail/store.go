@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // newArticle is one message to store with its analysis.

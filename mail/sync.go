@@ -12,7 +12,7 @@ import (
 	"siegel/crypto/smime"
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // maxReported bounds the articles listed in a SyncReport; the count is

@@ -11,7 +11,7 @@ import (
 	"unicode"
 
 	"siegel/crypto/smime"
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // TicketState is the state of a ticket (DESIGN.md §5).

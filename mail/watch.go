@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"siegel/certs/profile"
 	"siegel/mail/imapsync"
+	"siegel/profile"
 )
 
 // backoff is an exponential delay between min and max with jitter.

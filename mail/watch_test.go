@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/mail/account"
 	"siegel/mail/mailtest"
+	"siegel/profile"
 )
 
 func TestWatchIdleAndReconnect(t *testing.T) {

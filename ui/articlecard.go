@@ -12,7 +12,7 @@ import (
 
 	"siegel/crypto/smime"
 	"siegel/mail"
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // articleCard shows one article: From, To, Cc and Date, the security bar,

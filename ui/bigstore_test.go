@@ -21,12 +21,12 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
 	"siegel/mail/mailtest"
+	"siegel/profile"
 )
 
 const bigTickets = 100_000

@@ -17,11 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"siegel/certs/profile"
 	"siegel/crypto/certinfo"
 	"siegel/mail"
 	"siegel/mail/account"
 	"siegel/mail/mailtest"
+	"siegel/profile"
 )
 
 // The views are tested over the real cores: a profile in a temporary

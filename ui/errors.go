@@ -6,12 +6,12 @@ import (
 	"strings"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
 	"siegel/mail/compose"
+	"siegel/profile"
 )
 
 // The core reports failures as sentinel and typed errors; the words are

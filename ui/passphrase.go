@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"siegel/certs/profile"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // Prompter asks for the profile passphrase in a dialog. Its Passphrase

@@ -8,8 +8,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"siegel/certs/profile"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 func newPromptProfile(t *testing.T, dir string) (*profile.Profile, *Prompter, chan *passDialog) {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"siegel/certs/profile"
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/profile"
 )
 
 // RealProfile is the profile `siegel` opens without --demo, as the demo

@@ -16,13 +16,13 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/crypto/vault"
+	"siegel/demo"
 	"siegel/mail"
 	"siegel/mail/account"
-	"siegel/mail/demo"
 	"siegel/mail/mailtest"
+	"siegel/profile"
 )
 
 // testParts are a real profile opened as main's openParts opens it, with

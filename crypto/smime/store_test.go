@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // openStore opens a certificate store in a fresh profile.

@@ -11,7 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // BatchSize is how many messages one UID FETCH asks for.

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/smime"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // Passphrase is the profile passphrase of the test profiles.

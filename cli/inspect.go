@@ -89,11 +89,11 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 // openEngine opens the profile and its certificate store and returns an
 // engine on it.
 func openEngine(ctx context.Context, env Env) (*smime.Engine, func(), error) {
-	store, p, err := openStore(ctx, env)
+	p, err := open(ctx, env, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	return smime.NewEngine(store), func() { p.Close() }, nil
+	return p.Engine, func() { p.Close() }, nil
 }
 
 // readInput reads a file, or standard input for "-".

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"siegel/certs/profile"
+	"siegel/profile"
 )
 
 // The administrator lock (issue 5): when an administrator password is

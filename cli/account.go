@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"siegel/crypto/smime"
 	"siegel/mail"
 	"siegel/mail/account"
 )
@@ -40,16 +39,11 @@ func runAccount(ctx context.Context, env Env, args []string) int {
 // openDesk opens the profile of env with its certificate store, the S/MIME
 // engine and the mail core. The returned function closes them.
 func openDesk(ctx context.Context, env Env) (*mail.Desk, func(), error) {
-	store, p, err := openStore(ctx, env)
+	p, err := open(ctx, env, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := mail.Open(ctx, p, store, smime.NewEngine(store), nil)
-	if err != nil {
-		p.Close()
-		return nil, nil, err
-	}
-	return d, func() { d.Close(); p.Close() }, nil
+	return p.Desk, func() { p.Close() }, nil
 }
 
 func accountAdd(ctx context.Context, env Env, args []string) int {

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // certsGroup is `siegel certs` and its subcommands (DESIGN.md §8).
@@ -33,16 +33,11 @@ func runCerts(ctx context.Context, env Env, args []string) int {
 // openStore opens the profile of env and its certificate store. The caller
 // closes the profile.
 func openStore(ctx context.Context, env Env) (*certs.Store, *profile.Profile, error) {
-	p, err := openProfile(ctx, env)
+	p, err := open(ctx, env, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := certs.Open(ctx, p)
-	if err != nil {
-		p.Close()
-		return nil, nil, err
-	}
-	return s, p, nil
+	return p.Store, p.Profile, nil
 }
 
 // certsError words an error of the store for an administrator at the

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"siegel/certs"
-	"siegel/certs/profile"
 	"siegel/crypto/testpki"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 const testPassphrase = "correct horse battery staple"

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"siegel/mail"
-	"siegel/mail/message"
+	"siegel/message"
 )
 
 // showJSON is the object `show --json` prints.

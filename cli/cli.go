@@ -20,8 +20,9 @@ import (
 
 	"golang.org/x/term"
 
-	"siegel/certs/profile"
 	"siegel/crypto/vault"
+	"siegel/profile"
+	"siegel/wiring"
 )
 
 // Env is the world a command runs in.
@@ -146,9 +147,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// openProfile opens the profile of env, asking for the passphrase through
+// open opens the profile of env and the cores above it (package wiring;
+// without the desk when noDesk), asking for the passphrase through
 // SIEGEL_PASSPHRASE or, failing that, the terminal.
-func openProfile(ctx context.Context, env Env) (*profile.Profile, error) {
+func open(ctx context.Context, env Env, noDesk bool) (*wiring.Parts, error) {
 	dir := env.DataDir
 	if dir == "" {
 		var err error
@@ -156,11 +158,11 @@ func openProfile(ctx context.Context, env Env) (*profile.Profile, error) {
 			return nil, err
 		}
 	}
-	var opts *profile.Options
+	o := wiring.Options{Passphrase: terminalPassphrase(env), NoDesk: noDesk}
 	if env.VaultCost != (vault.Cost{}) {
-		opts = &profile.Options{Cost: env.VaultCost}
+		o.Profile = &profile.Options{Cost: env.VaultCost}
 	}
-	return profile.Open(ctx, dir, terminalPassphrase(env), opts)
+	return wiring.Open(ctx, dir, o)
 }
 
 // terminalPassphrase reads SIEGEL_PASSPHRASE, else prompts on the terminal

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"siegel/certs/profile"
 	"siegel/crypto/vault"
+	"siegel/profile"
 )
 
 // With an administrator password set, import, delete and export need it

@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"siegel/certs"
-	"siegel/certs/profile"
-	"siegel/crypto/smime"
 	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/profile"
+	"siegel/wiring"
 )
 
 // Passphrase is the demo profile's passphrase, and that of the PKCS#12
@@ -57,13 +57,10 @@ type Options struct {
 type Demo struct {
 	// Dir is the demo folder, the profile's folder (absolute).
 	Dir string
-	// Profile, Store, Engine and Desk are wired exactly as for a real
-	// profile. The desk is not started: call Desk.Start as with a real
-	// profile, so the customers' answers arrive by themselves.
-	Profile *profile.Profile
-	Store   *certs.Store
-	Engine  *smime.Engine
-	Desk    *mail.Desk
+	// Parts are the profile, store, engine and desk, wired exactly as for
+	// a real profile. The desk is not started: call Desk.Start as with a
+	// real profile, so the customers' answers arrive by themselves.
+	*wiring.Parts
 	// AccountID is the demo account, HelpdeskAddress.
 	AccountID int64
 	// IMAPAddr and SMTPAddr are the servers' loopback addresses
@@ -151,14 +148,9 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		}
 	}()
 	ask := func(context.Context, bool) ([]byte, error) { return []byte(Passphrase), nil }
-	if d.Profile, err = profile.Open(ctx, dir, ask, &profile.Options{Cost: vaultCost}); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	if d.Store, err = certs.Open(ctx, d.Profile); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	d.Engine = smime.NewEngine(d.Store)
-	if d.Desk, err = mail.Open(ctx, d.Profile, d.Store, d.Engine, o.Desk); err != nil {
+	if d.Parts, err = wiring.Open(ctx, dir, wiring.Options{
+		Passphrase: ask, Profile: &profile.Options{Cost: vaultCost}, Desk: o.Desk,
+	}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 
@@ -290,8 +282,8 @@ func (d *Demo) Close() error {
 		if d.responder != nil {
 			d.responder.close()
 		}
-		if d.Desk != nil {
-			errs = append(errs, d.Desk.Close())
+		if d.Parts != nil {
+			errs = append(errs, d.Desk.Close()) // before its servers go
 		}
 		if d.smtp != nil {
 			errs = append(errs, d.smtp.close())
@@ -299,8 +291,8 @@ func (d *Demo) Close() error {
 		if d.imap != nil {
 			errs = append(errs, d.imap.close())
 		}
-		if d.Profile != nil {
-			errs = append(errs, d.Profile.Close())
+		if d.Parts != nil {
+			errs = append(errs, d.Parts.Close())
 		}
 		d.closeErr = errors.Join(errs...)
 	})

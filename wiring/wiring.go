@@ -1,0 +1,84 @@
+// Package wiring opens Siegel's cores in the one order they depend on each
+// other — the profile folder and its database, the certificate store in
+// it, the S/MIME engine on that store, the mail desk over all three — and
+// closes them in reverse. The window (main), the command line (cli) and
+// the demo open a profile only through it, so that a new core (a team
+// database, a revocation checker) is wired in one place.
+package wiring
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"siegel/certs"
+	"siegel/crypto/smime"
+	"siegel/mail"
+	"siegel/profile"
+)
+
+// Options say how to open the parts. The zero value opens everything with
+// the application's defaults, asking for no passphrase (a sealed secret
+// then fails with profile.ErrNoPassphrase).
+type Options struct {
+	// Passphrase asks for the profile passphrase at its first use.
+	Passphrase profile.PassphraseFunc
+	// Profile tunes the profile (the vault cost of a new one).
+	Profile *profile.Options
+	// Engine tunes the S/MIME engine.
+	Engine smime.Options
+	// Desk tunes the mail desk.
+	Desk *mail.Options
+	// NoDesk stops after the engine: the certificate commands and inspect
+	// need no mail tables.
+	NoDesk bool
+}
+
+// Parts are the opened cores. Desk is nil when Options.NoDesk was set.
+type Parts struct {
+	Profile *profile.Profile
+	Store   *certs.Store
+	Engine  *smime.Engine
+	Desk    *mail.Desk
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the profile in dir (making it when it does not exist) and the
+// cores above it. On error nothing stays open.
+func Open(ctx context.Context, dir string, o Options) (*Parts, error) {
+	prof, err := profile.Open(ctx, dir, o.Passphrase, o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	p := &Parts{Profile: prof}
+	if p.Store, err = certs.Open(ctx, prof); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Engine = smime.NewEngineWithOptions(p.Store, o.Engine)
+	if o.NoDesk {
+		return p, nil
+	}
+	if p.Desk, err = mail.Open(ctx, prof, p.Store, p.Engine, o.Desk); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close closes the desk (ending its background work), then the profile;
+// the store and the engine hold nothing of their own. It is safe to call
+// more than once.
+func (p *Parts) Close() error {
+	p.closeOnce.Do(func() {
+		var errs []error
+		if p.Desk != nil {
+			errs = append(errs, p.Desk.Close())
+		}
+		errs = append(errs, p.Profile.Close())
+		p.closeErr = errors.Join(errs...)
+	})
+	return p.closeErr
+}
