@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,13 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
-
 	"siegel/assets"
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
+	"siegel/message"
 )
 
 // inspectTextLen is how much of the text inspect prints.
@@ -61,15 +57,17 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 			status = 1
 			continue
 		}
-		res := engine.Open(ctx, raw)
+		res, content := engine.Open(ctx, raw)
 		rep := inspectJSON{
-			File:       name,
-			Encryption: newEncryptionJSON(res),
-			Signature:  newSignatureJSON(res),
-			Layers:     newLayersJSON(res),
-			Text:       firstRunes(smime.BodyText(res.Content), inspectTextLen),
+			File:        name,
+			From:        res.Envelope.Author.Address,
+			Subject:     res.Envelope.Subject,
+			FromProblem: res.Envelope.FromProblem,
+			Encryption:  newEncryptionJSON(res),
+			Signature:   newSignatureJSON(res),
+			Layers:      newLayersJSON(res),
+			Text:        firstRunes(message.Extract(content).Text, inspectTextLen),
 		}
-		rep.From, rep.Subject = fromAndSubject(raw)
 		if *asJSON {
 			line, err := json.Marshal(rep)
 			if err != nil {
@@ -96,30 +94,30 @@ func openEngine(ctx context.Context, env Env) (*smime.Engine, func(), error) {
 	return p.Engine, func() { p.Close() }, nil
 }
 
-// readInput reads a file, or standard input for "-".
-func readInput(env Env, name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(env.Stdin)
-	}
-	return os.ReadFile(name)
-}
+// maxInput bounds a message read by inspect: the engine's own limit on
+// what it opens.
+const maxInput = smime.DefaultMaxSize
 
-// fromAndSubject reads the From address and the decoded Subject.
-func fromAndSubject(raw []byte) (from, subject string) {
-	th, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil && th.Len() == 0 {
-		return "", ""
+// readInput reads a file, or standard input for "-", refusing more than
+// maxInput bytes.
+func readInput(env Env, name string) ([]byte, error) {
+	var r io.Reader = env.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	h := mail.Header{Header: message.Header{Header: th}}
-	if l, err := h.AddressList("From"); err == nil && len(l) > 0 {
-		from = l[0].Address
-	} else {
-		from = strings.TrimSpace(h.Get("From"))
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, err
 	}
-	if subject, err = h.Subject(); err != nil {
-		subject = h.Get("Subject")
+	if len(b) > maxInput {
+		return nil, fmt.Errorf("%s: larger than %d MB, the most a message may be", name, maxInput>>20)
 	}
-	return from, subject
+	return b, nil
 }
 
 // firstRunes returns at most n characters of s.
@@ -138,6 +136,9 @@ func firstRunes(s string, n int) string {
 func printInspect(w io.Writer, rep inspectJSON, res *smime.Result) {
 	fmt.Fprintf(w, "%s\n", rep.File)
 	fmt.Fprintf(w, "  From:        %s\n", rep.From)
+	if rep.FromProblem != "" {
+		fmt.Fprintf(w, "               (%s)\n", rep.FromProblem)
+	}
 	fmt.Fprintf(w, "  Subject:     %s\n", rep.Subject)
 	fmt.Fprintf(w, "  Encryption:  %s — %s\n", rep.Encryption.State, rep.Encryption.Message)
 	if r := res.Recipient; r != nil {

@@ -10,13 +10,16 @@ import (
 // per article. Field order is the contract's.
 
 type inspectJSON struct {
-	File       string         `json:"file"`
-	From       string         `json:"from"`
-	Subject    string         `json:"subject"`
-	Encryption encryptionJSON `json:"encryption"`
-	Signature  signatureJSON  `json:"signature"`
-	Layers     []layerJSON    `json:"layers"`
-	Text       string         `json:"text"`
+	File    string `json:"file"`
+	From    string `json:"from"`
+	Subject string `json:"subject"`
+	// FromProblem is the From policy's objection (message.Envelope), when
+	// it has one: an addition to the contract, absent when empty.
+	FromProblem string         `json:"from_problem,omitempty"`
+	Encryption  encryptionJSON `json:"encryption"`
+	Signature   signatureJSON  `json:"signature"`
+	Layers      []layerJSON    `json:"layers"`
+	Text        string         `json:"text"`
 }
 
 type encryptionJSON struct {
@@ -42,6 +45,9 @@ type signerJSON struct {
 type layerJSON struct {
 	Kind  string `json:"kind"`
 	State string `json:"state"`
+	// Reason is the technical detail behind State (an addition to the
+	// contract, absent when empty).
+	Reason string `json:"reason,omitempty"`
 }
 
 // newEncryptionJSON is the encryption object of a result, with the
@@ -71,7 +77,7 @@ func newSignatureJSON(r *smime.Result) signatureJSON {
 func newLayersJSON(r *smime.Result) []layerJSON {
 	out := make([]layerJSON, 0, len(r.Layers))
 	for _, l := range r.Layers {
-		out = append(out, layerJSON{Kind: string(l.Kind), State: l.State})
+		out = append(out, layerJSON{Kind: string(l.Kind), State: l.State, Reason: l.Reason})
 	}
 	return out
 }

@@ -11,7 +11,7 @@ import (
 
 	"siegel/assets"
 	"siegel/crypto/smime"
-	"siegel/mail/compose"
+	"siegel/message"
 )
 
 // runSeal is `siegel seal [--sign] [--encrypt] [--cipher C] [--oaep] --from
@@ -65,16 +65,16 @@ func runSeal(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "siegel seal: reading the body: %v\n", err)
 		return 1
 	}
-	draft := compose.Draft{From: *from, To: to, Cc: cc, Subject: *subject, Text: string(body)}
+	draft := message.Draft{From: *from, To: to, Cc: cc, Subject: *subject, Text: string(body)}
 	for _, name := range attach {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "siegel seal: %v\n", err)
 			return 1
 		}
-		draft.Attachments = append(draft.Attachments, compose.Attachment{Name: filepath.Base(name), Data: data})
+		draft.Attachments = append(draft.Attachments, message.Attachment{Name: filepath.Base(name), Data: data})
 	}
-	msg, err := compose.Build(draft)
+	msg, err := message.Build(draft)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel seal: %v\n", err)
 		return 1

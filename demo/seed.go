@@ -11,7 +11,7 @@ import (
 	"siegel/crypto/cms"
 	"siegel/crypto/smime"
 	"siegel/mail"
-	"siegel/mail/compose"
+	"siegel/message"
 )
 
 // seeded is one message of the demo mailbox, ready for the IMAP server.
@@ -52,7 +52,7 @@ func (s *seeder) messages(ctx context.Context, tickets []ticket) ([]seeded, map[
 				return nil, nil, fmt.Errorf("demo: ticket %q starts with an answer", t.key)
 			}
 			date := a.when.at(s.now)
-			d := compose.Draft{
+			d := message.Draft{
 				From:      a.from.address(),
 				Subject:   subject(t, i, a.from, numbers[t.subject]),
 				Text:      a.text,
@@ -69,7 +69,7 @@ func (s *seeder) messages(ctx context.Context, tickets []ticket) ([]seeded, map[
 				d.InReplyTo, d.References = ids[len(ids)-1], slices.Clone(ids)
 			}
 			ids = append(ids, d.MessageID)
-			raw, err := compose.Build(d)
+			raw, err := message.Build(d)
 			if err != nil {
 				return nil, nil, fmt.Errorf("demo: ticket %q: %w", t.key, err)
 			}

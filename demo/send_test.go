@@ -17,6 +17,7 @@ import (
 
 	"siegel/crypto/smime"
 	"siegel/mail"
+	"siegel/message"
 )
 
 // waitFor polls cond until it holds or the time is up.
@@ -253,15 +254,11 @@ func TestThanksStates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := d.Engine.Open(context.Background(), raw)
+			res, content := d.Engine.Open(context.Background(), raw)
 			if res.Encryption != tt.enc || res.Signature != tt.sig {
 				t.Errorf("got %s/%s, want %s/%s", res.Encryption, res.Signature, tt.enc, tt.sig)
 			}
-			content := res.Content
-			if content == nil {
-				content = raw
-			}
-			if got := smime.BodyText(content); !strings.Contains(got, tt.text) || !strings.Contains(got, tt.p.name) {
+			if got := message.Extract(content).Text; !strings.Contains(got, tt.text) || !strings.Contains(got, tt.p.name) {
 				t.Errorf("text %q, want %q and the name", got, tt.text)
 			}
 			hdr, err := netmail.ReadMessage(bytes.NewReader(raw))

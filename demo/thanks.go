@@ -14,7 +14,7 @@ import (
 
 	"siegel/crypto/cms"
 	"siegel/crypto/smime"
-	"siegel/mail/compose"
+	"siegel/message"
 )
 
 // responder plays the customers: a few seconds after an answer of the
@@ -125,7 +125,7 @@ func (r *responder) thanks(p *person, subject, inReplyTo string, refs []string, 
 	if p.lang == "de" {
 		prefix, text = "AW: ", "Guten Tag,\n\nvielen Dank für Ihre schnelle Antwort – damit ist alles geklärt.\n\nMit freundlichen Grüßen\n"+p.name
 	}
-	raw, err := compose.Build(compose.Draft{
+	raw, err := message.Build(message.Draft{
 		From: p.address(), To: []string{helpdesk.address()},
 		Subject: prefix + replyPrefix.ReplaceAllString(subject, ""), Text: text,
 		InReplyTo: inReplyTo, References: refs, Date: now,

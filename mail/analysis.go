@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"siegel/crypto/smime"
@@ -19,7 +20,9 @@ const maxSearchText = 256 << 10
 
 // analysis is the security analysis of one message, ready to store.
 type analysis struct {
-	res *smime.Result // Content cleared
+	// res is the verdict, with the Envelope it judged: the header data
+	// the desk stores and shows come from it, never from another reading.
+	res *smime.Result
 	// encrypted reports that the message is encrypted (whether or not it
 	// could be decrypted): its text is never indexed.
 	encrypted bool
@@ -28,16 +31,16 @@ type analysis struct {
 }
 
 // analyse runs the engine over raw. The decrypted content the engine
-// returns is used for nothing but is dropped here; only an unencrypted
-// message's text is kept, for the search index (DESIGN.md §3 "At rest").
-func (d *Desk) analyse(ctx context.Context, raw []byte, hdr *message.Header) analysis {
-	res := d.engine.Open(ctx, raw)
+// returns apart from the result is used for nothing and dropped here;
+// only an unencrypted message's text is kept, for the search index
+// (DESIGN.md §3 "At rest").
+func (d *Desk) analyse(ctx context.Context, raw []byte) analysis {
+	res, content := d.engine.Open(ctx, raw)
 	if res == nil {
 		res = &smime.Result{Encryption: smime.EncNone, Signature: smime.SigMalformed}
 	}
-	a := analysis{res: res, encrypted: isEncrypted(res, hdr)}
+	a := analysis{res: res, encrypted: isEncrypted(res)}
 	if !a.encrypted {
-		content := res.Content
 		if content == nil {
 			content = raw
 		}
@@ -47,7 +50,6 @@ func (d *Desk) analyse(ctx context.Context, raw []byte, hdr *message.Header) ana
 		}
 		a.text = text
 	}
-	res.Content = nil
 	return a
 }
 
@@ -55,7 +57,7 @@ func (d *Desk) analyse(ctx context.Context, raw []byte, hdr *message.Header) ana
 // enveloped layer, or the message is an application/pkcs7-mime the engine
 // could not read as merely signed. Erring towards "encrypted" only costs
 // the search index a text.
-func isEncrypted(res *smime.Result, hdr *message.Header) bool {
+func isEncrypted(res *smime.Result) bool {
 	if res.Encryption != smime.EncNone {
 		return true
 	}
@@ -69,7 +71,7 @@ func isEncrypted(res *smime.Result, hdr *message.Header) bool {
 			onlySigned = false
 		}
 	}
-	ct := hdr.ContentType
+	ct := res.Envelope.ContentType
 	if ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime" {
 		return !onlySigned
 	}
@@ -78,7 +80,7 @@ func isEncrypted(res *smime.Result, hdr *message.Header) bool {
 
 // collectSigners offers the certificates of valid signers that chain to a
 // CA to the certificate store (DESIGN.md §4 "collected automatically").
-// The store decides; its refusals are not the sync's business.
+// The store decides; its refusals are logged, not the sync's business.
 func (d *Desk) collectSigners(ctx context.Context, res *smime.Result) {
 	if d.certs == nil || res == nil || res.Signature != smime.SigValid {
 		return
@@ -101,9 +103,16 @@ func (d *Desk) collectSigners(ctx context.Context, res *smime.Result) {
 			}
 			c, err := x509.ParseCertificate(s.CertDER)
 			if err != nil {
+				d.log.Warn("collect: signer certificate unreadable", "err", err)
 				continue
 			}
-			d.certs.Collect(ctx, c)
+			added, err := d.certs.Collect(ctx, c)
+			switch {
+			case err != nil:
+				d.log.Warn("collect: the store refused a signer certificate", "subject", c.Subject.String(), "err", err)
+			case added:
+				d.log.Info("collect: signer certificate stored", "subject", c.Subject.String(), "emails", c.EmailAddresses)
+			}
 		}
 	}
 }
@@ -112,6 +121,14 @@ func (d *Desk) collectSigners(ctx context.Context, res *smime.Result) {
 // administrator added a certificate or key) and stores the new result.
 // It returns the result; events report a change.
 func (d *Desk) Retry(ctx context.Context, articleID int64) (*smime.Result, error) {
+	res, _, err := d.reanalyse(ctx, articleID, true)
+	return res, err
+}
+
+// reanalyse is Retry, and whether the stored verdict changed. Only the
+// agent's Retry collects signer certificates: the re-check after a store
+// change must not put back a certificate the administrator just deleted.
+func (d *Desk) reanalyse(ctx context.Context, articleID int64, collect bool) (*smime.Result, bool, error) {
 	var raw []byte
 	var oldSecurity string
 	var ticketID int64
@@ -119,87 +136,161 @@ func (d *Desk) Retry(ctx context.Context, articleID int64) (*smime.Result, error
 	err := d.db.QueryRowContext(ctx, `SELECT raw, security, ticket_id, outgoing FROM articles WHERE id = ?`, articleID).
 		Scan(&raw, &oldSecurity, &ticketID, &outgoing)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoArticle
+		return nil, false, ErrNoArticle
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+		return nil, false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
 	}
-	hdr := message.ParseHeader(raw)
-	a := d.analyse(ctx, raw, &hdr)
-	sec, err := json.Marshal(a.res)
+	a := d.analyse(ctx, raw)
+	changed, err := d.storeVerdict(ctx, articleID, ticketID, oldSecurity, a.res)
 	if err != nil {
-		return nil, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+		return nil, false, err
 	}
-	var old smime.Result
-	_ = json.Unmarshal([]byte(oldSecurity), &old)
-	changed := old.Encryption != a.res.Encryption || old.Signature != a.res.Signature
-
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("mail: retry article %d: %w", articleID, err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE articles SET security = ?, encryption = ?, signature = ? WHERE id = ?`,
-		string(sec), string(a.res.Encryption), string(a.res.Signature), articleID); err != nil {
-		return nil, fmt.Errorf("mail: retry article %d: %w", articleID, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET newest_encryption = ?, newest_signature = ?
-		WHERE id = ? AND newest_article = ?`, string(a.res.Encryption), string(a.res.Signature), ticketID, articleID); err != nil {
-		return nil, fmt.Errorf("mail: retry article %d: %w", articleID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("mail: retry article %d: %w", articleID, err)
-	}
-	if !outgoing {
+	if collect && !outgoing {
 		d.collectSigners(ctx, a.res)
 	}
 	if changed {
+		d.log.Info("verdict changed", "article", articleID, "ticket", ticketID,
+			"signature", a.res.Signature, "encryption", a.res.Encryption)
 		d.emit(ArticleChanged{TicketID: ticketID, ArticleID: articleID})
 		d.emit(TicketChanged{TicketID: ticketID})
 	}
-	return a.res, nil
+	return a.res, changed, nil
 }
 
-// runRecheck re-runs the analysis of every article that failed for want
-// of a certificate or key, each time the certificate store changes.
+// storeVerdict replaces the stored result of an article when it differs
+// from old in anything but the time it was made, and reports whether it
+// did.
+func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old string, res *smime.Result) (bool, error) {
+	var prev smime.Result
+	if json.Unmarshal([]byte(old), &prev) == nil {
+		prev.Analysed = res.Analysed
+		if same, err := json.Marshal(&prev); err == nil {
+			if now, err := json.Marshal(res); err == nil && string(now) == string(same) {
+				if _, err := d.db.ExecContext(ctx, `UPDATE articles SET rules = ? WHERE id = ? AND rules <> ?`,
+					verdictRules, articleID, verdictRules); err != nil {
+					return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+				}
+				return false, nil
+			}
+		}
+	}
+	sec, err := json.Marshal(res)
+	if err != nil {
+		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE articles SET security = ?, encryption = ?, signature = ?, rules = ? WHERE id = ?`,
+		string(sec), string(res.Encryption), string(res.Signature), verdictRules, articleID); err != nil {
+		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET newest_encryption = ?, newest_signature = ?
+		WHERE id = ? AND newest_article = ?`, string(res.Encryption), string(res.Signature), ticketID, articleID); err != nil {
+		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	return true, nil
+}
+
+// verdictRules is the version of the rules a stored verdict was made
+// under (the rules column). An article stored under older rules is
+// analysed again by the next re-check: the verdict shown is always one
+// today's engine gives.
+//
+//	1: the From policy of message.Envelope; the result carries the Envelope.
+const verdictRules = 1
+
+// runRecheck re-runs the analysis of every article whose verdict the
+// certificate store can change, each time the store changes.
 func (d *Desk) runRecheck(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.recheckKick:
-			d.recheck(ctx)
+			if err := d.Recheck(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error("recheck", "err", err)
+			}
 		}
 	}
 }
 
-// recheck retries the articles whose result may change with the store:
-// signer certificate not found, or no private key.
-func (d *Desk) recheck(ctx context.Context) {
-	var after int64
-	for ctx.Err() == nil {
+// Recheck analyses again every article whose verdict a change of the
+// certificate store (an import, a deletion, a pin, a collected
+// certificate, a key added or removed) can change, in either direction —
+// every signed article but the tampered and malformed, every encrypted
+// one — and every article stored under older rules, newest first. Each
+// changed verdict is stored and reported with ArticleChanged and
+// TicketChanged. The desk runs it by itself when the store changes; the
+// command line runs it after changing the store. It returns the first
+// error that stopped it; an article that fails is logged and skipped.
+func (d *Desk) Recheck(ctx context.Context) error {
+	d.recheckMu.Lock()
+	defer d.recheckMu.Unlock()
+	before := int64(1) << 62
+	var seen, changed, failed int
+	defer func() {
+		if seen > 0 {
+			d.log.Info("recheck done", "articles", seen, "changed", changed, "failed", failed)
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rows, err := d.db.QueryContext(ctx, `SELECT id FROM articles
-			WHERE (signature = 'cert-not-found' OR encryption = 'no-key') AND id > ? ORDER BY id LIMIT 200`, after)
+			WHERE id < ? AND (signature NOT IN ('none', 'tampered', 'malformed') OR encryption <> 'none' OR rules < ?)
+			ORDER BY id DESC LIMIT 200`, before, verdictRules)
 		if err != nil {
-			return
+			return fmt.Errorf("mail: recheck: %w", err)
 		}
 		var ids []int64
 		for rows.Next() {
 			var id int64
-			if rows.Scan(&id) == nil {
-				ids = append(ids, id)
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("mail: recheck: %w", err)
 			}
+			ids = append(ids, id)
 		}
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return fmt.Errorf("mail: recheck: %w", err)
+		}
 		if len(ids) == 0 {
-			return
+			return nil
 		}
 		for _, id := range ids {
-			if ctx.Err() != nil {
-				return
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			d.Retry(ctx, id)
+			seen++
+			_, ch, err := d.reanalyse(ctx, id, false)
+			switch {
+			case errors.Is(err, ErrNoArticle): // deleted meanwhile
+			case err != nil:
+				failed++
+				d.log.Warn("recheck: article skipped", "article", id, "err", err)
+			case ch:
+				changed++
+			}
 		}
-		after = ids[len(ids)-1]
+		before = ids[len(ids)-1]
 	}
+}
+
+// logOrDiscard is the desk's logger: Options.Logger, else one that
+// discards.
+func logOrDiscard(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
 }

@@ -35,7 +35,8 @@ type Article struct {
 	// could be decrypted.
 	Encrypted bool
 	Unread    bool
-	// Security is the stored analysis; Content is always nil.
+	// Security is the stored verdict, the one every view shows. From, To,
+	// Cc, ReplyTo and Date are those of its Envelope.
 	Security *smime.Result
 }
 
@@ -56,17 +57,26 @@ func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
 	if err := json.Unmarshal([]byte(hdr), &h); err != nil {
 		return a, fmt.Errorf("article %d header: %w", a.ID, err)
 	}
+	a.Arrived = fromMillis(arrived)
+	a.Security = &smime.Result{}
+	if err := json.Unmarshal([]byte(sec), a.Security); err != nil {
+		return a, fmt.Errorf("article %d security: %w", a.ID, err)
+	}
+	if env := &a.Security.Envelope; env.Author.Address != "" || env.FromProblem != "" {
+		// The header the verdict was made against: what is shown beside
+		// the badge is what was judged.
+		a.From, a.To, a.Cc, a.ReplyTo, a.InReplyTo, a.References = env.Shown(), env.To, env.Cc, env.ReplyTo, env.InReplyTo, env.References
+		a.Date = env.Date
+		return a, nil
+	}
+	// A verdict from before the result carried its envelope (the next
+	// re-check replaces it).
 	if len(h.From) > 0 {
 		a.From = h.From[0]
 	}
 	a.To, a.Cc, a.ReplyTo, a.InReplyTo, a.References = h.To, h.Cc, h.ReplyTo, h.InReplyTo, h.References
 	if date.Valid {
 		a.Date = fromMillis(date.Int64)
-	}
-	a.Arrived = fromMillis(arrived)
-	a.Security = &smime.Result{}
-	if err := json.Unmarshal([]byte(sec), a.Security); err != nil {
-		return a, fmt.Errorf("article %d security: %w", a.ID, err)
 	}
 	return a, nil
 }
@@ -117,21 +127,18 @@ func (d *Desk) RawArticle(ctx context.Context, id int64) ([]byte, error) {
 
 // ArticleView is an article opened for display. It lives in memory only:
 // Text and Attachments of an encrypted article come from decrypting it now
-// and are never stored.
+// and are never stored. Its verdict is the stored one (Article.Security).
 type ArticleView struct {
 	Article
-	// Result is the analysis made for this view (Content dropped); it may
-	// be better than Article.Security when a certificate or key was added
-	// since — Retry stores it.
-	Result      *smime.Result
 	Text        string
 	FromHTML    bool
 	Attachments []message.Attachment
 }
 
 // OpenArticle opens an article for display: the engine unwraps the stored
-// message in memory and its innermost content gives the text and the
-// attachments. A message that could not be decrypted has neither.
+// message in memory (Reveal: no second verdict) and its innermost content
+// gives the text and the attachments. A message that could not be
+// decrypted has neither.
 func (d *Desk) OpenArticle(ctx context.Context, id int64) (*ArticleView, error) {
 	a, err := d.Article(ctx, id)
 	if err != nil {
@@ -141,11 +148,12 @@ func (d *Desk) OpenArticle(ctx context.Context, id int64) (*ArticleView, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := d.engine.Open(ctx, raw)
-	v := &ArticleView{Article: a, Result: res}
-	content := res.Content
-	res.Content = nil
-	if content == nil && !a.Encrypted && !res.Encryption.Failed() {
+	v := &ArticleView{Article: a}
+	if a.Security.Encryption.Failed() {
+		return v, nil
+	}
+	content := d.engine.Reveal(ctx, raw)
+	if content == nil && !a.Encrypted {
 		content = raw
 	}
 	if content != nil {

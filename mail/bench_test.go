@@ -108,7 +108,7 @@ func benchSync(b *testing.B, n int) {
 		side := mailtest.DeskSide(b)
 		start = time.Now()
 		for _, m := range msgs {
-			if res := side.Engine.Open(ctx, m); res.Signature == smime.SigMalformed {
+			if res, _ := side.Engine.Open(ctx, m); res.Signature == smime.SigMalformed {
 				b.Fatalf("engine: malformed")
 			}
 		}
@@ -158,9 +158,10 @@ func fillTickets(tb testing.TB, d *Desk, n int) {
 			subject := fmt.Sprintf("%s problem %d", words[done%len(words)], done)
 			raw := fmt.Appendf(nil, "From: customer%d@example.org\r\nTo: help@siegel.example\r\nSubject: %s\r\nMessage-ID: <t%d@example.org>\r\n\r\nThe %s does not work.\r\n",
 				done%5000, subject, done, words[(done/3)%len(words)])
-			hdr := message.ParseHeader(raw)
-			an := analysis{res: res, text: "The " + words[(done/3)%len(words)] + " does not work."}
-			if _, err := fileArticle(ctx, ftx, &newArticle{raw: raw, hdr: hdr, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
+			r := *res
+			r.Envelope = message.ReadEnvelope(raw)
+			an := analysis{res: &r, text: "The " + words[(done/3)%len(words)] + " does not work."}
+			if _, err := fileArticle(ctx, ftx, &newArticle{raw: raw, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
 				tb.Fatal(err)
 			}
 		}

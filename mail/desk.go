@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
 	"time"
@@ -14,9 +15,13 @@ import (
 	"siegel/profile"
 )
 
-// Analyzer is the S/MIME engine's analysis of a received message.
+// Analyzer is the S/MIME engine's analysis of a received message: Open
+// gives the verdict (stored, the one every view shows) and the content
+// apart from it; Reveal only unwraps, for display, without a second
+// verdict.
 type Analyzer interface {
-	Open(ctx context.Context, raw []byte) *smime.Result
+	Open(ctx context.Context, raw []byte) (*smime.Result, []byte)
+	Reveal(ctx context.Context, raw []byte) []byte
 }
 
 // Sealer is the S/MIME engine's signing and encryption of an outgoing
@@ -57,6 +62,10 @@ type Options struct {
 	Workers int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Logger receives the decisions of the background work (sync,
+	// re-check, outbox, collection) and every error it does not return
+	// (default: discarded).
+	Logger *slog.Logger
 }
 
 func (o *Options) withDefaults() Options {
@@ -105,7 +114,9 @@ type Desk struct {
 
 	outboxKick  chan struct{}
 	recheckKick chan struct{}
+	recheckMu   sync.Mutex // one Recheck at a time
 	stopChange  func()
+	log         *slog.Logger
 
 	// offered remembers the signer certificates given to CertStore.Collect
 	// since the store last changed.
@@ -146,6 +157,7 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 		recheckKick: make(chan struct{}, 1),
 		watchers:    map[int64]context.CancelFunc{},
 		offered:     map[[32]byte]bool{},
+		log:         logOrDiscard(opts.withDefaults().Logger),
 	}
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {
 		return nil, fmt.Errorf("mail: %w", err)

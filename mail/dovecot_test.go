@@ -106,7 +106,7 @@ func TestDovecotEndToEnd(t *testing.T) {
 	})
 	if got := smtpServer.Received(); len(got) != 1 {
 		t.Fatalf("SMTP server received %d messages, want 1", len(got))
-	} else if res := alice.Engine.Open(ctx, got[0].Data); res.Encryption != smime.EncDecrypted || res.Signature != smime.SigValid {
+	} else if res, _ := alice.Engine.Open(ctx, got[0].Data); res.Encryption != smime.EncDecrypted || res.Signature != smime.SigValid {
 		t.Errorf("Alice opens the answer as %s/%s", res.Encryption, res.Signature)
 	}
 	c, err := imapsync.Dial(ctx, &account.Account{Address: acct.Address, IMAP: acct.IMAP, Trust: acct.Trust})

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"siegel/mail/compose"
+	"siegel/message"
 )
 
 // DraftState is "draft" until Send queues the message, then "sent".
@@ -42,7 +42,7 @@ type Draft struct {
 	To, Cc      []string
 	Subject     string
 	Text        string
-	Attachments []compose.Attachment
+	Attachments []message.Attachment
 	// Threading headers, Message-IDs without angle brackets.
 	InReplyTo  string
 	References []string
@@ -60,7 +60,7 @@ type draftContent struct {
 	Cc          []string             `json:"cc,omitempty"`
 	Subject     string               `json:"subject,omitempty"`
 	Text        string               `json:"text,omitempty"`
-	Attachments []compose.Attachment `json:"attachments,omitempty"`
+	Attachments []message.Attachment `json:"attachments,omitempty"`
 	InReplyTo   string               `json:"in_reply_to,omitempty"`
 	References  []string             `json:"references,omitempty"`
 }
@@ -260,7 +260,7 @@ func recipients(lists ...[]string) ([]string, error) {
 func parseAddresses(entry string) ([]string, error) {
 	list, err := netmail.ParseAddressList(entry)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %v", compose.ErrAddress, entry, err)
+		return nil, fmt.Errorf("%w: %q: %v", message.ErrAddress, entry, err)
 	}
 	out := make([]string, len(list))
 	for i, a := range list {

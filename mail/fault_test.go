@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"siegel/mail/account"
-	"siegel/mail/compose"
 	"siegel/mail/mailtest"
+	"siegel/message"
 	"siegel/profile"
 )
 
@@ -35,7 +35,7 @@ func mixedMessages(t testing.TB, n int) [][]byte {
 	out := make([][]byte, 0, n)
 	for i := range n {
 		who := i % 2
-		edits := []func(*compose.Draft){mailtest.WithID(fmt.Sprintf("mix%d@example.org", i))}
+		edits := []func(*message.Draft){mailtest.WithID(fmt.Sprintf("mix%d@example.org", i))}
 		subject := fmt.Sprintf("Request %d", i)
 		if i%3 == 2 {
 			edits = append(edits, mailtest.ReplyTo(fmt.Sprintf("mix%d@example.org", i-2)))

@@ -11,7 +11,6 @@ import (
 
 	"siegel/crypto/smime"
 	"siegel/mail/account"
-	"siegel/mail/compose"
 	"siegel/mail/imapsync"
 	"siegel/mail/submit"
 	"siegel/message"
@@ -129,9 +128,9 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	if TicketTag(subject) != number {
 		subject = strings.TrimSpace(FormatTag(number) + " " + BaseSubject(subject))
 	}
-	msgID := compose.NewMessageID(acct.Address)
+	msgID := message.NewMessageID(acct.Address)
 	now := d.now()
-	raw, err := compose.Build(compose.Draft{
+	raw, err := message.Build(message.Draft{
 		From: acct.From(), To: dr.To, Cc: dr.Cc, Subject: subject, Text: dr.Text, Attachments: dr.Attachments,
 		InReplyTo: dr.InReplyTo, References: dr.References, MessageID: msgID, Date: now,
 	})
@@ -552,9 +551,8 @@ func (d *Desk) failed(ctx context.Context, item *outboxRow, err error) {
 func (d *Desk) markSent(ctx context.Context, item *outboxRow, inSent bool) {
 	ctx = context.WithoutCancel(ctx) // delivered: record it whatever happens
 	now := d.now()
-	hdr := message.ParseHeader(item.raw)
-	an := d.analyse(ctx, item.raw, &hdr)
-	f, err := d.fileSent(ctx, item, hdr, an, now, inSent)
+	an := d.analyse(ctx, item.raw)
+	f, err := d.fileSent(ctx, item, an, now, inSent)
 	if err != nil {
 		// Delivered all the same: never send it again. The article is
 		// missing until the Sent folder is synced.
@@ -575,14 +573,14 @@ func (d *Desk) markSent(ctx context.Context, item *outboxRow, inSent bool) {
 
 // fileSent marks a message sent and files it in its ticket, in one
 // transaction.
-func (d *Desk) fileSent(ctx context.Context, item *outboxRow, hdr message.Header, an analysis, now time.Time, inSent bool) (filed, error) {
+func (d *Desk) fileSent(ctx context.Context, item *outboxRow, an analysis, now time.Time, inSent bool) (filed, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return filed{}, err
 	}
 	defer tx.Rollback()
 	f, err := fileArticle(ctx, newTxn(tx), &newArticle{
-		accountID: item.AccountID, raw: item.raw, hdr: hdr, arrived: now, outgoing: true, an: an,
+		accountID: item.AccountID, raw: item.raw, arrived: now, outgoing: true, an: an,
 		ticketNumber: item.TicketNumber,
 	})
 	if err != nil {

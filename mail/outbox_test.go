@@ -13,8 +13,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"siegel/crypto/smime"
-	"siegel/mail/compose"
 	"siegel/mail/mailtest"
+	"siegel/message"
 )
 
 // aliceTicket stores a question from Alice and returns its ticket.
@@ -110,8 +110,8 @@ func TestSendSealedBytesUnchanged(t *testing.T) {
 		t.Errorf("the plaintext reached the SMTP server")
 	}
 	// Alice's client decrypts and verifies it.
-	res := alice.Engine.Open(e.ctx, got[0].Data)
-	if res.Encryption != smime.EncDecrypted || res.Signature != smime.SigValid || !bytes.Contains(res.Content, []byte("Zitronenfalter")) {
+	res, content := alice.Engine.Open(e.ctx, got[0].Data)
+	if res.Encryption != smime.EncDecrypted || res.Signature != smime.SigValid || !bytes.Contains(content, []byte("Zitronenfalter")) {
 		t.Errorf("at Alice's: %s/%s (%v)", res.Encryption, res.Signature, res.Layers)
 	}
 	// The sent message is an article of the ticket, with its own result,
@@ -525,7 +525,7 @@ func TestLongAttemptIsNotTakenForInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	dr.Text = "The manual is attached."
-	dr.Attachments = []compose.Attachment{{Name: "manual.bin", Data: bytes.Repeat([]byte{0xa5}, 7<<20)}}
+	dr.Attachments = []message.Attachment{{Name: "manual.bin", Data: bytes.Repeat([]byte{0xa5}, 7<<20)}}
 	id, err := e.desk.SaveDraft(e.ctx, dr)
 	if err != nil {
 		t.Fatal(err)

@@ -135,6 +135,8 @@ var schema = []string{
 		appended INTEGER NOT NULL DEFAULT 0
 	)`,
 	`CREATE INDEX outbox_due ON outbox (state, next_attempt)`,
+	// The version of the rules each verdict was made under (verdictRules).
+	`ALTER TABLE articles ADD COLUMN rules INTEGER NOT NULL DEFAULT 0`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

@@ -18,7 +18,6 @@ import (
 type newArticle struct {
 	accountID int64
 	raw       []byte
-	hdr       message.Header
 	arrived   time.Time
 	outgoing  bool
 	an        analysis
@@ -27,6 +26,9 @@ type newArticle struct {
 	// 0 otherwise.
 	ticketNumber int64
 }
+
+// env is the header the engine judged: the one the desk stores and shows.
+func (n *newArticle) env() *message.Envelope { return &n.an.res.Envelope }
 
 type location struct {
 	mailboxID   int64
@@ -55,7 +57,7 @@ type storedHeader struct {
 
 // messageKey is the Message-ID an article is known by; a message without
 // one gets a name derived from its bytes, so it too is stored only once.
-func messageKey(hdr *message.Header, raw []byte) string {
+func messageKey(hdr *message.Envelope, raw []byte) string {
 	if hdr.MessageID != "" {
 		return hdr.MessageID
 	}
@@ -82,7 +84,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 			return f, err
 		}
 	}
-	key := messageKey(&n.hdr, n.raw)
+	key := messageKey(n.env(), n.raw)
 	err := tx.QueryRowContext(ctx, `SELECT id, ticket_id FROM articles WHERE message_id = ?`, key).Scan(&f.articleID, &f.ticketID)
 	if err == nil {
 		f.duplicate = true
@@ -92,7 +94,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		return f, err
 	}
 
-	if f.ticketID, err = threadTicket(ctx, tx, key, n.hdr.InReplyTo, n.hdr.References, n.hdr.Subject); err != nil {
+	if f.ticketID, err = threadTicket(ctx, tx, key, n.env().InReplyTo, n.env().References, n.env().Subject); err != nil {
 		return f, err
 	}
 	arrived := millis(n.arrived)
@@ -104,8 +106,8 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	}
 
 	hdrJSON, err := json.Marshal(storedHeader{
-		From: n.hdr.From, To: n.hdr.To, Cc: n.hdr.Cc, ReplyTo: n.hdr.ReplyTo,
-		InReplyTo: n.hdr.InReplyTo, References: n.hdr.References,
+		From: n.env().From, To: n.env().To, Cc: n.env().Cc, ReplyTo: n.env().ReplyTo,
+		InReplyTo: n.env().InReplyTo, References: n.env().References,
 	})
 	if err != nil {
 		return f, err
@@ -115,22 +117,22 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		return f, err
 	}
 	var date any
-	if !n.hdr.Date.IsZero() {
-		date = millis(n.hdr.Date)
+	if !n.env().Date.IsZero() {
+		date = millis(n.env().Date)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles (ticket_id, account_id, outgoing, message_id, subject, header,
-		date, arrived, size, raw, encrypted, encryption, signature, security, unread)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.ticketID, nullID(n.accountID), n.outgoing, key, n.hdr.Subject, string(hdrJSON),
+		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ticketID, nullID(n.accountID), n.outgoing, key, n.env().Subject, string(hdrJSON),
 		date, arrived, len(n.raw), n.raw, n.an.encrypted,
-		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing)
+		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules)
 	if err != nil {
 		return f, err
 	}
 	f.articleID, _ = res.LastInsertId()
 
 	seen := map[string]bool{key: true}
-	for _, r := range append(append([]string{}, n.hdr.InReplyTo...), n.hdr.References...) {
+	for _, r := range append(append([]string{}, n.env().InReplyTo...), n.env().References...) {
 		if seen[r] || len(seen) > 100 {
 			continue
 		}
@@ -199,7 +201,7 @@ func indexArticle(ctx context.Context, tx *txn, f filed, n *newArticle) error {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
-		next, n.hdr.Subject, people(&n.hdr), n.an.text)
+		next, n.env().Subject, people(n.env()), n.an.text)
 	return err
 }
 
@@ -217,18 +219,18 @@ func openTicket(ctx context.Context, tx *txn, n *newArticle) (id, number int64, 
 	state := "new"
 	if n.outgoing {
 		state = "open"
-		if len(n.hdr.To) > 0 {
-			customer = n.hdr.To[0]
-		} else if len(n.hdr.Cc) > 0 {
-			customer = n.hdr.Cc[0]
+		if len(n.env().To) > 0 {
+			customer = n.env().To[0]
+		} else if len(n.env().Cc) > 0 {
+			customer = n.env().Cc[0]
 		}
 	} else {
-		customer = n.hdr.Sender()
+		customer = n.env().Shown()
 	}
 	arrived := millis(n.arrived)
 	err = tx.QueryRowContext(ctx, `INSERT INTO tickets (number, account_id, subject, customer, customer_name, state, created, last_activity)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		number, nullID(n.accountID), BaseSubject(n.hdr.Subject), strings.ToLower(customer.Address), customer.Name, state, arrived, arrived).Scan(&id)
+		number, nullID(n.accountID), BaseSubject(n.env().Subject), strings.ToLower(customer.Address), customer.Name, state, arrived, arrived).Scan(&id)
 	if err != nil {
 		return 0, 0, fmt.Errorf("mail: open ticket %d: %w", number, err)
 	}
@@ -245,7 +247,7 @@ func addLocation(ctx context.Context, tx *txn, loc *location, articleID int64) e
 }
 
 // people is the search entry for the addresses of a message.
-func people(h *message.Header) string {
+func people(h *message.Envelope) string {
 	var b strings.Builder
 	for _, list := range [][]message.Address{h.From, h.To, h.Cc} {
 		for _, a := range list {

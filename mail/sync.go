@@ -204,7 +204,7 @@ type sink struct {
 
 type item struct {
 	msg   imapsync.Message
-	hdr   message.Header
+	hdr   *message.Envelope // the analysis' Envelope
 	an    analysis
 	ready chan struct{}
 }
@@ -244,8 +244,8 @@ func (s *sink) start(ctx context.Context) {
 			defer s.wg.Done()
 			for it := range s.work {
 				if s.pctx.Err() == nil {
-					it.hdr = message.ParseHeader(it.msg.Raw)
-					it.an = s.d.analyse(s.pctx, it.msg.Raw, &it.hdr)
+					it.an = s.d.analyse(s.pctx, it.msg.Raw)
+					it.hdr = &it.an.res.Envelope
 				}
 				close(it.ready)
 			}
@@ -444,9 +444,9 @@ func (s *sink) store(batch []*item) error {
 		if arrived.IsZero() {
 			arrived = s.d.now()
 		}
-		out := s.mb.role == "sent" || s.ours[strings.ToLower(it.hdr.Sender().Address)]
+		out := s.mb.role == "sent" || s.ours[strings.ToLower(it.hdr.Author.Address)]
 		f, err := fileArticle(ctx, tx, &newArticle{
-			accountID: s.acct.ID, raw: it.msg.Raw, hdr: it.hdr, arrived: arrived,
+			accountID: s.acct.ID, raw: it.msg.Raw, arrived: arrived,
 			outgoing: out, an: it.an, loc: loc,
 		})
 		if err != nil {
@@ -474,7 +474,7 @@ func (s *sink) store(batch []*item) error {
 		if len(s.report.Articles) < maxReported {
 			s.report.Articles = append(s.report.Articles, NewArticle{
 				ArticleID: st.f.articleID, TicketID: st.f.ticketID, TicketNumber: st.f.ticketNumber,
-				NewTicket: st.f.newTicket, Outgoing: st.out, From: st.it.hdr.Sender().String(), Subject: st.it.hdr.Subject,
+				NewTicket: st.f.newTicket, Outgoing: st.out, From: st.it.hdr.Author.String(), Subject: st.it.hdr.Subject,
 				Encryption: st.it.an.res.Encryption, Signature: st.it.an.res.Signature,
 			})
 		}

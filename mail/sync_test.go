@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"siegel/crypto/smime"
-	"siegel/mail/compose"
 	"siegel/mail/mailtest"
+	"siegel/message"
 )
 
 func TestSyncThreadsIntoTickets(t *testing.T) {
@@ -248,8 +248,8 @@ func TestOpenArticleDecryptsInMemory(t *testing.T) {
 	k := mailtest.TestPKI(t)
 	bob := mailtest.CustomerSide(t, k.Bob)
 	raw := mailtest.Message(t, "bob@example.org", mailtest.DeskAddress, "Contract", "Attached, as agreed.",
-		func(d *compose.Draft) {
-			d.Attachments = append(d.Attachments, compose.Attachment{Name: "vertrag.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 secret")})
+		func(d *message.Draft) {
+			d.Attachments = append(d.Attachments, message.Attachment{Name: "vertrag.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 secret")})
 		})
 	e.deliver(bob.Seal(t, raw, true, true))
 	e.sync()
@@ -262,8 +262,8 @@ func TestOpenArticleDecryptsInMemory(t *testing.T) {
 	if v.Text != "Attached, as agreed." || len(v.Attachments) != 1 || v.Attachments[0].Name != "vertrag.pdf" {
 		t.Errorf("view: text %q, attachments %d, want the decrypted text and vertrag.pdf", v.Text, len(v.Attachments))
 	}
-	if v.Result.Encryption != smime.EncDecrypted || v.Result.Content != nil {
-		t.Errorf("view result: %s, content kept %v", v.Result.Encryption, v.Result.Content != nil)
+	if v.Security.Encryption != smime.EncDecrypted || v.Security.Signature != a.Security.Signature {
+		t.Errorf("view verdict: %s/%s, want the stored decrypted/%s", v.Security.Encryption, v.Security.Signature, a.Security.Signature)
 	}
 	assertNotInDB(t, e, "secret")
 	if strings.Contains(a.Subject, "secret") {

@@ -6,30 +6,42 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"unicode/utf8"
 
-	gomessage "github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // charsets for Entity.Body
+	"github.com/emersion/go-message/charset"
 )
 
 // Limits that keep a hostile message from exhausting memory or the stack.
 const (
 	maxDepth = 16
 	maxParts = 500
+	// MaxText is the most text Extract returns: more than any article
+	// anyone reads, and the bound on what the display and the search
+	// index are given.
+	MaxText = 1 << 20
+	// maxDecoded bounds one decoded part (text or attachment).
+	maxDecoded = 64 << 20
 )
 
 // Body is what an article shows: its text and its attachments. It is built
 // in memory for display (and, for unencrypted articles, for the search
 // index) and never stored as such.
 type Body struct {
-	// Text is the message text: the text/plain part, else the text of the
-	// text/html part (tags removed, nothing fetched), else empty.
+	// Text is the message text: the inline text parts, for an alternative
+	// the text/plain one, else the text of the text/html one (tags
+	// removed, nothing fetched); "\n" line ends, valid UTF-8, at most
+	// MaxText bytes.
 	Text string
 	// FromHTML reports that Text was taken from an HTML part.
-	FromHTML    bool
+	FromHTML bool
+	// Truncated reports that the text was longer than MaxText.
+	Truncated   bool
 	Attachments []Attachment
 }
 
-// Attachment is one part shown with a Save button.
+// Attachment is a file of a message: one part shown with a Save button, or
+// one file sent with a draft (Build: ContentType empty means guessed from
+// Name's extension, else application/octet-stream).
 type Attachment struct {
 	Name        string
 	ContentType string
@@ -37,159 +49,167 @@ type Attachment struct {
 }
 
 // Extract reads a MIME entity (a whole message, or the innermost entity
-// the S/MIME engine unwrapped) into its text and attachments.
+// the S/MIME engine unwrapped) into its text and attachments, with the
+// same entity reader the engine uses, so both see the same parts.
 //
 // Only the entity's own structure is followed: multipart/alternative gives
 // its best text, multipart/signed its signed content, other multiparts
-// their inline text parts in order. Every other part, including S/MIME
-// parts nested inside multipart/mixed, is an attachment and is never
-// opened (DESIGN.md §3: this blocks EFAIL-style exfiltration).
+// their inline text parts in order, attached messages (message/rfc822)
+// their text and an attachment. Every other part, including S/MIME parts
+// nested inside multipart/mixed, is an attachment and is never opened
+// (DESIGN.md §3: this blocks EFAIL-style exfiltration).
 func Extract(entity []byte) Body {
-	// An unknown charset or transfer encoding still gives an entity (with
-	// the body undecoded); only an unreadable header section gives none.
-	e, _ := gomessage.Read(bytes.NewReader(entity))
-	if e == nil {
-		// Show what follows the header section as text.
-		_, rest, found := bytes.Cut(entity, []byte("\r\n\r\n"))
-		if !found {
-			_, rest, _ = bytes.Cut(entity, []byte("\n\n"))
-		}
-		return Body{Text: normalizeText(string(rest))}
-	}
 	w := walker{}
-	w.entity(e, 0)
-	return Body{Text: strings.Join(w.texts, "\n\n"), FromHTML: w.fromHTML, Attachments: w.attachments}
+	w.entity(ParseEntity(entity), 0)
+	return Body{Text: w.text.String(), FromHTML: w.fromHTML, Truncated: w.truncated, Attachments: w.attachments}
 }
 
 type walker struct {
-	texts       []string
+	text        strings.Builder
 	fromHTML    bool
+	truncated   bool
 	attachments []Attachment
 	parts       int
 }
 
-func (w *walker) entity(e *gomessage.Entity, depth int) {
+func (w *walker) entity(e Entity, depth int) {
 	w.parts++
 	if w.parts > maxParts || depth > maxDepth {
 		return
 	}
-	mt, params, err := e.Header.ContentType()
-	if err != nil || mt == "" {
-		mt = "text/plain"
+	if e.Headless {
+		w.add(normalizeText(string(e.Body)), false)
+		return
 	}
-	mt = strings.ToLower(mt)
-	disp, _, _ := e.Header.ContentDisposition()
-	if strings.EqualFold(disp, "attachment") && !strings.HasPrefix(mt, "multipart/") {
-		w.attach(e, mt, params)
+	mt, params := e.MediaType()
+	if mt == "message/rfc822" {
+		// An attached message is offered for saving, and its text is
+		// shown after the message's own, as mail programs do. Its S/MIME
+		// layers, if any, stay closed: only the outer message's own
+		// structure is ever decrypted or verified.
+		w.attach(&e, mt, params)
+		if inner, err := e.DecodedBody(maxDecoded); err == nil {
+			w.entity(ParseEntity(inner), depth+1)
+		}
+		return
+	}
+	if d, _ := e.Disposition(); d == "attachment" && !strings.HasPrefix(mt, "multipart/") {
+		w.attach(&e, mt, params)
 		return
 	}
 	switch {
 	case mt == "multipart/alternative":
-		w.alternative(e, depth)
+		w.alternative(&e, params, depth)
 	case mt == "multipart/signed":
 		// The signed content is the first part; the second is the
 		// signature, shown by the security bar, not as an attachment.
-		if mr := e.MultipartReader(); mr != nil {
-			if p, _ := mr.NextPart(); p != nil {
-				w.entity(p, depth+1)
-			}
+		if parts, _ := SplitMultipart(e.Body, params["boundary"]); len(parts) > 0 {
+			w.entity(ParseEntity(parts[0]), depth+1)
 		}
 	case strings.HasPrefix(mt, "multipart/"):
-		mr := e.MultipartReader()
-		if mr == nil {
-			return
-		}
-		for {
-			p, _ := mr.NextPart()
-			if p == nil {
-				break
-			}
-			w.entity(p, depth+1)
+		parts, _ := SplitMultipart(e.Body, params["boundary"])
+		for _, p := range parts {
 			if w.parts > maxParts {
 				break
 			}
+			w.entity(ParseEntity(p), depth+1)
 		}
 	case mt == "text/plain" || mt == "text/html":
-		text, ok := readText(e, mt)
+		text, ok := readText(&e, mt, params["charset"])
 		if !ok {
-			w.attach(e, mt, params)
+			w.attach(&e, mt, params)
 			return
 		}
-		if strings.TrimSpace(text) != "" {
-			w.texts = append(w.texts, text)
-			w.fromHTML = w.fromHTML || mt == "text/html"
-		}
+		w.add(text, mt == "text/html")
 	default:
-		w.attach(e, mt, params)
+		w.attach(&e, mt, params)
 	}
+}
+
+// add appends a text block, blocks separated by an empty line.
+func (w *walker) add(text string, html bool) {
+	if strings.TrimSpace(text) == "" || w.truncated {
+		return
+	}
+	text = strings.TrimRight(text, "\n")
+	if w.text.Len() > 0 {
+		text = "\n\n" + text
+	}
+	if room := MaxText - w.text.Len(); len(text) > room {
+		cut := room
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text, w.truncated = text[:cut], true
+	}
+	w.text.WriteString(text)
+	w.fromHTML = w.fromHTML || html
 }
 
 // alternative picks text/plain over text/html over a nested multipart; the
 // other alternatives are renderings of the same text and are dropped.
-func (w *walker) alternative(e *gomessage.Entity, depth int) {
-	mr := e.MultipartReader()
-	if mr == nil {
-		return
-	}
-	var plain, html string
-	var hasPlain, hasHTML bool
-	var nested *walker
-	for {
-		p, _ := mr.NextPart()
-		if p == nil {
-			break
-		}
+func (w *walker) alternative(e *Entity, params map[string]string, depth int) {
+	parts, _ := SplitMultipart(e.Body, params["boundary"])
+	best, bestRank := -1, 0
+	for i, p := range parts {
 		w.parts++
 		if w.parts > maxParts {
 			return
 		}
-		mt, _, _ := p.Header.ContentType()
-		mt = strings.ToLower(mt)
+		pe := ParseEntity(p)
+		mt, _ := pe.MediaType()
+		rank := 0
 		switch {
-		case mt == "text/plain" && !hasPlain:
-			plain, hasPlain = readText(p, mt)
-		case mt == "text/html" && !hasHTML:
-			html, hasHTML = readText(p, mt)
-		case strings.HasPrefix(mt, "multipart/") && nested == nil:
-			nested = &walker{parts: w.parts}
-			nested.entity(p, depth+1)
-			w.parts = nested.parts
+		case mt == "text/plain":
+			rank = 3
+		case mt == "text/html":
+			rank = 2
+		case strings.HasPrefix(mt, "multipart/"):
+			rank = 1
+		}
+		if rank > bestRank {
+			best, bestRank = i, rank
 		}
 	}
-	switch {
-	case hasPlain:
-		w.texts = append(w.texts, plain)
-	case hasHTML:
-		w.texts = append(w.texts, html)
-		w.fromHTML = true
-	case nested != nil:
-		w.texts = append(w.texts, nested.texts...)
-		w.fromHTML = w.fromHTML || nested.fromHTML
-		w.attachments = append(w.attachments, nested.attachments...)
+	if best >= 0 {
+		w.entity(ParseEntity(parts[best]), depth+1)
 	}
 }
 
 // readText decodes a text part to UTF-8; ok is false when the part cannot
-// be decoded (unknown charset or transfer encoding), so it is offered as an
-// attachment instead of shown garbled.
-func readText(e *gomessage.Entity, mt string) (string, bool) {
-	b, err := io.ReadAll(e.Body)
-	if err != nil && len(b) == 0 {
+// be decoded (unknown charset, broken transfer encoding), so it is offered
+// as an attachment instead of shown garbled.
+func readText(e *Entity, mt, cs string) (string, bool) {
+	body, err := e.DecodedBody(maxDecoded)
+	if err != nil {
 		return "", false
 	}
-	text := string(b)
+	switch strings.ToLower(strings.TrimSpace(cs)) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+	default:
+		// An unknown charset shows the bytes as they stand (most are
+		// ASCII supersets); a known one that does not decode is offered
+		// as an attachment.
+		if r, err := charset.Reader(cs, bytes.NewReader(body)); err == nil {
+			if body, err = io.ReadAll(io.LimitReader(r, maxDecoded)); err != nil {
+				return "", false
+			}
+		}
+	}
+	text := string(body)
 	if mt == "text/html" {
 		text = HTMLText(text)
 	}
 	return normalizeText(text), true
 }
 
-func (w *walker) attach(e *gomessage.Entity, mt string, params map[string]string) {
-	data, _ := io.ReadAll(e.Body)
-	name := ""
-	if _, dp, err := e.Header.ContentDisposition(); err == nil {
-		name = dp["filename"]
+func (w *walker) attach(e *Entity, mt string, params map[string]string) {
+	data, err := e.DecodedBody(maxDecoded)
+	if err != nil {
+		data = e.Body // offered as it stands: the user may still want it
 	}
+	_, dp := e.Disposition()
+	name := dp["filename"]
 	if name == "" {
 		name = params["name"]
 	}

@@ -24,8 +24,8 @@ import (
 type articleCard struct {
 	u   *UI
 	art mail.Article
-	// res is the security result shown: the stored one until the article
-	// is opened, then the one made for this view.
+	// res is the stored verdict, the one the list and the command line
+	// show too; a re-check that changes it reloads the card.
 	res      *smime.Result
 	view     *mail.ArticleView
 	openErr  error
@@ -77,7 +77,7 @@ func (c *articleCard) load() {
 			c.view, c.openErr = v, err
 			if v != nil {
 				c.art = v.Article
-				c.res = v.Result
+				c.res = v.Security
 			}
 			c.show()
 		})
@@ -209,7 +209,7 @@ func (c *articleCard) retry() {
 				showError(c.u.win, err)
 			} else {
 				c.view, c.openErr = v, nil
-				c.art, c.res = v.Article, v.Result
+				c.art, c.res = v.Article, v.Security
 			}
 			c.show()
 		})

@@ -20,7 +20,7 @@ import (
 	"siegel/crypto/smime"
 	siegelmail "siegel/mail"
 	"siegel/mail/account"
-	"siegel/mail/compose"
+	"siegel/message"
 )
 
 // maxAttachment bounds one attached file.
@@ -69,7 +69,7 @@ type composer struct {
 	from                  *widget.Select
 	fromLabel             *widget.Label
 	to, cc, subject, body *entry
-	attachments           []compose.Attachment
+	attachments           []message.Attachment
 	files                 *fyne.Container
 	encrypt, sign         *toggle
 	attach                *ttwidget.Button
@@ -668,7 +668,7 @@ var errTooLarge = errors.New("file too large")
 
 // addFile attaches data as a file called name.
 func (c *composer) addFile(name string, data []byte) {
-	c.attachments = append(c.attachments, compose.Attachment{Name: name, Data: data})
+	c.attachments = append(c.attachments, message.Attachment{Name: name, Data: data})
 	c.showFiles()
 	c.edited(false)
 }

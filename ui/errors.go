@@ -10,7 +10,7 @@ import (
 	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
-	"siegel/mail/compose"
+	"siegel/message"
 	"siegel/profile"
 )
 
@@ -60,9 +60,9 @@ var errorKeys = []struct {
 	{mail.ErrNoAccount, "error.account.none"},
 	// Writing and sending.
 	{smime.ErrNoSignerKey, "error.send.no-signer-key"},
-	{compose.ErrNoRecipients, "error.send.no-recipients"},
-	{compose.ErrAddress, "error.send.address"},
-	{compose.ErrInvalidText, "error.send.text"},
+	{message.ErrNoRecipients, "error.send.no-recipients"},
+	{message.ErrAddress, "error.send.address"},
+	{message.ErrInvalidText, "error.send.text"},
 	{mail.ErrDraftSent, "error.send.draft-sent"},
 	{mail.ErrOutboxBusy, "error.send.busy"},
 	// Tickets.

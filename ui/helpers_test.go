@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 
-	"siegel/mail/compose"
 	"siegel/mail/mailtest"
+	"siegel/message"
 )
 
 // newTestUI builds the UI over the cores in Fyne's test driver, with jobs
@@ -68,9 +68,9 @@ func standardTickets(t testing.TB, c *cores) {
 	)
 }
 
-func withAttachment(name, content string) func(*compose.Draft) {
-	return func(d *compose.Draft) {
-		d.Attachments = append(d.Attachments, compose.Attachment{Name: name, ContentType: "text/plain", Data: []byte(content)})
+func withAttachment(name, content string) func(*message.Draft) {
+	return func(d *message.Draft) {
+		d.Attachments = append(d.Attachments, message.Attachment{Name: name, ContentType: "text/plain", Data: []byte(content)})
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"siegel/crypto/smime/transfer"
+	"siegel/message"
 )
 
 // benchWorld is the PKI of the benchmarks: alice (RSA-2048, chained
@@ -55,7 +55,7 @@ func sealBench(b *testing.B, e *Engine, msg []byte, opts SealOptions) []byte {
 func BenchmarkOpen10KBSignedEncrypted(b *testing.B) {
 	e, p := benchEngine(b)
 	msg := sealBench(b, e, benchMessage(10<<10), SealOptions{Sign: true, Encrypt: true})
-	if r := e.Open(context.Background(), msg); r.Signature != SigValid || r.Encryption != EncDecrypted {
+	if r, _ := e.Open(context.Background(), msg); r.Signature != SigValid || r.Encryption != EncDecrypted {
 		b.Fatalf("got %s/%s", r.Encryption, r.Signature)
 	}
 	b.Run("Open", func(b *testing.B) {
@@ -106,7 +106,7 @@ func BenchmarkOpenSignedChain(b *testing.B) {
 	sealer, p := benchEngine(b)
 	msg := sealBench(b, sealer, benchMessage(2<<10), SealOptions{Sign: true})
 	e := NewEngine(p.keyring()) // only the root is stored
-	r := e.Open(context.Background(), msg)
+	r, _ := e.Open(context.Background(), msg)
 	if r.Signature != SigValid || len(r.Chain) != 3 {
 		b.Fatalf("got %s with a chain of %d", r.Signature, len(r.Chain))
 	}
@@ -129,7 +129,7 @@ func BenchmarkOpenParallel(b *testing.B) {
 			c0 := cpuTime()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if r := e.Open(context.Background(), msg); r.Signature != SigValid {
+					if r, _ := e.Open(context.Background(), msg); r.Signature != SigValid {
 						panic("not valid")
 					}
 				}
@@ -184,9 +184,9 @@ func attachmentMessage(data []byte) []byte {
 		"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
 		"Here is the file.\r\n\r\n--siegel-b\r\nContent-Type: application/octet-stream; name=\"big.bin\"\r\n" +
 		"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"big.bin\"\r\n\r\n"
-	buf := make([]byte, 0, len(head)+transfer.Base64Len(len(data))+32)
+	buf := make([]byte, 0, len(head)+message.Base64Len(len(data))+32)
 	buf = append(buf, head...)
-	buf = transfer.AppendBase64Lines(buf, data)
+	buf = message.AppendBase64Lines(buf, data)
 	return append(buf, "\r\n--siegel-b--\r\n"...)
 }
 
@@ -212,9 +212,9 @@ func BenchmarkSeal10MB(b *testing.B) {
 	})
 	signedPart := msg // the signed part is the message body with its fields, about as long
 	b.Run("PassBase64Attachment", func(b *testing.B) {
-		dst := make([]byte, 0, transfer.Base64Len(len(data)))
+		dst := make([]byte, 0, message.Base64Len(len(data)))
 		for b.Loop() {
-			transfer.AppendBase64Lines(dst[:0], data)
+			message.AppendBase64Lines(dst[:0], data)
 		}
 	})
 	b.Run("PassSHA256", func(b *testing.B) {
@@ -233,9 +233,9 @@ func BenchmarkSeal10MB(b *testing.B) {
 	})
 	b.Run("PassBase64Ciphertext", func(b *testing.B) {
 		ct := make([]byte, len(signedPart)+8192)
-		dst := make([]byte, 0, transfer.Base64Len(len(ct)))
+		dst := make([]byte, 0, message.Base64Len(len(ct)))
 		for b.Loop() {
-			transfer.AppendBase64Lines(dst[:0], ct)
+			message.AppendBase64Lines(dst[:0], ct)
 		}
 	})
 	// Interleaved: one seal, then the four passes, in turn, so that the
@@ -246,17 +246,17 @@ func BenchmarkSeal10MB(b *testing.B) {
 		n := len(signedPart) + 8192
 		n -= n % aes.BlockSize
 		src, dst := make([]byte, n), make([]byte, n)
-		b64a := make([]byte, 0, transfer.Base64Len(len(data)))
-		b64c := make([]byte, 0, transfer.Base64Len(n))
+		b64a := make([]byte, 0, message.Base64Len(len(data)))
+		b64c := make([]byte, 0, message.Base64Len(n))
 		var seal, passes, sealCPU, passesCPU time.Duration
 		for b.Loop() {
 			t0, c0 := time.Now(), cpuTime()
 			sealBench(b, e, attachmentMessage(data), SealOptions{Sign: true, Encrypt: true})
 			t1, c1 := time.Now(), cpuTime()
-			transfer.AppendBase64Lines(b64a[:0], data)
+			message.AppendBase64Lines(b64a[:0], data)
 			sha256.Sum256(signedPart)
 			cipher.NewCBCEncrypter(block, make([]byte, 16)).CryptBlocks(dst, src)
-			transfer.AppendBase64Lines(b64c[:0], dst)
+			message.AppendBase64Lines(b64c[:0], dst)
 			t2, c2 := time.Now(), cpuTime()
 			seal += t1.Sub(t0)
 			passes += t2.Sub(t1)

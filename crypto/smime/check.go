@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"siegel/crypto/certinfo"
+	"siegel/message"
 )
 
 // RecipientCert is the encryption certificate chosen for one address.
@@ -45,8 +47,8 @@ type Capabilities struct {
 func (e *Engine) Check(ctx context.Context, from string, recipients []string, at time.Time) Capabilities {
 	var c Capabilities
 	var sender string
-	if a := fieldAddresses(from); len(a) > 0 {
-		sender = a[0]
+	if a, err := message.ParseAddresses(from); err == nil && len(a) == 1 {
+		sender = strings.ToLower(a[0].Address)
 	}
 	if s, err := e.signingKey(ctx, sender, at); err == nil {
 		c.CanSign = true
@@ -57,8 +59,17 @@ func (e *Engine) Check(ctx context.Context, from string, recipients []string, at
 	}
 
 	addrs := make([]string, 0, len(recipients)+1)
+	var unreadable []string
 	for _, r := range recipients {
-		addrs = append(addrs, fieldAddresses(r)...)
+		l, err := message.ParseAddresses(r)
+		if err != nil {
+			// What does not parse cannot be encrypted to: it is missing.
+			unreadable = append(unreadable, strings.TrimSpace(r))
+			continue
+		}
+		for _, a := range l {
+			addrs = append(addrs, strings.ToLower(a.Address))
+		}
 	}
 	choice, err := e.encryptionCerts(ctx, append(addrs, sender), at)
 	if err != nil {
@@ -78,7 +89,7 @@ func (e *Engine) Check(ctx context.Context, from string, recipients []string, at
 			c.Recipients = append(c.Recipients, RecipientCert{Address: a, Cert: info})
 		}
 	}
-	c.Missing = choice.missing
+	c.Missing = append(choice.missing, unreadable...)
 	c.CanEncrypt = len(addrs) > 0 && sender != "" && len(c.Missing) == 0
 	return c
 }

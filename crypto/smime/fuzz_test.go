@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"siegel/message"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzOpen/seed-* from generated messages")
@@ -106,7 +108,7 @@ func FuzzOpen(f *testing.F) {
 	e := NewEngineWithOptions(w.kr, Options{Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }})
 	f.Add([]byte("From: a@example.org\r\n\r\nhello\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		res := e.Open(context.Background(), raw)
+		res, content := e.Open(context.Background(), raw)
 		if len(res.Layers) > maxDepth+1 {
 			t.Fatalf("%d layers", len(res.Layers))
 		}
@@ -125,7 +127,7 @@ func FuzzOpen(f *testing.F) {
 		if res.Encryption == EncDecrypted && res.Recipient == nil {
 			t.Fatal("decrypted without recipient")
 		}
-		_ = BodyText(res.Content)
+		_ = message.Extract(content).Text
 	})
 }
 
@@ -157,7 +159,7 @@ func TestFuzzSeeds(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			res := e.Open(context.Background(), []byte(data))
+			res, _ := e.Open(context.Background(), []byte(data))
 			if string(res.Encryption) != want[0] || string(res.Signature) != want[1] {
 				t.Errorf("seed %s: got %s/%s, want %s/%s", name, res.Encryption, res.Signature, want[0], want[1])
 			}

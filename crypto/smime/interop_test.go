@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"siegel/message"
 )
 
 // interopDir returns ../shared/interop/NAME beside the repository, or
@@ -96,9 +98,9 @@ type corpusRow struct {
 }
 
 // checkRow opens one message and compares the result with the row.
-func checkRow(t *testing.T, e *Engine, raw []byte, want corpusRow) *Result {
+func checkRow(t *testing.T, e *Engine, raw []byte, want corpusRow) (*Result, []byte) {
 	t.Helper()
-	res := e.Open(context.Background(), raw)
+	res, content := e.Open(context.Background(), raw)
 	if got := res.Encryption != EncNone; got != want.encrypted {
 		t.Errorf("encrypted: got %v (%s), want %v", got, res.Encryption, want.encrypted)
 	}
@@ -129,7 +131,7 @@ func checkRow(t *testing.T, e *Engine, raw []byte, want corpusRow) *Result {
 		}
 	}
 	if want.text != "-" && want.text != "" {
-		if body := BodyText(res.Content); !strings.Contains(body, want.text) {
+		if body := message.Extract(content).Text; !strings.Contains(body, want.text) {
 			t.Errorf("text: %q not in displayed text %q", want.text, body)
 		}
 	}
@@ -138,7 +140,7 @@ func checkRow(t *testing.T, e *Engine, raw []byte, want corpusRow) *Result {
 			t.Logf("layer %d: %s %s: %s (cipher %s, %s)", i, l.Kind, l.State, l.Reason, l.Cipher, l.KeyTransport)
 		}
 	}
-	return res
+	return res, content
 }
 
 func TestThunderbirdCorpus(t *testing.T) {
@@ -175,13 +177,16 @@ func runThunderbird(t *testing.T, dir string, kr Keyring) {
 			} else {
 				want.signers = []string{}
 			}
-			res := checkRow(t, e, raw, want)
-			top := parseEntity(skipMboxLine(raw))
-			if got := strings.Join(fromAddresses(top.getAll("From")), ","); got != strings.ToLower(row["from"]) {
+			res, content := checkRow(t, e, raw, want)
+			var from []string
+			for _, a := range res.Envelope.From {
+				from = append(from, strings.ToLower(a.Address))
+			}
+			if got := strings.Join(from, ","); got != strings.ToLower(row["from"]) {
 				t.Errorf("from: got %q, want %q", got, row["from"])
 			}
 			if strings.HasSuffix(row["file"], "multipart-alternative.eml") {
-				if body := BodyText(res.Content); strings.Contains(body, "SECRET-TEXT") {
+				if body := message.Extract(content).Text; strings.Contains(body, "SECRET-TEXT") {
 					t.Errorf("the secret text of an enveloped part inside multipart/alternative is displayed: %q", body)
 				}
 			}

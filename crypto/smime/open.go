@@ -1,36 +1,40 @@
 package smime
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net/mail"
-	"slices"
 	"strings"
 	"time"
 
 	"siegel/crypto/cms"
+	"siegel/message"
 )
 
 // opener holds the state of one Open call.
 type opener struct {
-	e    *Engine
-	ctx  context.Context
-	from []string  // every From address (all fields, all addresses), lower-cased
-	date time.Time // the Date header; zero when absent or unreadable
-	res  *Result
+	e   *Engine
+	ctx context.Context
+	env *message.Envelope // the outer header the signatures are judged against
+	res *Result
+	// reveal unwraps without verifying (Reveal).
+	reveal bool
 }
 
 // Open analyses a received message (its raw RFC 5322 bytes) layer by layer
-// and returns the security result. It never fails and never panics: every
-// problem becomes a state of the result with a reason in its layer.
+// and returns the security result and, apart from it, the content to
+// display: the innermost entity reached, decrypted when the result says
+// so. The result is plain data that may be stored; the content must not
+// be (DESIGN.md §2). Open never fails and never panics: every problem
+// becomes a state of the result with a reason in its layer.
 //
 // The flow (DESIGN.md §3):
-//  1. Read the outer header: From and Date are what signatures are
-//     checked against.
+//  1. Read the outer header into the Envelope (message.ReadEnvelope, the
+//     reader every layer shows mail through): its Author and Date are what
+//     signatures are checked against, and the result carries it, so that
+//     what is shown beside a verdict is what was judged.
 //  2. Unwrap from the outside in, at most 8 layers, in any order: a
 //     multipart/signed with a pkcs7-signature (verify the first part as it
 //     stands, in canonical CRLF form, and go on with it); an
@@ -45,16 +49,33 @@ type opener struct {
 //     message (EFAIL).
 //  4. The article's signature state is the worst over the signature
 //     layers; its encryption state is that of the innermost envelope.
-//     Content is the innermost entity reached.
-func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result) {
+func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result, content []byte) {
+	return e.open(ctx, raw, false)
+}
+
+// Reveal unwraps a message for display exactly as Open does (the same
+// layers, the same keys, the same content) but verifies no signature: the
+// verdict shown beside the content is the one Open gave, which the caller
+// stored. The mail core's one verdict per article rests on this. It
+// returns nil when a layer could not be decrypted, and never panics.
+func (e *Engine) Reveal(ctx context.Context, raw []byte) []byte {
+	res, content := e.open(ctx, raw, true)
+	if res.Encryption.Failed() {
+		return nil
+	}
+	return content
+}
+
+func (e *Engine) open(ctx context.Context, raw []byte, reveal bool) (res *Result, content []byte) {
 	res = &Result{Encryption: EncNone, Signature: SigNone, Analysed: e.now()}
-	o := &opener{e: e, ctx: ctx, res: res}
+	o := &opener{e: e, ctx: ctx, res: res, env: &res.Envelope, reveal: reveal}
 	defer func() {
 		// Fuzzing finds no panic, but a bug must cost one message its
 		// verdict, never the processing of the others: the message is then
 		// malformed, any envelope failed, and only the raw bytes are shown.
 		if r := recover(); r != nil {
-			*res = Result{Encryption: EncNone, Signature: SigMalformed, Analysed: res.Analysed, Layers: res.Layers, Content: raw}
+			*res = Result{Encryption: EncNone, Signature: SigMalformed, Analysed: res.Analysed, Layers: res.Layers, Envelope: res.Envelope}
+			content = raw
 			for _, l := range res.Layers {
 				if l.Kind == LayerEnveloped || l.Kind == LayerAuthEnveloped {
 					res.Encryption = EncFailed
@@ -65,9 +86,8 @@ func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result) {
 		}
 	}()
 
-	top := parseEntity(skipMboxLine(raw))
-	o.from = fromAddresses(top.getAll("From"))
-	o.date = parseDate(top.get("Date"))
+	top := message.ParseEntity(message.SkipMboxLine(raw))
+	res.Envelope = message.EnvelopeOf(&top)
 
 	cur := top
 	for depth := 0; ; depth++ {
@@ -83,11 +103,10 @@ func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result) {
 		if !ok {
 			break
 		}
-		cur = parseEntity(next)
+		cur = message.ParseEntity(next)
 	}
-	res.Content = displayEntity(&cur)
 	o.summarise()
-	return res
+	return res, displayEntity(&cur)
 }
 
 // layerType is what classify finds at one level.
@@ -102,11 +121,11 @@ const (
 
 // classify detects an S/MIME layer by structure; p is the media type's
 // parameters.
-func classify(e *entity) (layerType, map[string]string) {
-	if e.headless {
+func classify(e *message.Entity) (layerType, map[string]string) {
+	if e.Headless {
 		return notLayer, nil
 	}
-	mt, p := e.mediaType()
+	mt, p := e.MediaType()
 	switch mt {
 	case "multipart/signed":
 		switch proto := strings.ToLower(p["protocol"]); proto {
@@ -114,8 +133,8 @@ func classify(e *entity) (layerType, map[string]string) {
 			return signedLayer, p
 		case "":
 			// No protocol: S/MIME when the second part is a pkcs7-signature.
-			if parts, err := splitMultipart(e.body, p["boundary"]); err == nil && len(parts) >= 2 {
-				sig := parseEntity(parts[1])
+			if parts, err := message.SplitMultipart(e.Body, p["boundary"]); err == nil && len(parts) >= 2 {
+				sig := message.ParseEntity(parts[1])
 				if isSignatureType(&sig) {
 					return signedLayer, p
 				}
@@ -127,7 +146,7 @@ func classify(e *entity) (layerType, map[string]string) {
 	case "application/pkcs7-mime", "application/x-pkcs7-mime":
 		return mimeLayer, p
 	case "application/octet-stream":
-		_, dp := e.disposition()
+		_, dp := e.Disposition()
 		if strings.HasSuffix(strings.ToLower(p["name"]), ".p7m") || strings.HasSuffix(strings.ToLower(dp["filename"]), ".p7m") {
 			return mimeLayer, p
 		}
@@ -135,20 +154,20 @@ func classify(e *entity) (layerType, map[string]string) {
 	return notLayer, nil
 }
 
-func isSignatureType(e *entity) bool {
-	mt, _ := e.mediaType()
+func isSignatureType(e *message.Entity) bool {
+	mt, _ := e.MediaType()
 	return mt == "application/pkcs7-signature" || mt == "application/x-pkcs7-signature"
 }
 
 // unwrap handles one layer, records it, and returns the entity inside.
-func (o *opener) unwrap(cur *entity, k layerType, p map[string]string) ([]byte, bool) {
+func (o *opener) unwrap(cur *message.Entity, k layerType, p map[string]string) ([]byte, bool) {
 	switch k {
 	case signedLayer:
 		return o.unwrapSigned(cur, p)
 	case mimeLayer:
 		return o.unwrapMIME(cur, p)
 	case foreignLayer:
-		parts, err := splitMultipart(cur.body, p["boundary"])
+		parts, err := message.SplitMultipart(cur.Body, p["boundary"])
 		if err != nil || len(parts) == 0 {
 			return nil, false
 		}
@@ -161,10 +180,10 @@ func (o *opener) unwrap(cur *entity, k layerType, p map[string]string) ([]byte, 
 // stands (CRLF-canonical) against the signature in the second. An eContent
 // embedded in the signature is ignored: the part shown is the part
 // verified.
-func (o *opener) unwrapSigned(cur *entity, p map[string]string) ([]byte, bool) {
+func (o *opener) unwrapSigned(cur *message.Entity, p map[string]string) ([]byte, bool) {
 	l := Layer{Kind: LayerSigned}
 	defer func() { o.res.Layers = append(o.res.Layers, l) }()
-	parts, err := splitMultipart(cur.body, p["boundary"])
+	parts, err := message.SplitMultipart(cur.Body, p["boundary"])
 	if err != nil {
 		l.State, l.Reason = string(SigMalformed), err.Error()
 		return nil, false
@@ -176,13 +195,13 @@ func (o *opener) unwrapSigned(cur *entity, p map[string]string) ([]byte, bool) {
 		}
 		return parts[0], true
 	}
-	sigPart := parseEntity(parts[1])
+	sigPart := message.ParseEntity(parts[1])
 	if !isSignatureType(&sigPart) {
-		mt, _ := sigPart.mediaType()
+		mt, _ := sigPart.MediaType()
 		l.State, l.Reason = string(SigMalformed), "second part is "+mt+", not a pkcs7-signature"
 		return parts[0], true
 	}
-	der, err := sigPart.decodedBody(o.e.maxSize)
+	der, err := sigPart.DecodedBody(o.e.maxSize)
 	if err != nil {
 		l.State, l.Reason = string(SigMalformed), "signature part: "+err.Error()
 		return parts[0], true
@@ -192,14 +211,14 @@ func (o *opener) unwrapSigned(cur *entity, p map[string]string) ([]byte, bool) {
 		l.State, l.Reason = string(SigMalformed), err.Error()
 		return parts[0], true
 	}
-	o.verifyLayer(&l, sd, canonical(parts[0]))
+	o.verifyLayer(&l, sd, message.Canonical(parts[0]))
 	return parts[0], true
 }
 
 // unwrapMIME opens an application/pkcs7-mime layer. What it holds is
 // decided by the CMS content type; the smime-type parameter only names the
 // layer when the CMS cannot be read.
-func (o *opener) unwrapMIME(cur *entity, p map[string]string) ([]byte, bool) {
+func (o *opener) unwrapMIME(cur *message.Entity, p map[string]string) ([]byte, bool) {
 	smimeType := strings.ToLower(p["smime-type"])
 	if smimeType == "certs-only" || smimeType == "compressed-data" {
 		return nil, false // not a protection layer: shown as an attachment
@@ -211,7 +230,7 @@ func (o *opener) unwrapMIME(cur *entity, p map[string]string) ([]byte, bool) {
 	case "authenveloped-data":
 		fallback.Kind = LayerAuthEnveloped
 	}
-	der, err := cur.decodedBody(o.e.maxSize)
+	der, err := cur.DecodedBody(o.e.maxSize)
 	if err != nil {
 		fallback.Reason = err.Error()
 		o.res.Layers = append(o.res.Layers, fallback)
@@ -380,107 +399,9 @@ func worstSigner(signers []Signer) *Signer {
 // displayEntity is the entity to show. Content without a header block (a
 // bare text, as some senders encrypt it) is given one, so that Content is
 // always a MIME entity.
-func displayEntity(e *entity) []byte {
-	if !e.headless {
-		return e.raw
+func displayEntity(e *message.Entity) []byte {
+	if !e.Headless {
+		return e.Raw
 	}
-	return append([]byte("Content-Type: text/plain; charset=utf-8\r\n\r\n"), e.raw...)
-}
-
-// skipMboxLine drops an mbox "From " separator line before the header.
-func skipMboxLine(raw []byte) []byte {
-	if bytes.HasPrefix(raw, []byte("From ")) {
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			return raw[i+1:]
-		}
-	}
-	return raw
-}
-
-// fromAddresses returns every address of every From field, lower-cased.
-// A signature must cover all of them: a second address in the field, or a
-// second From field, is someone the signer did not vouch for, and mail
-// programs may show that one instead.
-func fromAddresses(values []string) []string {
-	var out []string
-	for _, v := range values {
-		for _, a := range fieldAddresses(v) {
-			if !slices.Contains(out, a) {
-				out = append(out, a)
-			}
-		}
-	}
-	return out
-}
-
-// fieldAddresses reads the addresses of one address field, lower-cased.
-func fieldAddresses(v string) []string {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	if a, ok := simpleAddress(v); ok {
-		return []string{strings.ToLower(a)}
-	}
-	if l, err := mail.ParseAddressList(v); err == nil && len(l) > 0 {
-		out := make([]string, len(l))
-		for i, a := range l {
-			out[i] = strings.ToLower(a.Address)
-		}
-		return out
-	}
-	// Unparsable: take what stands in angle brackets, else the word with @.
-	if i := strings.LastIndexByte(v, '<'); i >= 0 {
-		if j := strings.IndexByte(v[i:], '>'); j > 0 {
-			return []string{strings.ToLower(strings.TrimSpace(v[i+1 : i+j]))}
-		}
-	}
-	for _, w := range strings.Fields(v) {
-		if strings.Contains(w, "@") {
-			return []string{strings.ToLower(strings.Trim(w, "<>,;\"'"))}
-		}
-	}
-	return nil
-}
-
-// parseDate reads a Date field: the usual form directly, any other through
-// net/mail; zero when it cannot be read.
-func parseDate(v string) time.Time {
-	if v == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC1123Z, v); err == nil {
-		return t
-	}
-	if t, err := mail.ParseDate(v); err == nil {
-		return t
-	}
-	return time.Time{}
-}
-
-// simpleAddress reads the two common forms of an address field without
-// the full RFC 5322 parser: "local@domain" and "Display Name
-// <local@domain>", with no quotes, comments, groups or lists. Anything else
-// is not simple, and net/mail decides.
-func simpleAddress(v string) (string, bool) {
-	v = strings.TrimSpace(v)
-	if strings.ContainsAny(v, "\"(),;:\\") {
-		return "", false
-	}
-	if strings.HasSuffix(v, ">") {
-		i := strings.LastIndexByte(v, '<')
-		if i < 0 || strings.ContainsAny(v[:i], "<>@") {
-			return "", false
-		}
-		v = v[i+1 : len(v)-1]
-	}
-	at := strings.IndexByte(v, '@')
-	if at <= 0 || at == len(v)-1 || strings.ContainsAny(v, "<> \t") || strings.Count(v, "@") != 1 {
-		return "", false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] >= 0x80 || v[i] < ' ' {
-			return "", false
-		}
-	}
-	return v, true
+	return append([]byte("Content-Type: text/plain; charset=utf-8\r\n\r\n"), e.Raw...)
 }

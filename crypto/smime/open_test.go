@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"siegel/message"
 )
 
 // sealed returns a message from agent to alice sealed with opts.
@@ -38,7 +40,7 @@ func TestOpenStructures(t *testing.T) {
 	_, encBody := splitHeader(enc)
 	signed := sealed(t, e, "signed text", SealOptions{Sign: true})
 	_, signedBody := splitHeader(signed)
-	signedCT := parseEntity(signed).get("Content-Type")
+	signedCT := message.ParseEntity(signed).Get("Content-Type")
 	from := "From: agent@example.com\r\nDate: " + time.Now().Format(time.RFC1123Z) + "\r\n"
 
 	tests := []struct {
@@ -86,7 +88,7 @@ func TestOpenStructures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.Open(context.Background(), []byte(tt.raw))
+			res, content := e.Open(context.Background(), []byte(tt.raw))
 			if res.Encryption != tt.enc || res.Signature != tt.sig {
 				t.Errorf("got %s/%s, want %s/%s", res.Encryption, res.Signature, tt.enc, tt.sig)
 			}
@@ -100,7 +102,7 @@ func TestOpenStructures(t *testing.T) {
 			if !equalKinds(kinds, tt.kinds) {
 				t.Errorf("layers: got %v, want %v", kinds, tt.kinds)
 			}
-			got := BodyText(res.Content)
+			got := message.Extract(content).Text
 			if tt.text != "" && !strings.Contains(got, tt.text) || tt.text == "" && got != "" {
 				t.Errorf("text: got %q, want %q", got, tt.text)
 			}
@@ -119,14 +121,14 @@ func TestOpenTooDeep(t *testing.T) {
 	// signatures of the outer ones fail (the content differs), but only the
 	// depth matters here.
 	_, b := splitHeader(msg)
-	ct := parseEntity(msg).get("Content-Type")
+	ct := message.ParseEntity(msg).Get("Content-Type")
 	entity := "Content-Type: " + ct + "\r\n\r\n" + b
 	for i := range 9 {
 		boundary := "deep" + string(rune('a'+i))
 		entity = "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=" + boundary + "\r\n\r\n--" + boundary + "\r\n" +
 			entity + "\r\n--" + boundary + "\r\nContent-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: base64\r\n\r\nMA==\r\n--" + boundary + "--\r\n"
 	}
-	res := e.Open(context.Background(), []byte("From: agent@example.com\r\n"+entity))
+	res, _ := e.Open(context.Background(), []byte("From: agent@example.com\r\n"+entity))
 	if len(res.Layers) != maxDepth+1 {
 		t.Fatalf("got %d layers, want %d", len(res.Layers), maxDepth+1)
 	}
@@ -169,17 +171,17 @@ func TestOpenKeyringErrors(t *testing.T) {
 	signedOnly := sealed(t, e, "text", SealOptions{Sign: true})
 
 	bad := NewEngine(failingKeyring{memKeyring: p.keyring()})
-	res := bad.Open(context.Background(), both)
+	res, _ := bad.Open(context.Background(), both)
 	if res.Encryption != EncNoKey || !strings.Contains(res.Layers[0].Reason, errStore.Error()) {
 		t.Errorf("decrypt with failing store: got %s %q", res.Encryption, res.Layers[0].Reason)
 	}
-	res = bad.Open(context.Background(), signedOnly)
+	res, _ = bad.Open(context.Background(), signedOnly)
 	if res.Signature != SigUntrusted || !strings.Contains(res.Layers[0].Reason, errStore.Error()) {
 		t.Errorf("verify with failing store: got %s %q", res.Signature, res.Layers[0].Reason)
 	}
 
 	panicking := NewEngine(failingKeyring{memKeyring: p.keyring(), panicking: true})
-	res = panicking.Open(context.Background(), signedOnly)
+	res, _ = panicking.Open(context.Background(), signedOnly)
 	if res.Signature != SigMalformed || !strings.Contains(res.Layers[len(res.Layers)-1].Reason, "internal error") {
 		t.Errorf("panicking store: got %s %+v", res.Signature, res.Layers)
 	}
@@ -191,7 +193,7 @@ func TestOpenCacheFollowsStore(t *testing.T) {
 	k.add(p.inter.cert, nil)
 	e := NewEngine(k)
 	msg := sealed(t, e, "text", SealOptions{Sign: true})
-	if res := e.Open(context.Background(), msg); res.Signature != SigValid {
+	if res, _ := e.Open(context.Background(), msg); res.Signature != SigValid {
 		t.Fatalf("got %s, want valid", res.Signature)
 	}
 	// The administrator deletes the CA certificates: the cached chain no
@@ -206,7 +208,7 @@ func TestOpenCacheFollowsStore(t *testing.T) {
 	k.certs = kept
 	k.mu.Unlock()
 	k.gen.Add(1)
-	if res := e.Open(context.Background(), msg); res.Signature != SigValid || len(res.Chain) != 1 {
+	if res, _ := e.Open(context.Background(), msg); res.Signature != SigValid || len(res.Chain) != 1 {
 		// agent's own certificate is stored: pinned, valid with a chain of one.
 		t.Errorf("after deleting the CAs: got %s with chain %d, want valid (pinned) with chain 1", res.Signature, len(res.Chain))
 	}
@@ -214,7 +216,7 @@ func TestOpenCacheFollowsStore(t *testing.T) {
 	k.certs = slicesDeleteFunc(k.certs, func(c *x509.Certificate) bool { return c.Equal(p.agent.cert) })
 	k.mu.Unlock()
 	k.gen.Add(1)
-	if res := e.Open(context.Background(), msg); res.Signature != SigUntrusted {
+	if res, _ := e.Open(context.Background(), msg); res.Signature != SigUntrusted {
 		t.Errorf("after deleting the CAs and the signer: got %s, want untrusted", res.Signature)
 	}
 }
@@ -245,8 +247,8 @@ func TestOpenDates(t *testing.T) {
 		{now.Add(2 * time.Hour).Format(time.RFC822Z), SigDateMismatch},
 		{"not a date", SigValid},
 	} {
-		raw := bytes.Replace(msg, []byte("Date: "+parseEntity(msg).get("Date")), []byte("Date: "+tt.date), 1)
-		if res := e.Open(context.Background(), raw); res.Signature != tt.want {
+		raw := bytes.Replace(msg, []byte("Date: "+message.ParseEntity(msg).Get("Date")), []byte("Date: "+tt.date), 1)
+		if res, _ := e.Open(context.Background(), raw); res.Signature != tt.want {
 			t.Errorf("Date %q: got %s, want %s", tt.date, res.Signature, tt.want)
 		}
 	}
@@ -271,7 +273,7 @@ func TestOpenConcurrent(t *testing.T) {
 				if i%4 == 0 && j == 5 {
 					k.gen.Add(1) // the store changes meanwhile
 				}
-				res := e.Open(context.Background(), msgs[(i+j)%len(msgs)])
+				res, _ := e.Open(context.Background(), msgs[(i+j)%len(msgs)])
 				if res.Signature == SigMalformed || res.Encryption == EncFailed {
 					t.Errorf("got %s/%s", res.Encryption, res.Signature)
 				}
@@ -281,29 +283,57 @@ func TestOpenConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// A signature vouches only for its signer: every From address, in every
-// From field, must be one of the certificate's.
-func TestOpenEveryFromAddressMustMatch(t *testing.T) {
+// A signature vouches for one author: the From policy of message.Envelope
+// decides who that is, and every header that names anyone else, or more
+// than one, is a sender mismatch whose reason says which rule failed. The
+// legitimate forms stay valid.
+func TestOpenFromAttacks(t *testing.T) {
 	p := getPKI(t)
 	k := p.keyring()
 	k.add(p.inter.cert, nil)
 	e := NewEngine(k)
 	msg := sealed(t, e, "text", SealOptions{Sign: true})
-	if res := e.Open(context.Background(), msg); res.Signature != SigValid {
+	if res, _ := e.Open(context.Background(), msg); res.Signature != SigValid {
 		t.Fatalf("unchanged message: got %s, want valid (%+v)", res.Signature, res.Layers)
 	}
 	for _, tt := range []struct {
 		name, from string
 		want       SignatureState
+		reason     string // in the signature layer's reason; "" for valid
+		author     string // the address every view shows
 	}{
-		{"second address in the field", "From: agent@example.com, mallory@example.net\r\n", SigSenderMismatch},
-		{"second From field", "From: agent@example.com\r\nFrom: mallory@example.net\r\n", SigSenderMismatch},
-		{"same address twice", "From: Agent <agent@example.com>, AGENT@example.com\r\n", SigValid},
-		{"no From", "", SigSenderMismatch},
+		{"bare address", "From: agent@example.com\r\n", SigValid, "", "agent@example.com"},
+		{"quoted name", "From: \"Agent Smith\" <agent@example.com>\r\n", SigValid, "", "agent@example.com"},
+		{"case differs", "From: Agent <AGENT@Example.COM>\r\n", SigValid, "", "AGENT@Example.COM"},
+		{"encoded name", "From: =?utf-8?q?J=C3=BCrgen?= <agent@example.com>\r\n", SigValid, "", "agent@example.com"},
+		{"quoted name equal to the address", "From: \"Agent@example.com\" <agent@example.com>\r\n", SigValid, "", "agent@example.com"},
+		{"name equal to address, unquoted", "From: agent@example.com <agent@example.com>\r\n", SigSenderMismatch, "cannot be read", "agent@example.com"},
+		{"display name with another address", "From: boss@evil.example <agent@example.com>\r\n", SigSenderMismatch, "cannot be read", "agent@example.com"},
+		{"quoted display name with another address", "From: \"boss@evil.example\" <agent@example.com>\r\n", SigSenderMismatch, "holds another address", "agent@example.com"},
+		{"encoded-word name hiding an address", "From: =?utf-8?q?boss=40evil.example?= <agent@example.com>\r\n", SigSenderMismatch, "holds another address", "agent@example.com"},
+		{"full-width at sign in the name", "From: =?utf-8?q?boss=EF=BC=A0evil.example?= <agent@example.com>\r\n", SigSenderMismatch, "holds another address", "agent@example.com"},
+		{"address in a comment", "From: agent@example.com (boss@evil.example)\r\n", SigSenderMismatch, "holds another address", "agent@example.com"},
+		{"right-to-left override in the name", "From: =?utf-8?q?=E2=80=AEelpmaxe.live?= <agent@example.com>\r\n", SigSenderMismatch, "invisible character U+202E", "agent@example.com"},
+		{"two addresses", "From: agent@example.com, mallory@example.net\r\n", SigSenderMismatch, "2 addresses in the From field", "agent@example.com"},
+		{"same address twice", "From: Agent <agent@example.com>, AGENT@example.com\r\n", SigSenderMismatch, "2 addresses", "agent@example.com"},
+		{"two From fields", "From: agent@example.com\r\nFrom: mallory@example.net\r\n", SigSenderMismatch, "2 From fields", "agent@example.com"},
+		{"Sender names someone else", "From: agent@example.com\r\nSender: mallory@example.net\r\n", SigSenderMismatch, "Sender field names another address", "agent@example.com"},
+		{"group", "From: Team: agent@example.com;\r\n", SigSenderMismatch, "is a group", "agent@example.com"},
+		{"empty", "From: \r\n", SigSenderMismatch, "empty", ""},
+		{"missing", "", SigSenderMismatch, "no From field", ""},
+		{"look-alike domain", "From: agent@ex\u0430mple.com\r\n", SigSenderMismatch, "non-ASCII character U+0430", "agent@ex\u0430mple.com"},
 	} {
 		raw := bytes.Replace(msg, []byte("From: agent@example.com\r\n"), []byte(tt.from), 1)
-		if res := e.Open(context.Background(), raw); res.Signature != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, res.Signature, tt.want)
+		res, _ := e.Open(context.Background(), raw)
+		if res.Signature != tt.want {
+			t.Errorf("%s: got %s, want %s (%+v)", tt.name, res.Signature, tt.want, res.Layers)
+			continue
+		}
+		if got := res.Layers[0].Reason; tt.reason != "" && !strings.Contains(got, tt.reason) || tt.reason == "" && got != "" {
+			t.Errorf("%s: reason %q, want one with %q", tt.name, got, tt.reason)
+		}
+		if got := res.Envelope.Author.Address; got != tt.author {
+			t.Errorf("%s: author %q, want %q", tt.name, got, tt.author)
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"siegel/message"
 )
 
 // sslCase is one message OpenSSL makes and the engine must judge.
@@ -241,7 +243,7 @@ func TestOpenSSLToSiegel(t *testing.T) {
 				from = "Alice <alice@example.org>"
 			}
 			raw := withHeader(from, time.Now(), c.make(t, p, inner))
-			res := e.Open(context.Background(), raw)
+			res, content := e.Open(context.Background(), raw)
 			if res.Encryption != orNoneEnc(c.enc) || res.Signature != c.sig {
 				t.Errorf("got encryption %s, signature %s; want %s, %s", res.Encryption, res.Signature, orNoneEnc(c.enc), c.sig)
 			}
@@ -252,7 +254,7 @@ func TestOpenSSLToSiegel(t *testing.T) {
 			if !equalKinds(kinds, c.layers) {
 				t.Errorf("layers: got %v, want %v", kinds, c.layers)
 			}
-			body := BodyText(res.Content)
+			body := message.Extract(content).Text
 			if c.shown != "" {
 				text = c.shown
 			}

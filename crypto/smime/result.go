@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"siegel/crypto/certinfo"
+	"siegel/message"
 )
 
 // SignatureState is an article's (or one layer's) signature verdict, named
@@ -117,8 +118,8 @@ type Signer struct {
 
 // Result is the security analysis of one message. It is plain data: the mail
 // core stores it as JSON beside the raw message, and the UI and the CLI
-// render it as it is. Content is the only field that carries message text,
-// and it is never stored.
+// render it as it is. It never carries decrypted text: Open returns the
+// content apart from it.
 type Result struct {
 	Encryption EncryptionState `json:"encryption"`
 	Signature  SignatureState  `json:"signature"`
@@ -140,9 +141,10 @@ type Result struct {
 	// Analysed is when the analysis ran.
 	Analysed time.Time `json:"analysed"`
 
-	// Content is the innermost MIME entity (headers and body) to display:
-	// decrypted when Encryption is EncDecrypted. It is kept in memory only.
-	Content []byte `json:"-"`
+	// Envelope is the outer header the signatures were judged against:
+	// its Author is the sender a valid signature vouches for, and the one
+	// every view shows beside the verdict.
+	Envelope message.Envelope `json:"envelope"`
 }
 
 // Retryable reports whether a later analysis may give another result once

@@ -9,14 +9,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
 
 	"siegel/crypto/certinfo"
 	"siegel/crypto/cms"
-	"siegel/crypto/smime/transfer"
+	"siegel/message"
 )
 
 // Cipher is the content encryption Seal uses.
@@ -90,20 +89,20 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 	if opts.Cipher != AES256CBC && opts.Cipher != AES256GCM || opts.KeyTransport != RSAPKCS1v15 && opts.KeyTransport != RSAOAEP {
 		return nil, fmt.Errorf("unknown cipher %d or key transport %d", opts.Cipher, opts.KeyTransport)
 	}
-	top := parseEntity(raw)
-	if top.headless || len(top.fields) == 0 {
+	top := message.ParseEntity(raw)
+	if top.Headless || len(top.Fields) == 0 {
 		return nil, fmt.Errorf("%w: no header", ErrMessage)
 	}
 	if !opts.Sign && !opts.Encrypt {
-		return canonical(raw), nil
+		return message.Canonical(raw), nil
 	}
-	froms := fromAddresses(top.getAll("From"))
-	if len(froms) != 1 {
-		// A signature vouches for one sender; Open would call a second
-		// one a sender mismatch.
-		return nil, fmt.Errorf("%w: %d From addresses, want exactly one", ErrMessage, len(froms))
+	env := message.EnvelopeOf(&top)
+	if env.FromProblem != "" {
+		// A signature vouches for one sender; Open would call anything
+		// else a sender mismatch.
+		return nil, fmt.Errorf("%w: %s", ErrMessage, env.FromProblem)
 	}
-	from := froms[0]
+	from := strings.ToLower(env.Author.Address)
 	at := e.now()
 
 	var signer *signingKey
@@ -129,40 +128,40 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		recipients = choice.unique()
 	}
 
-	var outer, inner []field
-	for _, f := range top.fields {
-		if isContentField(f.name()) {
+	var outer, inner []message.Field
+	for _, f := range top.Fields {
+		if isContentField(f.Name()) {
 			inner = append(inner, f)
 		} else {
 			outer = append(outer, f)
 		}
 	}
-	if !slices.ContainsFunc(inner, func(f field) bool { return f.is("Content-Type") }) {
-		inner = append(inner, field{raw: []byte("Content-Type: text/plain; charset=us-ascii\r\n"), nameLen: len("Content-Type")})
+	if !slices.ContainsFunc(inner, func(f message.Field) bool { return f.Is("Content-Type") }) {
+		inner = append(inner, message.NewField("Content-Type", "text/plain; charset=us-ascii"))
 	}
-	head := appendFields(nil, outer)
+	head := message.AppendFields(nil, outer)
 
 	// One buffer holds the protected entity and, when encrypting, later the
 	// output: it is sized for the larger of the two, so that at most the
 	// buffer and the ciphertext are alive at once (DESIGN: bounded memory
 	// for large attachments).
-	size := len(head) + len(top.body) + len(top.body)/32 + 16<<10
+	size := len(head) + len(top.Body) + len(top.Body)/32 + 16<<10
 	if opts.Encrypt {
-		size = len(head) + 1024 + transfer.Base64Len(size+2048+1024*len(recipients))
+		size = len(head) + 1024 + message.Base64Len(size+2048+1024*len(recipients))
 	}
 	buf := make([]byte, 0, size)
 
 	var entity []byte // the protected entity
 	if opts.Sign {
 		var err error
-		if entity, err = e.sign(buf, signer, inner, top.body, head, opts.Encrypt, at); err != nil {
+		if entity, err = e.sign(buf, signer, inner, top.Body, head, opts.Encrypt, at); err != nil {
 			return nil, err
 		}
 		if !opts.Encrypt {
 			return entity, nil // sign wrote the outer header in front
 		}
 	} else {
-		entity = appendSafeEntity(buf, inner, top.body, 0)
+		entity = message.AppendSafeEntity(buf, inner, top.Body, 0)
 	}
 
 	eo := &cms.EncryptOptions{Cipher: cms.AES256CBC, KeyTransport: cms.RSAPKCS1v15}
@@ -188,7 +187,7 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		"Content-Transfer-Encoding: base64\r\n"+
 		"Content-Disposition: attachment; filename=smime.p7m\r\n"+
 		"Content-Description: S/MIME Encrypted Message\r\n\r\n"...)
-	return transfer.AppendBase64Lines(out, der), nil
+	return message.AppendBase64Lines(out, der), nil
 }
 
 // isContentField reports whether a top-level field belongs to the
@@ -202,7 +201,7 @@ func isContentField(name string) bool {
 // starts with the outer header of the message, so that the result is the
 // whole message. The inner entity is written straight into the result and
 // hashed there.
-func (e *Engine) sign(buf []byte, s *signingKey, inner []field, body, head []byte, encrypt bool, at time.Time) ([]byte, error) {
+func (e *Engine) sign(buf []byte, s *signingKey, inner []message.Field, body, head []byte, encrypt bool, at time.Time) ([]byte, error) {
 	boundary := newBoundary()
 	if !encrypt {
 		buf = append(buf, head...)
@@ -213,7 +212,7 @@ func (e *Engine) sign(buf []byte, s *signingKey, inner []field, body, head []byt
 		"This is a cryptographically signed message in MIME format.\r\n\r\n"+
 		"--"+boundary+"\r\n"...)
 	start := len(buf)
-	buf = appendSafeEntity(buf, inner, body, 0)
+	buf = message.AppendSafeEntity(buf, inner, body, 0)
 	content := buf[start:]
 	if bytes.Contains(content, []byte(boundary)) {
 		return nil, fmt.Errorf("boundary collision") // 120 random bits: never in practice
@@ -227,7 +226,7 @@ func (e *Engine) sign(buf []byte, s *signingKey, inner []field, body, head []byt
 		"Content-Transfer-Encoding: base64\r\n"+
 		"Content-Disposition: attachment; filename=smime.p7s\r\n"+
 		"Content-Description: S/MIME Cryptographic Signature\r\n\r\n"...)
-	buf = transfer.AppendBase64Lines(buf, sig)
+	buf = message.AppendBase64Lines(buf, sig)
 	return append(buf, "--"+boundary+"--\r\n"...), nil
 }
 
@@ -238,19 +237,15 @@ func newBoundary() string {
 }
 
 // recipientAddresses returns the addresses of every To and Cc field.
-func recipientAddresses(top *entity) ([]string, error) {
+func recipientAddresses(top *message.Entity) ([]string, error) {
 	var out []string
-	for _, f := range top.fields {
-		if !f.is("To") && !f.is("Cc") {
+	for _, f := range top.Fields {
+		if !f.Is("To") && !f.Is("Cc") {
 			continue
 		}
-		v := f.value()
-		if v == "" {
-			continue
-		}
-		l, err := mail.ParseAddressList(v)
+		l, err := message.ParseAddresses(f.Value())
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrMessage, f.name(), err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrMessage, f.Name(), err)
 		}
 		for _, a := range l {
 			out = append(out, strings.ToLower(a.Address))

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"siegel/crypto/certinfo"
+
+	"siegel/message"
 )
 
 // binaryData has NUL, bare CR and LF, 8-bit bytes and a "From " line:
@@ -37,11 +39,11 @@ func sealInput(from string, to, cc []string, text string) []byte {
 // attachment returns the decoded body of the part named name.
 func attachment(t *testing.T, entity []byte, name string) []byte {
 	t.Helper()
-	e := parseEntity(entity)
-	mt, p := e.mediaType()
+	e := message.ParseEntity(entity)
+	mt, p := e.MediaType()
 	if !strings.HasPrefix(mt, "multipart/") {
-		if _, dp := e.disposition(); dp["filename"] == name {
-			b, err := e.decodedBody(1 << 20)
+		if _, dp := e.Disposition(); dp["filename"] == name {
+			b, err := e.DecodedBody(1 << 20)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +51,7 @@ func attachment(t *testing.T, entity []byte, name string) []byte {
 		}
 		return nil
 	}
-	parts, _ := splitMultipart(e.body, p["boundary"])
+	parts, _ := message.SplitMultipart(e.Body, p["boundary"])
 	for _, part := range parts {
 		if b := attachment(t, part, name); b != nil {
 			return b
@@ -119,7 +121,7 @@ func TestSealOpenSSL(t *testing.T) {
 			}
 
 			// And Siegel opens its own message (the sender's copy).
-			res := e.Open(context.Background(), out)
+			res, content := e.Open(context.Background(), out)
 			wantSig, wantEnc := SigNone, EncNone
 			if c.opts.Sign {
 				wantSig = SigValid
@@ -133,8 +135,8 @@ func TestSealOpenSSL(t *testing.T) {
 					t.Logf("layer %s %s: %s", l.Kind, l.State, l.Reason)
 				}
 			}
-			if !strings.Contains(BodyText(res.Content), text) {
-				t.Errorf("Open: text missing in %q", BodyText(res.Content))
+			if !strings.Contains(message.Extract(content).Text, text) {
+				t.Errorf("Open: text missing in %q", message.Extract(content).Text)
 			}
 			if c.opts.Encrypt && c.opts.Cipher == AES256GCM && res.Cipher != "AES-256-GCM" ||
 				c.opts.Encrypt && c.opts.Cipher == AES256CBC && res.Cipher != "AES-256-CBC" {
@@ -151,7 +153,7 @@ func TestSealOpenSSL(t *testing.T) {
 // decrypted entity.
 func checkContent(t *testing.T, entity []byte, text string) {
 	t.Helper()
-	body := BodyText(entity)
+	body := message.Extract(entity).Text
 	for _, want := range []string{text, "Grüße aus dem Helpdesk \t\n", strings.Repeat("long line ", 120)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("text %q missing in %q", want, body)
@@ -166,19 +168,19 @@ func checkContent(t *testing.T, entity []byte, text string) {
 // CRLF and 7-bit throughout, the S/MIME type fields.
 func checkSealedShape(t *testing.T, out []byte, opts SealOptions) {
 	t.Helper()
-	top := parseEntity(out)
+	top := message.ParseEntity(out)
 	for _, f := range []string{"From", "To", "Cc", "Subject", "Date", "Message-ID"} {
-		if top.get(f) == "" {
+		if top.Get(f) == "" {
 			t.Errorf("outer field %s missing", f)
 		}
 	}
 	if n := bytes.Count(out, []byte("\n")); n != bytes.Count(out, []byte("\r\n")) {
 		t.Errorf("%d bare LF", n-bytes.Count(out, []byte("\r\n")))
 	}
-	if !transportSafe(out) {
+	if !message.TransportSafe(out) {
 		t.Errorf("sealed message is not transport-safe")
 	}
-	ct := top.get("Content-Type")
+	ct := top.Get("Content-Type")
 	switch {
 	case opts.Encrypt:
 		want := "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m"
@@ -188,11 +190,11 @@ func checkSealedShape(t *testing.T, out []byte, opts SealOptions) {
 		if ct != want {
 			t.Errorf("Content-Type: got %q, want %q", ct, want)
 		}
-		if top.get("Content-Disposition") != "attachment; filename=smime.p7m" {
-			t.Errorf("Content-Disposition: got %q", top.get("Content-Disposition"))
+		if top.Get("Content-Disposition") != "attachment; filename=smime.p7m" {
+			t.Errorf("Content-Disposition: got %q", top.Get("Content-Disposition"))
 		}
-		for i, l := range bytes.Split(bytes.TrimSuffix(top.body, []byte("\r\n")), []byte("\r\n")) {
-			if len(l) != 76 && i < bytes.Count(top.body, []byte("\r\n"))-1 {
+		for i, l := range bytes.Split(bytes.TrimSuffix(top.Body, []byte("\r\n")), []byte("\r\n")) {
+			if len(l) != 76 && i < bytes.Count(top.Body, []byte("\r\n"))-1 {
 				t.Errorf("base64 line %d has %d characters", i, len(l))
 				break
 			}

@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"siegel/crypto/certinfo"
 	"siegel/crypto/cms"
+	"siegel/message"
 )
 
 // maxDateSkew is how far the signing time may lie from the Date header.
@@ -30,6 +32,9 @@ type problem struct {
 // verifyLayer checks every SignerInfo of a signed layer over content and
 // sets the layer's state to the worst of them.
 func (o *opener) verifyLayer(l *Layer, sd *cms.SignedData, content []byte) {
+	if o.reveal {
+		return // Reveal: the verdict is the stored one
+	}
 	switch {
 	case len(sd.Signers) == 0:
 		l.State, l.Reason = string(SigMalformed), "the signature has no signer"
@@ -109,7 +114,7 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 	}
 	at := si.SigningTime
 	if at.IsZero() {
-		at = o.date
+		at = o.env.Date
 	}
 	if at.IsZero() {
 		at = o.res.Analysed
@@ -127,9 +132,8 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 	if !s.Cert.CanSign { // certinfo: not a CA, key usage and EKU allow signing
 		problems = append(problems, problem{SigUntrusted, "certificate not meant for signing e-mail (CA, key usage or extended key usage)"})
 	}
-	if !signedBySender(s.Cert, o.from) {
-		problems = append(problems, problem{SigSenderMismatch,
-			fmt.Sprintf("certificate %s vs From %s", orNone(strings.Join(s.Cert.Emails, "/")), orNone(strings.Join(o.from, ", ")))})
+	if p := senderProblem(s.Cert, o.env); p != "" {
+		problems = append(problems, problem{SigSenderMismatch, p})
 	}
 	switch {
 	case !strongDigest(si.DigestAlgorithm):
@@ -137,8 +141,8 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 	case weakSignature(si.SignatureAlgorithm):
 		problems = append(problems, problem{SigWeak, si.SignatureAlgorithm + " signature"})
 	}
-	if !si.SigningTime.IsZero() && !o.date.IsZero() {
-		if d := o.date.Sub(si.SigningTime); d > maxDateSkew || d < -maxDateSkew {
+	if !si.SigningTime.IsZero() && !o.env.Date.IsZero() {
+		if d := o.env.Date.Sub(si.SigningTime); d > maxDateSkew || d < -maxDateSkew {
 			problems = append(problems, problem{SigDateMismatch, fmt.Sprintf("Date header %+ds from signingTime", int64(d/time.Second))})
 		}
 	}
@@ -189,13 +193,26 @@ func orNone(s string) string {
 	return s
 }
 
-// signedBySender reports whether the certificate names every From address
-// (and there is at least one).
-func signedBySender(c *certinfo.Info, from []string) bool {
-	for _, a := range from {
-		if !c.HasEmail(a) {
-			return false
+// senderProblem says why the certificate does not vouch for the author
+// of the message; empty when it does. The author is the one address of
+// the From policy (message.Envelope): a header that names no author, or
+// more than one, or hides another behind its display name, is a mismatch
+// whatever the certificate says.
+func senderProblem(c *certinfo.Info, env *message.Envelope) string {
+	if env.FromProblem != "" {
+		return env.FromProblem
+	}
+	if c.HasEmail(env.Author.Address) {
+		return ""
+	}
+	reason := fmt.Sprintf("certificate %s vs From %s", orNone(strings.Join(c.Emails, "/")), orNone(env.Author.Address))
+	for _, r := range env.Author.Address {
+		if r >= utf8.RuneSelf {
+			// A look-alike of the signer's domain reads the same; say
+			// where it differs.
+			reason += fmt.Sprintf(" (the From address holds the non-ASCII character %U)", r)
+			break
 		}
 	}
-	return len(from) > 0
+	return reason
 }

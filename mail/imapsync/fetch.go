@@ -117,7 +117,7 @@ func (c *Conn) knownInBatch(ctx context.Context, mailbox string, batch []imap.UI
 		if err != nil {
 			return nil, c.broken(ctx, mailbox, err)
 		}
-		if h := message.ParseHeader(m.Raw); m.UID != 0 && h.MessageID != "" {
+		if h := message.ReadEnvelope(m.Raw); m.UID != 0 && h.MessageID != "" {
 			ids[imap.UID(m.UID)] = h.MessageID
 			list = append(list, h.MessageID)
 		}

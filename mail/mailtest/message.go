@@ -5,18 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"siegel/mail/compose"
+	"siegel/message"
 )
 
 // Message builds a plain message with mail/compose; edit changes the draft
 // first (threading headers, Message-ID, attachments).
-func Message(t testing.TB, from, to, subject, text string, edit ...func(*compose.Draft)) []byte {
+func Message(t testing.TB, from, to, subject, text string, edit ...func(*message.Draft)) []byte {
 	t.Helper()
-	d := compose.Draft{From: from, To: []string{to}, Subject: subject, Text: text, Date: time.Now()}
+	d := message.Draft{From: from, To: []string{to}, Subject: subject, Text: text, Date: time.Now()}
 	for _, e := range edit {
 		e(&d)
 	}
-	raw, err := compose.Build(d)
+	raw, err := message.Build(d)
 	if err != nil {
 		t.Fatalf("compose: %v", err)
 	}
@@ -24,13 +24,13 @@ func Message(t testing.TB, from, to, subject, text string, edit ...func(*compose
 }
 
 // WithID sets the Message-ID.
-func WithID(id string) func(*compose.Draft) {
-	return func(d *compose.Draft) { d.MessageID = id }
+func WithID(id string) func(*message.Draft) {
+	return func(d *message.Draft) { d.MessageID = id }
 }
 
 // ReplyTo makes the message an answer to the message parent.
-func ReplyTo(parent string, refs ...string) func(*compose.Draft) {
-	return func(d *compose.Draft) {
+func ReplyTo(parent string, refs ...string) func(*message.Draft) {
+	return func(d *message.Draft) {
 		d.InReplyTo = parent
 		d.References = append(append([]string(nil), refs...), parent)
 	}
@@ -39,8 +39,8 @@ func ReplyTo(parent string, refs ...string) func(*compose.Draft) {
 // At dates the message at instead of now and, unless the draft has one
 // already, gives it a Message-ID made of the date and the sender, so the
 // same fixture builds the same headers every time (goldens).
-func At(date time.Time) func(*compose.Draft) {
-	return func(d *compose.Draft) {
+func At(date time.Time) func(*message.Draft) {
+	return func(d *message.Draft) {
 		d.Date = date
 		if d.MessageID == "" {
 			d.MessageID = fmt.Sprintf("%d.%s", date.UnixNano(), d.From)

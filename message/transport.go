@@ -1,26 +1,24 @@
-package smime
+package message
 
 import (
 	"bytes"
 	"encoding/binary"
 	"strings"
-
-	"siegel/crypto/smime/transfer"
 )
 
 // maxLine is the longest line SMTP must carry (RFC 5322 §2.1.1).
 const maxLine = 998
 
-// transportSafe reports whether b passes any mail transport unchanged: 7-bit,
+// TransportSafe reports whether b passes any mail transport unchanged: 7-bit,
 // no NUL or other control character but tab, no CR that does not end a
 // line, no line longer than 998 characters. (Bare LFs are allowed: the
 // caller canonicalises them.)
-func transportSafe(b []byte) bool {
+func TransportSafe(b []byte) bool {
 	safe, _ := scanTransport(b)
 	return safe
 }
 
-// scanTransport is transportSafe, and whether b has bare LFs. It finds line
+// scanTransport is TransportSafe, and whether b has bare LFs. It finds line
 // ends with IndexByte and checks the lines eight bytes at a time.
 func scanTransport(b []byte) (safe, bareLF bool) {
 	for len(b) > 0 {
@@ -65,52 +63,52 @@ func cleanLine(l []byte) bool {
 	return true
 }
 
-// appendSafeEntity appends an entity (header fields, blank line, body) in
+// AppendSafeEntity appends an entity (header fields, blank line, body) in
 // canonical CRLF form that survives transport byte for byte, so that a
 // signature over it verifies on arrival: a body that is not transport-safe
 // is re-encoded, quoted-printable for text and base64 otherwise, and the
 // parts of a multipart are treated one by one.
-func appendSafeEntity(dst []byte, fields []field, body []byte, depth int) []byte {
-	e := entity{fields: fields}
-	mt, params := e.mediaType()
+func AppendSafeEntity(dst []byte, fields []Field, body []byte, depth int) []byte {
+	e := Entity{Fields: fields}
+	mt, params := e.MediaType()
 	safe, bareLF := scanTransport(body)
 	switch {
 	case safe && bareLF:
-		dst = appendFields(dst, fields)
-		return appendCanonical(append(dst, '\r', '\n'), body)
+		dst = AppendFields(dst, fields)
+		return AppendCanonical(append(dst, '\r', '\n'), body)
 	case safe:
-		dst = appendFields(dst, fields)
+		dst = AppendFields(dst, fields)
 		return append(append(dst, '\r', '\n'), body...)
-	case depth > maxTextDepth:
+	case depth > maxDepth:
 		// Too deep to repair part by part: protect it whole.
 		return appendReencoded(dst, fields, body, false)
 	}
-	switch cte := e.encoding(); {
+	switch cte := e.Encoding(); {
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
-		parts, err := splitMultipart(body, params["boundary"])
+		parts, err := SplitMultipart(body, params["boundary"])
 		if err != nil {
 			return appendReencoded(dst, fields, body, false)
 		}
-		dst = appendFields(dst, fields)
+		dst = AppendFields(dst, fields)
 		dst = append(dst, '\r', '\n')
 		for _, p := range parts {
 			dst = append(dst, "--"+params["boundary"]+"\r\n"...)
-			pe := parseEntity(p)
-			dst = appendSafeEntity(dst, pe.fields, pe.body, depth+1)
+			pe := ParseEntity(p)
+			dst = AppendSafeEntity(dst, pe.Fields, pe.Body, depth+1)
 			dst = append(dst, '\r', '\n')
 		}
 		return append(dst, "--"+params["boundary"]+"--\r\n"...)
 	case mt == "message/rfc822" && cte != "base64" && cte != "quoted-printable":
 		// RFC 2046 §5.2.1: no encoding for message/rfc822; make the
 		// embedded message itself safe.
-		inner := parseEntity(body)
-		dst = appendFields(dst, withoutEncoding(fields))
+		inner := ParseEntity(body)
+		dst = AppendFields(dst, withoutEncoding(fields))
 		dst = append(dst, '\r', '\n')
-		return appendSafeEntity(dst, inner.fields, inner.body, depth+1)
+		return AppendSafeEntity(dst, inner.Fields, inner.Body, depth+1)
 	case cte == "base64" || cte == "quoted-printable":
 		// Encoded but with long lines or stray bytes: decode and encode
 		// again properly.
-		decoded, err := e.withBody(body).decodedBody(len(body))
+		decoded, err := e.withBody(body).DecodedBody(len(body))
 		if err != nil {
 			return appendReencoded(dst, fields, body, false)
 		}
@@ -121,38 +119,38 @@ func appendSafeEntity(dst []byte, fields []field, body []byte, depth int) []byte
 }
 
 // withBody returns a copy of e with another body.
-func (e entity) withBody(b []byte) *entity {
-	e.body = b
+func (e Entity) withBody(b []byte) *Entity {
+	e.Body = b
 	return &e
 }
 
 // appendReencoded writes the fields with a new Content-Transfer-Encoding
 // and the body encoded with it: quoted-printable for text (its line breaks
 // are line breaks), base64 otherwise.
-func appendReencoded(dst []byte, fields []field, body []byte, text bool) []byte {
-	dst = appendFields(dst, withoutEncoding(fields))
+func appendReencoded(dst []byte, fields []Field, body []byte, text bool) []byte {
+	dst = AppendFields(dst, withoutEncoding(fields))
 	if text {
 		dst = append(dst, "Content-Transfer-Encoding: quoted-printable\r\n\r\n"...)
-		return transfer.AppendQuotedPrintable(dst, body)
+		return AppendQuotedPrintable(dst, body)
 	}
 	dst = append(dst, "Content-Transfer-Encoding: base64\r\n\r\n"...)
-	return transfer.AppendBase64Lines(dst, body)
+	return AppendBase64Lines(dst, body)
 }
 
-func withoutEncoding(fields []field) []field {
-	out := make([]field, 0, len(fields))
+func withoutEncoding(fields []Field) []Field {
+	out := make([]Field, 0, len(fields))
 	for _, f := range fields {
-		if !f.is("Content-Transfer-Encoding") {
+		if !f.Is("Content-Transfer-Encoding") {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// appendFields appends the raw header fields in canonical form.
-func appendFields(dst []byte, fields []field) []byte {
+// AppendFields appends the raw header fields in canonical form.
+func AppendFields(dst []byte, fields []Field) []byte {
 	for _, f := range fields {
-		dst = appendCanonical(dst, f.raw)
+		dst = AppendCanonical(dst, f.raw)
 		if !bytes.HasSuffix(f.raw, []byte("\n")) {
 			dst = append(dst, '\r', '\n')
 		}

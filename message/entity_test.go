@@ -1,11 +1,9 @@
-package smime
+package message
 
 import (
 	"bytes"
 	"strings"
 	"testing"
-
-	"siegel/crypto/smime/transfer"
 )
 
 func TestParseEntity(t *testing.T) {
@@ -28,17 +26,17 @@ func TestParseEntity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := parseEntity([]byte(tt.raw))
+			e := ParseEntity([]byte(tt.raw))
 			for k, v := range tt.fields {
-				if got := e.get(k); got != v {
+				if got := e.Get(k); got != v {
 					t.Errorf("get(%q): got %q, want %q", k, got, v)
 				}
 			}
-			if len(e.fields) != len(tt.fields) {
-				t.Errorf("got %d fields, want %d", len(e.fields), len(tt.fields))
+			if len(e.Fields) != len(tt.fields) {
+				t.Errorf("got %d fields, want %d", len(e.Fields), len(tt.fields))
 			}
-			if string(e.body) != tt.body || e.headless != tt.headless {
-				t.Errorf("body %q headless %v, want %q %v", e.body, e.headless, tt.body, tt.headless)
+			if string(e.Body) != tt.body || e.Headless != tt.headless {
+				t.Errorf("body %q headless %v, want %q %v", e.Body, e.Headless, tt.body, tt.headless)
 			}
 		})
 	}
@@ -48,9 +46,9 @@ func TestParseEntityLinear(t *testing.T) {
 	// 200,000 continuation lines of one field: unfolding must not be
 	// quadratic (this would take minutes if it were).
 	raw := "X: a" + strings.Repeat("\r\n b", 200000) + "\r\n\r\nbody"
-	e := parseEntity([]byte(raw))
-	if len(e.get("X")) != 2*200000+1 || string(e.body) != "body" {
-		t.Errorf("got value of %d bytes, body %q", len(e.get("X")), e.body)
+	e := ParseEntity([]byte(raw))
+	if len(e.Get("X")) != 2*200000+1 || string(e.Body) != "body" {
+		t.Errorf("got value of %d bytes, body %q", len(e.Get("X")), e.Body)
 	}
 }
 
@@ -63,8 +61,8 @@ func TestMediaType(t *testing.T) {
 		{"garbage", "text/plain", "", ""},
 	}
 	for _, tt := range tests {
-		e := parseEntity([]byte("Content-Type: " + tt.ct + "\r\n\r\n"))
-		mt, p := e.mediaType()
+		e := ParseEntity([]byte("Content-Type: " + tt.ct + "\r\n\r\n"))
+		mt, p := e.MediaType()
 		if mt != tt.mt || p[tt.param] != tt.value {
 			t.Errorf("%q: got %q %v, want %q %s=%q", tt.ct, mt, p, tt.mt, tt.param, tt.value)
 		}
@@ -89,7 +87,7 @@ func TestSplitMultipart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			parts, err := splitMultipart([]byte(tt.body), "b")
+			parts, err := SplitMultipart([]byte(tt.body), "b")
 			if (err != nil) != tt.err {
 				t.Fatalf("error: got %v, want error %v", err, tt.err)
 			}
@@ -102,7 +100,7 @@ func TestSplitMultipart(t *testing.T) {
 			}
 		})
 	}
-	if _, err := splitMultipart([]byte("--\r\n"), ""); err == nil {
+	if _, err := SplitMultipart([]byte("--\r\n"), ""); err == nil {
 		t.Error("empty boundary accepted")
 	}
 }
@@ -117,12 +115,12 @@ func TestCanonical(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := string(canonical([]byte(tt.in))); got != tt.want {
-			t.Errorf("canonical(%q): got %q, want %q", tt.in, got, tt.want)
+		if got := string(Canonical([]byte(tt.in))); got != tt.want {
+			t.Errorf("Canonical(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	in := []byte("already\r\ncanonical\r\n")
-	if out := canonical(in); &out[0] != &in[0] {
+	if out := Canonical(in); &out[0] != &in[0] {
 		t.Error("canonical input was copied")
 	}
 }
@@ -166,8 +164,8 @@ func TestTransportSafe(t *testing.T) {
 		{strings.Repeat("abcdefg\n", 200), true},
 	}
 	for _, tt := range tests {
-		if got := transportSafe([]byte(tt.in)); got != tt.want {
-			t.Errorf("transportSafe(%.40q…): got %v, want %v", tt.in, got, tt.want)
+		if got := TransportSafe([]byte(tt.in)); got != tt.want {
+			t.Errorf("TransportSafe(%.40q…): got %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
@@ -177,7 +175,7 @@ func TestAppendSafeEntity(t *testing.T) {
 		name    string
 		entity  string
 		want    []string // substrings of the output
-		decoded string   // BodyText of the output
+		decoded string   // the text of the output
 	}{
 		{"safe text stays", "Content-Type: text/plain\nContent-Transfer-Encoding: 7bit\n\nhello\n",
 			[]string{"Content-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\n\r\nhello\r\n"}, "hello"},
@@ -189,15 +187,15 @@ func TestAppendSafeEntity(t *testing.T) {
 			[]string{"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + strings.Repeat("abc", 25)}, strings.Repeat("abc", 300)},
 		{"multipart part by part", "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsafe\r\n--x\r\n" +
 			"Content-Type: text/plain; charset=utf-8\r\n\r\nüber\r\n--x--\r\n",
-			[]string{"--x\r\nContent-Type: text/plain\r\n\r\nsafe\r\n--x\r\n", "=C3=BCber", "--x--\r\n"}, "safe\nüber"},
+			[]string{"--x\r\nContent-Type: text/plain\r\n\r\nsafe\r\n--x\r\n", "=C3=BCber", "--x--\r\n"}, "safe\n\nüber"},
 		{"message/rfc822 inside", "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nÄ\r\n",
 			[]string{"Content-Type: message/rfc822\r\n\r\nSubject: x\r\n", "=C3=84"}, "Ä"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := parseEntity([]byte(tt.entity))
-			out := appendSafeEntity(nil, e.fields, e.body, 0)
-			if !transportSafe(out) || bytes.Count(out, []byte("\n")) != bytes.Count(out, []byte("\r\n")) {
+			e := ParseEntity([]byte(tt.entity))
+			out := AppendSafeEntity(nil, e.Fields, e.Body, 0)
+			if !TransportSafe(out) || bytes.Count(out, []byte("\n")) != bytes.Count(out, []byte("\r\n")) {
 				t.Errorf("output not transport-safe CRLF: %q", out)
 			}
 			for _, w := range tt.want {
@@ -205,72 +203,9 @@ func TestAppendSafeEntity(t *testing.T) {
 					t.Errorf("output lacks %q:\n%q", w, out)
 				}
 			}
-			if got := BodyText(out); got != tt.decoded {
+			if got := Extract(out).Text; got != tt.decoded {
 				t.Errorf("text: got %q, want %q", got, tt.decoded)
 			}
 		})
-	}
-}
-
-func TestBodyText(t *testing.T) {
-	tests := []struct {
-		name, entity, want string
-	}{
-		{"plain", "Content-Type: text/plain\r\n\r\nhello\r\nworld\r\n", "hello\nworld"},
-		{"headless", "just text\n", "just text"},
-		{"latin-1", "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe", "Grüße"},
-		{"invalid utf-8", "Content-Type: text/plain; charset=utf-8\r\n\r\na\xffb", "a\uFFFDb"},
-		{"html as text", "Content-Type: text/html\r\n\r\n<html><head><title>T</title><style>p{}</style></head><body><p>Hi &amp; bye</p><script>x()</script><img src=\"http://x/y\"></body></html>", "\nHi & bye"},
-		{"alternative prefers plain", "Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\nContent-Type: text/html\r\n\r\n<b>H</b>\r\n--a\r\nContent-Type: text/plain\r\n\r\nP\r\n--a--", "P"},
-		{"alternative html only", "Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\nContent-Type: text/html\r\n\r\n<b>H</b>\r\n--a--", "H"},
-		{"attachments skipped", "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nbody\r\n--m\r\n" +
-			"Content-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nfile\r\n--m--", "body"},
-		{"encrypted part never shown", "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nbait\r\n--m\r\n" +
-			"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n--m--", "bait"},
-		{"signed first part", "Content-Type: multipart/signed; boundary=s\r\n\r\n--s\r\nContent-Type: text/plain\r\n\r\nsigned text\r\n--s\r\n" +
-			"Content-Type: application/pkcs7-signature\r\n\r\nxx\r\n--s--", "signed text"},
-		{"attached message", "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nouter\r\n--m\r\n" +
-			"Content-Type: message/rfc822\r\n\r\nSubject: in\r\n\r\ninner\r\n--m--", "outer\ninner"},
-	}
-	for _, tt := range tests {
-		if got := BodyText([]byte(tt.entity)); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
-func TestBodyTextLarge(t *testing.T) {
-	line := strings.Repeat("x", 57)
-	var enc []byte
-	for range 120000 { // 6.8 MB of text, 9 MB of base64
-		enc = transfer.AppendBase64Lines(enc, []byte(line))
-	}
-	got := BodyText(append([]byte("Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"), enc...))
-	if len(got) != maxBodyText || strings.Trim(got, "x") != "" {
-		t.Errorf("got %d bytes (%.20q…), want %d x", len(got), got, maxBodyText)
-	}
-}
-
-func TestFromAddress(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Alice@Example.com", "alice@example.com"},
-		{"Alice <Alice@example.com>", "alice@example.com"},
-		{"<alice@example.com>", "alice@example.com"},
-		{`"Bob, the builder" <bob@example.com>`, "bob@example.com"},
-		{`"bob@example.com" <mallory@example.net>`, "mallory@example.net"},
-		{"bob@example.com <mallory@example.net>", "mallory@example.net"},
-		{"alice@example.com (Bob)", "alice@example.com"},
-		{"a@example.com, b@example.com", "a@example.com b@example.com"},
-		{"Alice <a@example.com>, Mallory <m@example.net>", "a@example.com m@example.net"},
-		{"=?utf-8?q?J=C3=BCrgen?= <j@example.org>", "j@example.org"},
-		{"Jürgen <j@example.org>", "j@example.org"},
-		{"broken <<x@example.org>", "x@example.org"},
-		{"no address", ""},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := strings.Join(fieldAddresses(tt.in), " "); got != tt.want {
-			t.Errorf("fieldAddresses(%q): got %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

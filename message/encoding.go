@@ -4,7 +4,7 @@
 // the messages it builds with it, and the S/MIME engine the parts it makes
 // transport-safe before signing and the CMS structures it writes, so both
 // produce the same bytes for the same body.
-package transfer
+package message
 
 import (
 	"bytes"

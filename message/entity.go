@@ -1,4 +1,4 @@
-package smime
+package message
 
 import (
 	"bytes"
@@ -14,16 +14,16 @@ import (
 // field is one header field of an entity: its lines as in the input, line
 // ends included. Its name and unfolded value are computed when asked for,
 // so that parsing allocates little.
-type field struct {
+type Field struct {
 	raw     []byte
 	nameLen int
 }
 
 // name is the field name as written.
-func (f field) name() string { return string(f.raw[:f.nameLen]) }
+func (f Field) Name() string { return string(f.raw[:f.nameLen]) }
 
 // is reports whether the field is called name (ASCII, case-insensitive).
-func (f field) is(name string) bool {
+func (f Field) Is(name string) bool {
 	n := f.raw[:f.nameLen]
 	if len(n) != len(name) {
 		return false
@@ -44,7 +44,7 @@ func (f field) is(name string) bool {
 }
 
 // value is the field body unfolded (RFC 5322 §2.2.3) and trimmed.
-func (f field) value() string {
+func (f Field) Value() string {
 	v := f.raw[f.nameLen+1:]
 	if i := bytes.IndexByte(v, '\n'); i < 0 || i == len(v)-1 {
 		return string(bytes.TrimSpace(v)) // one line: the common case
@@ -69,23 +69,24 @@ func (f field) value() string {
 	return b.String()
 }
 
-// entity is one MIME entity (RFC 2045) as slices of the raw bytes: the
-// engine verifies and re-emits exactly what it received.
-type entity struct {
-	raw    []byte
-	fields []field
-	body   []byte
-	// headless means the bytes have no header block at all (a bare text,
-	// as some enveloped contents are); the body is then all of raw.
-	headless bool
+// Entity is one MIME entity (RFC 2045) as slices of the raw bytes: the
+// engine verifies and re-emits exactly what it received, and the display
+// reads the same bytes the same way.
+type Entity struct {
+	Raw    []byte
+	Fields []Field
+	Body   []byte
+	// Headless means the bytes have no header block at all (a bare text,
+	// as some enveloped contents are); Body is then all of Raw.
+	Headless bool
 }
 
-// parseEntity splits raw into header fields and body. It accepts CRLF and
+// ParseEntity splits raw into header fields and body. It accepts CRLF and
 // bare LF line ends. A first line that is not a header field means there
 // is no header block; a later one ends the header leniently, as mail
 // readers do. It never fails.
-func parseEntity(raw []byte) entity {
-	e := entity{raw: raw}
+func ParseEntity(raw []byte) Entity {
+	e := Entity{Raw: raw}
 	pos := 0
 	for pos < len(raw) {
 		end := bytes.IndexByte(raw[pos:], '\n')
@@ -95,30 +96,30 @@ func parseEntity(raw []byte) entity {
 		}
 		line := bytes.TrimRight(raw[pos:next], "\r\n")
 		if len(line) == 0 {
-			e.body = raw[next:]
+			e.Body = raw[next:]
 			return e
 		}
-		if (line[0] == ' ' || line[0] == '\t') && len(e.fields) > 0 {
-			f := &e.fields[len(e.fields)-1]
+		if (line[0] == ' ' || line[0] == '\t') && len(e.Fields) > 0 {
+			f := &e.Fields[len(e.Fields)-1]
 			f.raw = raw[pos-len(f.raw) : next]
 			pos = next
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || !validFieldName(line[:colon]) {
-			if len(e.fields) == 0 {
-				e.headless = true
+			if len(e.Fields) == 0 {
+				e.Headless = true
 			}
-			e.body = raw[pos:]
+			e.Body = raw[pos:]
 			return e
 		}
-		if e.fields == nil {
-			e.fields = make([]field, 0, 16)
+		if e.Fields == nil {
+			e.Fields = make([]Field, 0, 16)
 		}
-		e.fields = append(e.fields, field{raw: raw[pos:next], nameLen: colon})
+		e.Fields = append(e.Fields, Field{raw: raw[pos:next], nameLen: colon})
 		pos = next
 	}
-	e.body = raw[len(raw):]
+	e.Body = raw[len(raw):]
 	return e
 }
 
@@ -132,21 +133,21 @@ func validFieldName(b []byte) bool {
 }
 
 // get returns the value of the first field called name (case-insensitive).
-func (e entity) get(name string) string {
-	for _, f := range e.fields {
-		if f.is(name) {
-			return f.value()
+func (e Entity) Get(name string) string {
+	for _, f := range e.Fields {
+		if f.Is(name) {
+			return f.Value()
 		}
 	}
 	return ""
 }
 
 // getAll returns the values of every field called name, in order.
-func (e entity) getAll(name string) []string {
+func (e Entity) GetAll(name string) []string {
 	var out []string
-	for _, f := range e.fields {
-		if f.is(name) {
-			out = append(out, f.value())
+	for _, f := range e.Fields {
+		if f.Is(name) {
+			out = append(out, f.Value())
 		}
 	}
 	return out
@@ -154,8 +155,8 @@ func (e entity) getAll(name string) []string {
 
 // mediaType returns the lower-cased media type and its parameters;
 // text/plain when there is no usable Content-Type (RFC 2045 §5.2).
-func (e *entity) mediaType() (string, map[string]string) {
-	v := e.get("Content-Type")
+func (e *Entity) MediaType() (string, map[string]string) {
+	v := e.Get("Content-Type")
 	if v == "" {
 		return "text/plain", map[string]string{}
 	}
@@ -174,8 +175,8 @@ func (e *entity) mediaType() (string, map[string]string) {
 }
 
 // disposition returns the lower-cased disposition and its parameters.
-func (e *entity) disposition() (string, map[string]string) {
-	d, params, _ := mime.ParseMediaType(e.get("Content-Disposition"))
+func (e *Entity) Disposition() (string, map[string]string) {
+	d, params, _ := mime.ParseMediaType(e.Get("Content-Disposition"))
 	if params == nil {
 		params = map[string]string{}
 	}
@@ -183,29 +184,29 @@ func (e *entity) disposition() (string, map[string]string) {
 }
 
 // encoding is the lower-cased Content-Transfer-Encoding.
-func (e *entity) encoding() string {
-	return strings.ToLower(strings.TrimSpace(e.get("Content-Transfer-Encoding")))
+func (e *Entity) Encoding() string {
+	return strings.ToLower(strings.TrimSpace(e.Get("Content-Transfer-Encoding")))
 }
 
-var errTooLarge = errors.New("content larger than the limit")
+var ErrTooLarge = errors.New("content larger than the limit")
 
 // decodedBody undoes the Content-Transfer-Encoding; limit bounds the input
 // it accepts.
-func (e *entity) decodedBody(limit int) ([]byte, error) {
-	if len(e.body) > limit {
-		return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, len(e.body))
+func (e *Entity) DecodedBody(limit int) ([]byte, error) {
+	if len(e.Body) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, len(e.Body))
 	}
-	switch e.encoding() {
+	switch e.Encoding() {
 	case "base64":
-		return decodeBase64(e.body)
+		return decodeBase64(e.Body)
 	case "quoted-printable":
-		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(e.body)))
+		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(e.Body)))
 		if err != nil {
 			return nil, fmt.Errorf("quoted-printable: %w", err)
 		}
 		return out, nil
 	default:
-		return e.body, nil
+		return e.Body, nil
 	}
 }
 
@@ -241,11 +242,11 @@ func decodeBase64(b []byte) ([]byte, error) {
 	return clean[:n], nil
 }
 
-// splitMultipart returns the parts of a multipart body exactly as they
+// SplitMultipart returns the parts of a multipart body exactly as they
 // stand between their delimiter lines (RFC 2046 §5.1.1): the line break
 // before a delimiter belongs to the delimiter. A missing close delimiter is
 // tolerated (the last part runs to the end). It runs in linear time.
-func splitMultipart(body []byte, boundary string) ([][]byte, error) {
+func SplitMultipart(body []byte, boundary string) ([][]byte, error) {
 	if boundary == "" || len(boundary) > 200 {
 		return nil, errors.New("multipart without a usable boundary")
 	}
@@ -311,7 +312,7 @@ func splitMultipart(body []byte, boundary string) ([][]byte, error) {
 // canonical returns b with every bare LF turned into CRLF, the canonical
 // form signatures are computed over (RFC 8551 §3.1.1). It returns b itself
 // when it is already canonical.
-func canonical(b []byte) []byte {
+func Canonical(b []byte) []byte {
 	bare := 0
 	for i := bytes.IndexByte(b, '\n'); i >= 0; {
 		if i == 0 || b[i-1] != '\r' {
@@ -327,11 +328,11 @@ func canonical(b []byte) []byte {
 		return b
 	}
 	out := make([]byte, 0, len(b)+bare)
-	return appendCanonical(out, b)
+	return AppendCanonical(out, b)
 }
 
-// appendCanonical appends b to dst with bare LFs turned into CRLF.
-func appendCanonical(dst, b []byte) []byte {
+// AppendCanonical appends b to dst with bare LFs turned into CRLF.
+func AppendCanonical(dst, b []byte) []byte {
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
@@ -347,3 +348,12 @@ func appendCanonical(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// NewField makes a header field "name: value" with a CRLF line end, for
+// a field an entity is given that it did not have.
+func NewField(name, value string) Field {
+	return Field{raw: []byte(name + ": " + value + "\r\n"), nameLen: len(name)}
+}
+
+// Raw is the field as it stands in the input, line ends included.
+func (f Field) Raw() []byte { return f.raw }

@@ -11,7 +11,7 @@
 //   - non-ASCII header text (names, subject, file names) as RFC 2047 encoded
 //     words;
 //   - a Message-ID and a Date when the draft has none.
-package compose
+package message
 
 import (
 	"bytes"
@@ -25,19 +25,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"siegel/crypto/smime/transfer"
 )
-
-// Attachment is a file sent with the text.
-type Attachment struct {
-	// Name is the file name shown to the recipient (no folder).
-	Name string
-	// ContentType is a MIME type such as "application/pdf"; empty means
-	// guessed from Name's extension, else application/octet-stream.
-	ContentType string
-	Data        []byte
-}
 
 // Draft is an outgoing message before it is built.
 type Draft struct {
@@ -104,7 +92,7 @@ func Build(d Draft) ([]byte, error) {
 		if types[i], err = attachmentType(a); err != nil {
 			return nil, err
 		}
-		size += transfer.Base64Len(len(a.Data)) + 512
+		size += Base64Len(len(a.Data)) + 512
 	}
 
 	date := d.Date
@@ -155,7 +143,7 @@ func Build(d Draft) ([]byte, error) {
 		writeField(b, "Content-Transfer-Encoding", "base64")
 		writeField(b, "Content-Disposition", "attachment; filename="+quote(name))
 		b.WriteString("\r\n")
-		b.Write(transfer.AppendBase64Lines(b.AvailableBuffer(), a.Data))
+		b.Write(AppendBase64Lines(b.AvailableBuffer(), a.Data))
 	}
 	b.WriteString("\r\n--" + boundary + "--\r\n")
 	return b.Bytes(), nil
@@ -167,7 +155,7 @@ func writeTextPart(b *bytes.Buffer, text string) {
 	writeField(b, "Content-Type", "text/plain; charset=utf-8")
 	writeField(b, "Content-Transfer-Encoding", "quoted-printable")
 	b.WriteString("\r\n")
-	b.Write(transfer.AppendQuotedPrintable(b.AvailableBuffer(), []byte(text)))
+	b.Write(AppendQuotedPrintable(b.AvailableBuffer(), []byte(text)))
 }
 
 // fileName is the last element of name, or "attachment" when that is empty.
