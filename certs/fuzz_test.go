@@ -83,22 +83,6 @@ func FuzzDecryptPKCS8(f *testing.F) {
 	})
 }
 
-// FuzzBERToDER checks that berToDER never panics and that its output is
-// DER: converting it again changes nothing.
-func FuzzBERToDER(f *testing.F) {
-	f.Add([]byte{0x30, 0x80, 0x24, 0x80, 0x04, 0x01, 0x61, 0x00, 0x00, 0x00, 0x00})
-	f.Fuzz(func(t *testing.T, in []byte) {
-		der, err := berToDER(in)
-		if err != nil {
-			return
-		}
-		again, err := berToDER(der)
-		if err != nil || string(again) != string(der) {
-			t.Errorf("berToDER is not idempotent: %x → %x → %x (%v)", in, der, again, err)
-		}
-	})
-}
-
 // TestWriteFuzzSeeds writes the generated seeds (only with -update-fuzz-seeds).
 func TestWriteFuzzSeeds(t *testing.T) {
 	if !*updateFuzzSeeds {
@@ -164,8 +148,6 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	dir = filepath.Join("testdata", "fuzz", "FuzzDecryptPKCS8")
 	writeSeed(t, dir, "pbes2-aes", encKey, []byte(pw))
-	dir = filepath.Join("testdata", "fuzz", "FuzzBERToDER")
-	writeSeed(t, dir, "p12-ber", toBERP12(t, rc2, pw, sha1.New, asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}))
 }
 
 // writeSeed writes one corpus file in the "go test fuzz v1" format.
