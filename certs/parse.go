@@ -62,10 +62,15 @@ func (b *Bundle) Summaries() []Summary {
 //
 // passphrase opens encrypted PKCS#12 files and keys; nil or empty tries the
 // empty passphrase. Parse touches no store. It returns ErrNothingFound,
-// ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
-// ErrUnsupportedEncryption or ErrUnsupportedKey (wrapped, with details).
-// A single bad part fails the whole input.
+// ErrMalformed (also wrapping ErrTooDeep for absurdly nested input),
+// ErrPassphraseRequired, ErrWrongPassphrase, ErrUnsupportedEncryption,
+// ErrUnsupportedKey or, for data beyond MaxImportSize, ErrTooLarge
+// (wrapped, with details). A single bad part fails the whole input.
 func Parse(data []byte, filename string, passphrase []byte) (*Bundle, error) {
+	if len(data) > MaxImportSize {
+		// Pasted text and Store.Import come here without ReadImport.
+		return nil, tooLarge()
+	}
 	p := &parser{
 		b:    &Bundle{Name: filename},
 		pw:   passphrase,
