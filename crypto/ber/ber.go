@@ -52,8 +52,9 @@ var (
 // The contents of primitive elements are kept byte for byte: they may be
 // what a MAC or a signature was computed over.
 //
-// smallstep/pkcs7 has a ber2der of its own, but it recurses without a depth
-// bound and leaves constructed OCTET STRINGs nested.
+// This is the one BER converter of Siegel: the PKCS #7 library it used
+// before had one that recursed without a depth bound (see package cms's
+// doc), and package certs had a second one of its own.
 func ToDER(in []byte) ([]byte, error) {
 	if len(in) == 0 {
 		return nil, fmt.Errorf("%w: empty input", ErrMalformed)
