@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"siegel/crypto/ber"
 )
 
 // derKind is what the first bytes of a DER structure say it is.
@@ -89,4 +93,24 @@ func seqContent(b []byte) ([]byte, bool) {
 func fingerprintOf(der []byte) string {
 	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:])
+}
+
+// toDER normalises b when it is BER (package ber: bounded nesting, every
+// length checked), and reports damage as ErrMalformed.
+func toDER(b []byte, what string) ([]byte, error) {
+	der, err := ber.ToDER(b)
+	if err != nil {
+		return nil, derError(what, err)
+	}
+	return der, nil
+}
+
+// derError words a failure of package ber or cms to read what as
+// ErrMalformed, and absurd nesting as ErrTooDeep as well, so that a user
+// learns why a file that looks like a bundle is refused.
+func derError(what string, err error) error {
+	if errors.Is(err, ber.ErrTooDeep) {
+		return fmt.Errorf("%w: %s: %w (more than %d levels)", ErrMalformed, what, ErrTooDeep, ber.MaxDepth)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
 }

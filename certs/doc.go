@@ -21,6 +21,12 @@
 //     it was stored, was already in the store, or was attached to a stored
 //     certificate. Import does both steps.
 //
+// Every way in is bounded, since import files come from anywhere:
+// ReadImport and ReadImportFile read at most MaxImportSize (16 MiB) and
+// Parse refuses more (ErrTooLarge); PKCS#7 bundles are read with
+// cms.Certificates and BER with package ber, whose nesting is bounded
+// (ErrTooDeep) instead of recursing until the stack overflows.
+//
 // Every failure is a sentinel error or a *RuleError (see errors.go), so
 // callers tell them apart with errors.Is and errors.As.
 //

@@ -14,6 +14,15 @@ var (
 	// ErrMalformed means the input looks like a certificate, key or
 	// PKCS#12 file but cannot be read: it is truncated or damaged.
 	ErrMalformed = errors.New("damaged certificate or key data")
+	// ErrTooDeep means the input nests its ASN.1 structures deeper than
+	// any real certificate bundle or PKCS#12 file (ber.MaxDepth levels):
+	// it is damaged, or made to exhaust the reader. An error wrapping it
+	// wraps ErrMalformed as well, so callers that know only ErrMalformed
+	// still report damage.
+	ErrTooDeep = errors.New("certificate bundle is nested too deeply")
+	// ErrTooLarge means a file to import is larger than MaxImportSize;
+	// certificate and key files are a few kilobytes.
+	ErrTooLarge = errors.New("file is too large for a certificate or key file")
 	// ErrPassphraseRequired means the input is encrypted and no passphrase,
 	// or the empty one, was given and the empty passphrase does not open it.
 	// A UI asks for one and parses again.

@@ -24,6 +24,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"siegel/crypto/ber"
 	"siegel/crypto/testpki"
 )
 
@@ -48,7 +49,7 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("Parse returned a bundle with error %v", err)
 			}
 			for _, known := range []error{ErrNothingFound, ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
-				ErrUnsupportedEncryption, ErrUnsupportedKey} {
+				ErrUnsupportedEncryption, ErrUnsupportedKey, ErrTooLarge} {
 				if errors.Is(err, known) {
 					return
 				}
@@ -79,22 +80,6 @@ func FuzzDecryptPKCS8(f *testing.F) {
 		if _, err := decryptPKCS8(der, passphrase); err != nil && !errors.Is(err, ErrMalformed) &&
 			!errors.Is(err, ErrUnsupportedEncryption) && !errors.Is(err, errBadPadding) {
 			t.Errorf("decryptPKCS8 error %v is none of the expected ones", err)
-		}
-	})
-}
-
-// FuzzBERToDER checks that berToDER never panics and that its output is
-// DER: converting it again changes nothing.
-func FuzzBERToDER(f *testing.F) {
-	f.Add([]byte{0x30, 0x80, 0x24, 0x80, 0x04, 0x01, 0x61, 0x00, 0x00, 0x00, 0x00})
-	f.Fuzz(func(t *testing.T, in []byte) {
-		der, err := berToDER(in)
-		if err != nil {
-			return
-		}
-		again, err := berToDER(der)
-		if err != nil || string(again) != string(der) {
-			t.Errorf("berToDER is not idempotent: %x → %x → %x (%v)", in, der, again, err)
 		}
 	})
 }
@@ -164,8 +149,6 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	dir = filepath.Join("testdata", "fuzz", "FuzzDecryptPKCS8")
 	writeSeed(t, dir, "pbes2-aes", encKey, []byte(pw))
-	dir = filepath.Join("testdata", "fuzz", "FuzzBERToDER")
-	writeSeed(t, dir, "p12-ber", toBERP12(t, rc2, pw, sha1.New, asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}))
 }
 
 // writeSeed writes one corpus file in the "go test fuzz v1" format.
@@ -227,4 +210,72 @@ func encryptPKCS8(t *testing.T, der, passphrase []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// FuzzParseBundle feeds arbitrary PKCS#7 certificate bundles to Parse, the
+// way a .p7b file reaches it: it must never panic or run away (the crash
+// of issue 10 was a stack overflow), its errors must be the documented
+// ones, and what it accepts must be certificates.
+func FuzzParseBundle(f *testing.F) {
+	f.Add(nestedBundle(ber.MaxDepth+10, false))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		b, err := Parse(data, "bundle.p7b", nil)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Parse of %d bytes took %v", len(data), d)
+		}
+		if err != nil {
+			if b != nil {
+				t.Errorf("Parse returned a bundle with error %v", err)
+			}
+			if errors.Is(err, ErrTooDeep) && !errors.Is(err, ErrMalformed) {
+				t.Errorf("Parse error %v is ErrTooDeep without ErrMalformed", err)
+			}
+			for _, known := range []error{ErrNothingFound, ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
+				ErrUnsupportedEncryption, ErrUnsupportedKey, ErrTooLarge} {
+				if errors.Is(err, known) {
+					return
+				}
+			}
+			t.Errorf("Parse error %v is none of the documented ones", err)
+			return
+		}
+		if len(b.Certs) == 0 && len(b.Keys) == 0 {
+			t.Errorf("Parse succeeded with an empty bundle")
+		}
+		for _, c := range b.Certs {
+			_ = Check(c)
+		}
+		_ = b.Summaries()
+	})
+}
+
+// TestWriteBundleSeeds writes FuzzParseBundle's seeds (only with
+// -update-fuzz-seeds): a valid bundle in DER, BER and PEM, a truncated
+// one, nested BER closed and open, another content type, and garbage.
+func TestWriteBundleSeeds(t *testing.T) {
+	if !*updateFuzzSeeds {
+		t.Skip("run with -update-fuzz-seeds to rewrite the seeds")
+	}
+	leaf, ca := bundleCerts(t)
+	der := certsOnly(t, leaf.Raw, ca.Raw)
+	data := append([]byte{}, der...)
+	data[len(oidSignedDataDER)+3] = 0x01 // the OID of data instead of signed-data
+	seeds := []struct {
+		name string
+		data []byte
+	}{
+		{"valid-der", der},
+		{"valid-ber", berify(t, der)},
+		{"valid-pem", pem.EncodeToMemory(&pem.Block{Type: "PKCS7", Bytes: der})},
+		{"truncated", der[:len(der)*2/3]},
+		{"nested-ber", nestedBundle(200, true)},
+		{"nested-ber-open", nestedBundle(1000, false)},
+		{"data-content-type", data},
+		{"garbage", []byte("\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80 this is not a bundle \x00\x00")},
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzParseBundle")
+	for _, s := range seeds {
+		writeSeed(t, dir, s.name, s.data)
+	}
 }

@@ -12,6 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"siegel/crypto/ber"
 )
 
 // A second PKCS#12 reader for the files go-pkcs12 rejects because they are
@@ -51,7 +56,7 @@ type pbmac1Params struct {
 // decodeP12BER reads a PKCS#12 file in BER. It returns the same errors as
 // decodeP12.
 func decodeP12BER(data, passphrase []byte) (keys []any, certs []*x509.Certificate, err error) {
-	der, err := mustDER(data, "PKCS#12")
+	der, err := toDER(data, "PKCS#12")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,7 +99,7 @@ func decodeP12BER(data, passphrase []byte) (keys []any, certs []*x509.Certificat
 			return nil, nil, ErrWrongPassphrase
 		}
 	}
-	authDER, err := mustDER(authSafe, "PKCS#12 content")
+	authDER, err := toDER(authSafe, "PKCS#12 content")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -115,7 +120,11 @@ func decodeP12BER(data, passphrase []byte) (keys []any, certs []*x509.Certificat
 			if _, err := asn1.Unmarshal(ci.Content.Bytes, &ed); err != nil {
 				return nil, nil, fmt.Errorf("%w: PKCS#12 encrypted data: %v", ErrMalformed, err)
 			}
-			if bags, err = r.decrypt(ed.Info.Algorithm, ed.Info.Content.Bytes); err != nil {
+			ct, err := encryptedContent(ed.Info.Content)
+			if err != nil {
+				return nil, nil, err
+			}
+			if bags, err = r.decrypt(ed.Info.Algorithm, ct); err != nil {
 				return nil, nil, err
 			}
 		default:
@@ -128,6 +137,25 @@ func decodeP12BER(data, passphrase []byte) (keys []any, certs []*x509.Certificat
 	return r.keys, r.certs, nil
 }
 
+// encryptedContent is the ciphertext of an EncryptedContentInfo, a
+// [0] IMPLICIT OCTET STRING. NSS sends it in segments; ber.ToDER keeps the
+// [0] constructed (it cannot know the tag is implicit) around primitive
+// OCTET STRINGs, which are joined here.
+func encryptedContent(v asn1.RawValue) ([]byte, error) {
+	if !v.IsCompound {
+		return v.Bytes, nil
+	}
+	var out []byte
+	for s := cryptobyte.String(v.Bytes); !s.Empty(); {
+		var seg cryptobyte.String
+		if !s.ReadASN1(&seg, cbasn1.OCTET_STRING) {
+			return nil, fmt.Errorf("%w: PKCS#12 encrypted data in bad segments", ErrMalformed)
+		}
+		out = append(out, seg...)
+	}
+	return out, nil
+}
+
 type p12Reader struct {
 	pw          []byte
 	macVerified bool // the passphrase is known to be right
@@ -136,7 +164,7 @@ type p12Reader struct {
 }
 
 func (r *p12Reader) readBags(data []byte, depth int) error {
-	der, err := mustDER(data, "PKCS#12 bags")
+	der, err := toDER(data, "PKCS#12 bags")
 	if err != nil {
 		return err
 	}
@@ -174,7 +202,7 @@ func (r *p12Reader) readBags(data []byte, depth int) error {
 			if err != nil {
 				return err
 			}
-			if der, err := berToDER(plain); err == nil {
+			if der, err := ber.ToDER(plain); err == nil {
 				plain = der
 			}
 			k, err := parsePKCS8(plain)
@@ -223,7 +251,7 @@ func (r *p12Reader) decrypt(alg pkix.AlgorithmIdentifier, data []byte) ([]byte, 
 	if err == nil && !r.macVerified {
 		// Without a MAC, a wrong passphrase passes the padding check now
 		// and then; the result is then no ASN.1 at all.
-		if _, rest, perr := parseBER(plain, 0); perr != nil || len(rest) != 0 {
+		if _, perr := ber.ToDER(plain); perr != nil {
 			err = errBadPadding
 		}
 	}

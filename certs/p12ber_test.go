@@ -21,7 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"siegel/crypto/ber"
 )
 
 func TestRC2Vectors(t *testing.T) {
@@ -50,74 +54,65 @@ func TestRC2Vectors(t *testing.T) {
 	}
 }
 
-func TestBERToDER(t *testing.T) {
-	tests := []struct {
-		name, ber, der string
-	}{
-		{"indefinite sequence", "3080020101020102" + "0000", "3006020101020102"},
-		{"chunked octet string", "2480040261620401630000", "0403616263"},
-		{"nested indefinite", "30803080050000000000", "300430020500"},
-		{"encrypted content in chunks", "3080" + "06032a0304" + "3000" + "a080040261620401630000" + "0000",
-			"300c" + "06032a0304" + "3000" + "8003616263"},
-		{"explicit [0] around one octet string stays", "3080" + "06032a0304" + "a08004026162" + "0000" + "0000",
-			"300b" + "06032a0304" + "a004" + "04026162"},
-	}
-	for _, tc := range tests {
-		in, _ := hex.DecodeString(tc.ber)
-		got, err := berToDER(in)
-		if err != nil || hex.EncodeToString(got) != tc.der {
-			t.Errorf("%s: berToDER(%s) = %x, %v; want %s", tc.name, tc.ber, got, err, tc.der)
-		}
-	}
-	for _, bad := range []string{"", "30", "3080", "308002", "0480", "3084ffffffff", "1f", "1fffffffffff01"} {
-		in, _ := hex.DecodeString(bad)
-		if got, err := berToDER(in); err == nil {
-			t.Errorf("berToDER(%s) = %x, want an error", bad, got)
-		}
-	}
-}
-
 // berify re-encodes DER the way NSS writes PKCS#12: indefinite lengths,
 // OCTET STRINGs in chunks, and the encrypted content of an
 // EncryptedContentInfo as a constructed [0].
 func berify(t *testing.T, der []byte) []byte {
 	t.Helper()
-	n, rest, err := parseBER(der, 0)
-	if err != nil || len(rest) != 0 {
+	out, err := appendBER(nil, der, false)
+	if err != nil {
 		t.Fatalf("berify: %v", err)
 	}
-	return n.appendBER(nil, false)
+	return out
 }
 
-func (n *berNode) appendBER(out []byte, encryptedContent bool) []byte {
+// appendBER appends the BER form of the one DER element der.
+func appendBER(out, der []byte, encryptedContent bool) ([]byte, error) {
+	s := cryptobyte.String(der)
+	var content cryptobyte.String
+	var tag cbasn1.Tag
+	if !s.ReadAnyASN1(&content, &tag) || !s.Empty() {
+		return nil, errors.New("not one DER element")
+	}
+	tlv := func(out []byte, id byte, body []byte) []byte {
+		return append(ber.AppendLength(append(out, id), len(body)), body...)
+	}
 	chunks := func(b []byte) []byte {
 		half := len(b) / 2
-		var body []byte
-		body = appendTLV(body, 0, false, 4, b[:half])
-		body = appendTLV(body, 0, false, 4, b[half:])
-		return body
+		return tlv(tlv(nil, 0x04, b[:half]), 0x04, b[half:])
 	}
-	indefinite := func(class byte, tag int, body []byte) []byte {
-		out = append(out, class<<6|0x20|byte(tag), 0x80)
+	indefinite := func(id byte, body []byte) []byte {
+		out = append(out, id|0x20, 0x80)
 		out = append(out, body...)
 		return append(out, 0, 0)
 	}
 	switch {
-	case encryptedContent && !n.constructed:
-		return indefinite(n.class, n.tag, chunks(n.content))
-	case n.class == 0 && n.tag == 4 && !n.constructed && len(n.content) > 8:
-		return indefinite(0, 4, chunks(n.content))
-	case !n.constructed:
-		return appendTLV(out, n.class, false, n.tag, n.content)
+	case encryptedContent && tag&0x20 == 0:
+		return indefinite(byte(tag), chunks(content)), nil
+	case tag == cbasn1.OCTET_STRING && len(content) > 8:
+		return indefinite(byte(tag), chunks(content)), nil
+	case tag&0x20 == 0:
+		return append(out, der...), nil
+	}
+	var children [][]byte
+	for c := content; !c.Empty(); {
+		var el cryptobyte.String
+		var t cbasn1.Tag
+		if !c.ReadAnyASN1Element(&el, &t) {
+			return nil, errors.New("bad child element")
+		}
+		children = append(children, el)
 	}
 	var body []byte
-	for i := range n.children {
-		c := &n.children[i]
-		enc := n.class == 0 && n.tag == 16 && i == 2 && c.class == 2 && c.tag == 0 &&
-			n.children[0].tag == 6 && n.children[1].tag == 16
-		body = c.appendBER(body, enc)
+	for i, c := range children {
+		enc := tag == cbasn1.SEQUENCE && i == 2 && c[0] == 0x80 &&
+			children[0][0] == 0x06 && children[1][0] == 0x30
+		var err error
+		if body, err = appendBER(body, c, enc); err != nil {
+			return nil, err
+		}
 	}
-	return indefinite(n.class, n.tag, body)
+	return indefinite(byte(tag), body), nil
 }
 
 // toBERP12 turns a DER PKCS#12 file into the BER NSS would write, safe

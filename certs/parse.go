@@ -18,11 +18,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/smallstep/pkcs7"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"siegel/crypto/certinfo"
+	"siegel/crypto/cms"
 )
 
 // Bundle is what Parse found in one input: certificates and private keys,
@@ -62,10 +62,15 @@ func (b *Bundle) Summaries() []Summary {
 //
 // passphrase opens encrypted PKCS#12 files and keys; nil or empty tries the
 // empty passphrase. Parse touches no store. It returns ErrNothingFound,
-// ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
-// ErrUnsupportedEncryption or ErrUnsupportedKey (wrapped, with details).
-// A single bad part fails the whole input.
+// ErrMalformed (also wrapping ErrTooDeep for absurdly nested input),
+// ErrPassphraseRequired, ErrWrongPassphrase, ErrUnsupportedEncryption,
+// ErrUnsupportedKey or, for data beyond MaxImportSize, ErrTooLarge
+// (wrapped, with details). A single bad part fails the whole input.
 func Parse(data []byte, filename string, passphrase []byte) (*Bundle, error) {
+	if len(data) > MaxImportSize {
+		// Pasted text and Store.Import come here without ReadImport.
+		return nil, tooLarge()
+	}
 	p := &parser{
 		b:    &Bundle{Name: filename},
 		pw:   passphrase,
@@ -227,12 +232,23 @@ func (p *parser) parseP12(der []byte) error {
 	return nil
 }
 
+// parsePKCS7 reads the certificates of a PKCS#7 bundle (.p7b, .p7c, a
+// PEM PKCS7 block, a .p7s signature) with package cms, whose BER
+// conversion is bounded: these files come from anywhere, and an unbounded
+// reader dies of a stack overflow on deeply nested input.
 func (p *parser) parsePKCS7(der []byte) error {
-	p7, err := pkcs7.Parse(der)
-	if err != nil {
-		return fmt.Errorf("%w: PKCS#7: %v", ErrMalformed, err)
+	if oid, err := cms.ContentType(der); err == nil && !oid.Equal(cms.OIDSignedData) {
+		return nil // enveloped or other content: nothing for the store
 	}
-	for _, c := range p7.Certificates {
+	raws, err := cms.Certificates(der)
+	if err != nil {
+		return derError("PKCS#7", err)
+	}
+	for _, raw := range raws {
+		c, err := x509.ParseCertificate(raw)
+		if err != nil {
+			return certError(raw, err)
+		}
 		p.addCert(c)
 	}
 	return nil

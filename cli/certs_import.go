@@ -78,10 +78,10 @@ func importData(ctx context.Context, env Env, s *certs.Store, name string, passp
 	var data []byte
 	var err error
 	if name == "-" {
-		data, err = io.ReadAll(env.Stdin)
+		data, err = certs.ReadImport(env.Stdin)
 		mayAsk = false
 	} else {
-		data, err = os.ReadFile(name)
+		data, err = certs.ReadImportFile(name)
 	}
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"io"
 	"strings"
 	"time"
 
@@ -23,9 +22,6 @@ import (
 // importExtensions are the files the import dialog offers.
 var importExtensions = []string{".pem", ".crt", ".cer", ".der", ".p12", ".pfx", ".key"}
 
-// maxImportFile bounds a file to import; certificate files are small.
-const maxImportFile = 16 << 20
-
 // importFile asks for a file and imports it.
 func (p *certsPage) importFile() {
 	p.s.admin.require(func() {
@@ -40,11 +36,8 @@ func (p *certsPage) importFile() {
 			}
 			name := r.URI().Name()
 			p.s.u.jobs.run(func() {
-				data, err := io.ReadAll(io.LimitReader(r, maxImportFile+1))
+				data, err := certs.ReadImport(r) // at most certs.MaxImportSize
 				r.Close()
-				if err == nil && len(data) > maxImportFile {
-					err = certs.ErrNothingFound
-				}
 				p.s.u.jobs.do(func() {
 					if err != nil {
 						showError(win, err)

@@ -6,12 +6,14 @@
 // # Reading
 //
 //  1. ContentType tells the structure of a ContentInfo without parsing it.
-//  2. ParseSignedData and ParseEnvelope first convert BER to DER (toDER:
-//     indefinite lengths and constructed OCTET STRINGs, as Outlook,
+//  2. ParseSignedData and ParseEnvelope first convert BER to DER (package
+//     ber: indefinite lengths and constructed OCTET STRINGs, as Outlook,
 //     Thunderbird and `openssl cms -stream` write them), then read the DER
 //     with cryptobyte, without copying. Every length is checked against the
-//     input before use, nesting is bounded, and no allocation follows a
-//     declared size; malformed input gives ErrMalformed, never a panic.
+//     input before use, nesting is bounded (ber.MaxDepth), and no
+//     allocation follows a declared size; malformed input gives
+//     ErrMalformed, never a panic. Certificates reads only the
+//     certificates of a SignedData, for .p7b bundles, with the same bounds.
 //  3. SignedData.Verify checks one signer with a certificate the caller
 //     chose (found in the message or in the store): the signature over the
 //     signed attributes (RSA PKCS #1 v1.5, RSASSA-PSS with its parameters,

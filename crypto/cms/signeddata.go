@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"siegel/crypto/ber"
 )
 
 // maxSigners bounds the SignerInfos of one SignedData, so that a crafted
@@ -60,28 +62,28 @@ type sigAlgorithm struct {
 // parsing the rest.
 func ContentType(der []byte) (_ asn1.ObjectIdentifier, err error) {
 	defer recoverMalformed(&err)
-	n := berNormalizer{in: der}
-	h, err := n.readHeader(0, len(der))
+	h, err := ber.ReadHeader(der)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if der[0] != 0x30 {
 		return nil, fmt.Errorf("%w: ContentInfo is not a SEQUENCE", ErrMalformed)
 	}
 	limit := len(der)
-	if !h.indefinite {
-		limit = h.contentStart + h.length
+	if !h.Indefinite {
+		limit = h.ContentStart + h.Length
 	}
-	oh, err := n.readHeader(h.contentStart, limit)
+	content := der[h.ContentStart:limit]
+	oh, err := ber.ReadHeader(content)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	if der[h.contentStart] != 0x06 {
+	if content[0] != 0x06 {
 		return nil, fmt.Errorf("%w: ContentInfo does not start with an OID", ErrMalformed)
 	}
-	s := cryptobyte.String(der[h.contentStart : oh.contentStart+oh.length])
+	s := cryptobyte.String(content[:oh.ContentStart+oh.Length])
 	var oid asn1.ObjectIdentifier
-	if !oh.minimal || !s.ReadASN1ObjectIdentifier(&oid) {
+	if !oh.Minimal || !s.ReadASN1ObjectIdentifier(&oid) {
 		return nil, fmt.Errorf("%w: bad content type OID", ErrMalformed)
 	}
 	return oid, nil
