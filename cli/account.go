@@ -37,10 +37,17 @@ func runAccount(ctx context.Context, env Env, args []string) int {
 }
 
 // openDesk opens the profile of env with its certificate store, the S/MIME
-// engine and the mail core. The returned function closes them.
+// engine and the mail core, and re-checks the verdicts when the store
+// changed since (a `certs` command in between): what the command line
+// shows is the verdict of the store as it is. The returned function
+// closes them.
 func openDesk(ctx context.Context, env Env) (*mail.Desk, func(), error) {
 	p, err := open(ctx, env, false)
 	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := p.Desk.RecheckIfStale(ctx); err != nil {
+		p.Close()
 		return nil, nil, err
 	}
 	return p.Desk, func() { p.Close() }, nil

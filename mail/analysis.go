@@ -214,7 +214,7 @@ func (d *Desk) runRecheck(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-d.recheckKick:
-			if err := d.Recheck(ctx); err != nil && ctx.Err() == nil {
+			if _, err := d.RecheckIfStale(ctx); err != nil && ctx.Err() == nil {
 				d.log.Error("recheck", "err", err)
 			}
 		}
@@ -284,6 +284,44 @@ func (d *Desk) Recheck(ctx context.Context) error {
 		}
 		before = ids[len(ids)-1]
 	}
+}
+
+// recheckStampKey is the profile setting that holds the certificate
+// store's Stamp the last complete Recheck ran against.
+const recheckStampKey = "mail.recheck.stamp"
+
+// RecheckIfStale runs Recheck when the certificate store changed since the
+// last complete one (in this process or another: the command line) or
+// some verdict was made under older rules, and reports whether it ran.
+// The desk calls it at Start and on every store change; the command line
+// calls it before it shows verdicts.
+func (d *Desk) RecheckIfStale(ctx context.Context) (bool, error) {
+	stamp := ""
+	if d.certs != nil {
+		var err error
+		if stamp, err = d.certs.Stamp(ctx); err != nil {
+			return false, fmt.Errorf("mail: recheck: %w", err)
+		}
+	}
+	last, err := d.p.Setting(ctx, recheckStampKey, "")
+	if err != nil {
+		return false, fmt.Errorf("mail: recheck: %w", err)
+	}
+	var old int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE rules < ?`, verdictRules).Scan(&old); err != nil {
+		return false, fmt.Errorf("mail: recheck: %w", err)
+	}
+	if last == stamp && old == 0 {
+		return false, nil
+	}
+	d.log.Info("recheck: the certificate store changed", "older_rules", old)
+	if err := d.Recheck(ctx); err != nil {
+		return true, err
+	}
+	if err := d.p.SetSetting(ctx, recheckStampKey, stamp); err != nil {
+		return true, fmt.Errorf("mail: recheck: %w", err)
+	}
+	return true, nil
 }
 
 // logOrDiscard is the desk's logger: Options.Logger, else one that

@@ -39,10 +39,13 @@ type Engine interface {
 
 // CertStore is what the desk needs from the certificate store
 // (certs.Store): Collect stores a verified signer's certificate, OnChange
-// announces imports and deletions so failed checks can run again.
+// announces imports and deletions in this process so verdicts can be
+// re-checked, Stamp names the content so a change by another process is
+// noticed too.
 type CertStore interface {
 	Collect(ctx context.Context, cert *x509.Certificate) (bool, error)
 	OnChange(f func()) (cancel func())
+	Stamp(ctx context.Context) (string, error)
 }
 
 // Options tune a Desk. The zero value is right for the application.
