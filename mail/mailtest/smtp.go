@@ -45,6 +45,9 @@ type SMTP struct {
 type SMTPOptions struct {
 	Security account.Security // account.Plain (default), TLS or StartTLS
 	Cert     *ServerCert
+	// MaxMessageBytes, when not 0, is the size limit the server announces
+	// (SIZE, RFC 1870) and enforces.
+	MaxMessageBytes int64
 }
 
 // NewSMTP starts an SMTP server on 127.0.0.1; it stops with the test.
@@ -61,6 +64,7 @@ func NewSMTP(t testing.TB, o *SMTPOptions) *SMTP {
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = s.Security == account.Plain
 	s.srv.TLSConfig = startTLS
+	s.srv.MaxMessageBytes = o.MaxMessageBytes
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	go s.srv.Serve(ln)
 	t.Cleanup(func() { s.srv.Close() })
