@@ -1,8 +1,8 @@
 // Package mailtest holds the real peers that tests of the mail core (and
 // of the UI and command line over it) run against, all on 127.0.0.1
-// inside the test process: an IMAP server (go-imap's imapserver with
-// imapmemserver), an SMTP server (go-smtp) that records what it receives
-// and can be told to fail, a TCP proxy that cuts connections after a
+// inside the test process: the IMAP and the SMTP server of mail/loopback
+// (the ones the demo runs on), the SMTP one recording what it receives and
+// able to be told to fail, a TCP proxy that cuts connections after a
 // number of bytes, a test PKI, and profiles with the real certificate
 // store and S/MIME engine. No protocol is mocked. Only tests import it.
 package mailtest
