@@ -23,9 +23,10 @@ type IMAPOptions struct {
 	// account.StartTLS; the last two need TLS.
 	Security account.Security
 	TLS      *tls.Config
-	// NoIdle makes a plain IMAP4rev1 server without IDLE, so the client
-	// has to poll.
-	NoIdle bool
+	// Rev1Only makes an IMAP4rev1 server, without IMAP4rev2. It does not
+	// make one without IDLE: go-imap's server offers IDLE to IMAP4rev1
+	// clients after the login whatever its options say.
+	Rev1Only bool
 	// NoSent leaves out the Sent folder.
 	NoSent bool
 }
@@ -55,7 +56,7 @@ func StartIMAP(o IMAPOptions) (*IMAP, error) {
 	mem.AddUser(user)
 	// IMAP4rev2 brings IDLE: mail that arrives is announced at once.
 	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
-	if o.NoIdle {
+	if o.Rev1Only {
 		caps = imap.CapSet{imap.CapIMAP4rev1: {}}
 	}
 	ln, startTLS, err := listen(o.Security, o.TLS)

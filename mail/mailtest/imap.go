@@ -25,7 +25,9 @@ type IMAPOptions struct {
 	// Security is account.Plain (default), account.TLS or
 	// account.StartTLS.
 	Security account.Security
-	// NoIdle makes a plain IMAP4rev1 server without IDLE.
+	// NoIdle makes a plain IMAP4rev1 server (loopback.IMAPOptions.Rev1Only).
+	// go-imap's server still offers IDLE to it after the login, so this
+	// does not force the client to poll.
 	NoIdle bool
 	// Cert is the TLS certificate; one is made when nil.
 	Cert *ServerCert
@@ -44,7 +46,7 @@ func NewIMAP(t testing.TB, o *IMAPOptions) *IMAP {
 	srv, err := loopback.StartIMAP(loopback.IMAPOptions{
 		Username: s.Username, Password: s.Password,
 		Security: s.Security, TLS: cfg,
-		NoIdle: o.NoIdle, NoSent: o.NoSent,
+		Rev1Only: o.NoIdle, NoSent: o.NoSent,
 	})
 	if err != nil {
 		t.Fatal(err)
