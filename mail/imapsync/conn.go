@@ -13,7 +13,10 @@
 //     BatchSize, so memory stays bounded whatever the mailbox's size. In
 //     a resync each batch first fetches only the Message-ID headers, and
 //     the bodies only of the messages the Sink does not know.
-//  4. Hand each message to the Sink in UID order, exactly as received.
+//  4. Hand each message to the Sink in UID order, exactly as received. A
+//     message the server announces larger than MaxMessageSize is read past
+//     without being kept and handed over with a *TooLargeError instead of
+//     its bytes: the server's announced size never decides an allocation.
 //
 // Between syncs, Wait blocks in IDLE when the server supports it and
 // otherwise sleeps for the poll interval.
