@@ -7,25 +7,20 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"hash"
-	"math/big"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"siegel/crypto/ber"
+	"siegel/crypto/testpki"
 )
 
 func TestRC2Vectors(t *testing.T) {
@@ -183,18 +178,18 @@ func TestDecodeP12BER(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Nina"},
-		EmailAddresses: []string{"nina@example.com"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
-	certDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	nina, err := testpki.New(testpki.Spec{CN: "Nina", Emails: []string{"nina@example.com"}, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	os.WriteFile(filepath.Join(dir, "c.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}), 0o600)
-	os.WriteFile(filepath.Join(dir, "k.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	certDER := nina.Cert.Raw
+	certFile, keyFile, err := nina.WriteFiles(dir, "nina", ".pem")
+	if err != nil {
+		t.Fatal(err)
+	}
 	const pw = "nss"
 	p12 := func(extra ...string) []byte {
-		cmd := exec.Command("openssl", append([]string{"pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-passout", "pass:" + pw}, extra...)...)
+		cmd := exec.Command("openssl", append([]string{"pkcs12", "-export", "-in", certFile, "-inkey", keyFile, "-passout", "pass:" + pw}, extra...)...)
 		cmd.Dir = dir
 		out, err := cmd.Output()
 		if err != nil {
@@ -249,13 +244,11 @@ func TestPBMAC1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "Pia"},
-		EmailAddresses: []string{"pia@example.com"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
-	certDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	pia, err := testpki.New(testpki.Spec{CN: "Pia", Emails: []string{"pia@example.com"}, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(certDER)
+	cert := pia.Cert
 	der, err := pkcs12.Modern2026.Encode(key, cert, nil, "pw")
 	if err != nil {
 		t.Fatal(err)

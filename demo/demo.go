@@ -15,10 +15,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"siegel/certs"
 	"siegel/crypto/vault"
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/mail/loopback"
 	"siegel/profile"
 	"siegel/wiring"
 )
@@ -71,8 +74,8 @@ type Demo struct {
 	// Tickets are the seeded tickets' numbers by their subjects.
 	Tickets map[string]int64
 
-	imap      *imapServer
-	smtp      *smtpServer
+	imap      *loopback.IMAP
+	smtp      *loopback.SMTP
 	responder *responder
 	closeOnce sync.Once
 	closeErr  error
@@ -190,20 +193,24 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 	}
 
 	password := randomPassword()
-	if d.imap, err = startIMAP(HelpdeskAddress, password); err != nil {
-		return nil, err
+	if d.imap, err = loopback.StartIMAP(loopback.IMAPOptions{Username: HelpdeskAddress, Password: password}); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
-	d.IMAPAddr = d.imap.addr
+	d.IMAPAddr = d.imap.Addr()
 	for _, m := range msgs {
-		if err := d.imap.deliver(m.mailbox, m.raw, m.date, m.seen); err != nil {
-			return nil, err
+		var flags []imap.Flag
+		if m.seen {
+			flags = append(flags, imap.FlagSeen)
+		}
+		if err := d.imap.Deliver(m.mailbox, m.raw, m.date, flags...); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
 	d.responder = newResponder(o.ReplyDelay, s, d.imap, o.OnError)
 	if d.smtp, err = startSMTP(filepath.Join(dir, ReceivedDir), HelpdeskAddress, password, d.responder.accept); err != nil {
 		return nil, err
 	}
-	d.SMTPAddr = d.smtp.addr
+	d.SMTPAddr = d.smtp.Addr()
 
 	acct := account.Account{Address: HelpdeskAddress, Name: HelpdeskName}
 	if acct.IMAP, err = server(d.IMAPAddr, password); err != nil {
@@ -286,10 +293,10 @@ func (d *Demo) Close() error {
 			errs = append(errs, d.Desk.Close()) // before its servers go
 		}
 		if d.smtp != nil {
-			errs = append(errs, d.smtp.close())
+			errs = append(errs, d.smtp.Close())
 		}
 		if d.imap != nil {
-			errs = append(errs, d.imap.close())
+			errs = append(errs, d.imap.Close())
 		}
 		if d.Parts != nil {
 			errs = append(errs, d.Parts.Close())

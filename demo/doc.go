@@ -30,8 +30,9 @@
 //     encrypted for a lost key, damaged ciphertext — are made by hand with
 //     package cms (forge.go). They go into INBOX, our answers into Sent.
 //  6. The servers start on 127.0.0.1 with random ports and a random
-//     password; the demo account points at them; one sync pass files the
-//     tickets.
+//     password — mail/loopback's IMAP and SMTP servers, the same ones the
+//     tests of the mail core run against; the demo account points at them;
+//     one sync pass files the tickets.
 //
 // While it runs, whatever the desk sends reaches the demo SMTP server,
 // which writes it as received to ReceivedDir, and the customer it was for

@@ -7,11 +7,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
 // Identity is a certificate of the demo PKI with its private key.
@@ -136,19 +138,16 @@ type spec struct {
 }
 
 // issue makes a certificate for key, signed by issuer (self-signed when
-// issuer is nil). A CA gets a fresh P-256 key when key is nil.
-// End-entity certificates carry what S/MIME asks for: the address as
-// rfc822Name, digital signature plus key encipherment (RSA) or key
-// agreement (EC), and the e-mail protection EKU.
+// issuer is nil), with crypto/testpki, the one builder of made-up
+// certificates. A CA gets a fresh P-256 key when key is nil. End-entity
+// certificates carry what S/MIME asks for: the address as rfc822Name,
+// digital signature plus key encipherment (RSA) or key agreement (EC), the
+// e-mail protection EKU (testpki's defaults), and CA:FALSE.
 func issue(s spec, key crypto.Signer, issuer *Identity) (*Identity, error) {
-	if key == nil {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		key = k
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	// A random serial: every start makes a new PKI under the same names,
+	// and a client that saw an earlier one must not take a new
+	// certificate for an old one.
+	serial, err := rand.Int(rand.Reader, big.NewInt(math.MaxInt64))
 	if err != nil {
 		return nil, err
 	}
@@ -156,37 +155,22 @@ func issue(s spec, key crypto.Signer, issuer *Identity) (*Identity, error) {
 	if org == "" {
 		org = "Siegel Demo"
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial.Add(serial, big.NewInt(1)),
-		Subject:      pkix.Name{CommonName: s.name, Organization: []string{org}},
-		NotBefore:    s.from.Truncate(time.Second),
-		NotAfter:     s.until.Truncate(time.Second),
+	ts := testpki.Spec{
+		CN: s.name, Org: org, Key: key, CA: s.ca,
+		BasicConstraints: true,
+		Serial:           serial.Int64() + 1,
+		NotBefore:        s.from.Truncate(time.Second),
+		NotAfter:         s.until.Truncate(time.Second),
 	}
-	if s.ca {
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	} else {
-		tmpl.EmailAddresses = []string{s.email}
-		tmpl.BasicConstraintsValid = true
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		if _, ok := key.(*rsa.PrivateKey); ok {
-			tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
-		} else {
-			tmpl.KeyUsage |= x509.KeyUsageKeyAgreement
-		}
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+	if !s.ca {
+		ts.Emails = []string{s.email}
 	}
-	parent, signer := tmpl, key
 	if issuer != nil {
-		parent, signer = issuer.Cert, issuer.Key
+		ts.Issuer = &testpki.Identity{Cert: issuer.Cert, Key: issuer.Key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
+	id, err := testpki.New(ts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.name, err)
-	}
-	return &Identity{Name: s.name, Email: s.email, Cert: cert, Key: key}, nil
+	return &Identity{Name: s.name, Email: s.email, Cert: id.Cert, Key: id.Key}, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"siegel/crypto/cms"
 	"siegel/crypto/smime"
+	"siegel/mail/loopback"
 	"siegel/message"
 )
 
@@ -26,7 +27,7 @@ import (
 type responder struct {
 	delay   time.Duration
 	seeder  *seeder
-	imap    *imapServer
+	imap    *loopback.IMAP
 	onError func(error)
 
 	ctx    context.Context
@@ -36,7 +37,7 @@ type responder struct {
 	wg     sync.WaitGroup
 }
 
-func newResponder(delay time.Duration, s *seeder, imap *imapServer, onError func(error)) *responder {
+func newResponder(delay time.Duration, s *seeder, imap *loopback.IMAP, onError func(error)) *responder {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &responder{delay: delay, seeder: s, imap: imap, onError: onError, ctx: ctx, cancel: cancel}
 }
@@ -100,7 +101,7 @@ func (r *responder) schedule(p *person, subject, inReplyTo string, refs []string
 		}
 		raw, err := r.thanks(p, subject, inReplyTo, refs, now)
 		if err == nil {
-			err = r.imap.deliver("INBOX", raw, now, false)
+			err = r.imap.Deliver("INBOX", raw, now)
 		}
 		if err != nil && r.onError != nil && r.ctx.Err() == nil {
 			r.onError(fmt.Errorf("demo: %s's answer: %w", p.name, err))

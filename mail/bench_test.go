@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"siegel/crypto/smime"
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
@@ -59,7 +61,7 @@ func liveHeap() (stop func() uint64) {
 // discard is a Sink that keeps nothing: the fetch-only baseline.
 type discard struct{ n int }
 
-func (s *discard) Begin(context.Context, uint32) (uint32, bool, error)      { return 0, false, nil }
+func (s *discard) Begin(context.Context, uint32) (imap.UID, bool, error)    { return 0, false, nil }
 func (s *discard) Found(context.Context, int)                               {}
 func (s *discard) Known(context.Context, []string) (map[string]bool, error) { return nil, nil }
 func (s *discard) Message(_ context.Context, m imapsync.Message) error      { s.n++; return nil }

@@ -11,6 +11,8 @@
 //     only UIDs above the folder's stored last UID are fetched, in batches.
 //     A changed UIDVALIDITY starts the folder over; messages already stored
 //     are recognised by Message-ID and only their new location is recorded.
+//     A message larger than imapsync.MaxMessageSize is not read: the pass
+//     reports it (AccountSync.Refused), logs it, and moves past it.
 //  2. The messages are analysed in parallel by the S/MIME engine (Analyzer)
 //     and stored in UID order by one writer, many per transaction: each
 //     message exactly as received, with its header data, its ticket (found

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"siegel/message"
 )
 
@@ -33,7 +35,7 @@ func (n *newArticle) env() *message.Envelope { return &n.an.res.Envelope }
 type location struct {
 	mailboxID   int64
 	uidValidity uint32
-	uid         uint32
+	uid         imap.UID
 }
 
 // filed says where fileArticle put a message.
@@ -74,7 +76,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	var f filed
 	if n.loc != nil {
 		err := tx.QueryRowContext(ctx, `SELECT l.article_id, a.ticket_id FROM locations l JOIN articles a ON a.id = l.article_id
-			WHERE l.mailbox_id = ? AND l.uidvalidity = ? AND l.uid = ?`, n.loc.mailboxID, n.loc.uidValidity, n.loc.uid).
+			WHERE l.mailbox_id = ? AND l.uidvalidity = ? AND l.uid = ?`, n.loc.mailboxID, n.loc.uidValidity, int64(n.loc.uid)).
 			Scan(&f.articleID, &f.ticketID)
 		if err == nil {
 			f.duplicate = true
@@ -242,7 +244,7 @@ func addLocation(ctx context.Context, tx *txn, loc *location, articleID int64) e
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO locations (mailbox_id, uidvalidity, uid, article_id) VALUES (?, ?, ?, ?)`,
-		loc.mailboxID, loc.uidValidity, loc.uid, articleID)
+		loc.mailboxID, loc.uidValidity, int64(loc.uid), articleID)
 	return err
 }
 

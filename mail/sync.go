@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	"siegel/crypto/smime"
 	"siegel/mail/account"
@@ -34,8 +37,19 @@ type AccountSync struct {
 	// New counts the articles stored; Articles lists the first of them.
 	New      int
 	Articles []NewArticle
+	// Refused lists the messages the pass did not store because of what
+	// they are (too large, imapsync.ErrTooLarge), each once: the folder's
+	// last UID moves past them, so they are not fetched again.
+	Refused []RefusedMessage
 	// Err is why the pass did not complete (what was stored stays).
 	Err error
+}
+
+// RefusedMessage is a message a sync left on the server unread.
+type RefusedMessage struct {
+	Mailbox string
+	UID     imap.UID
+	Err     error // an *imapsync.TooLargeError
 }
 
 // NewArticle describes an article a sync stored.
@@ -155,7 +169,7 @@ type mailboxRow struct {
 	id          int64
 	role, name  string
 	uidValidity uint32
-	lastUID     uint32
+	lastUID     imap.UID
 	resync      bool
 }
 
@@ -163,15 +177,17 @@ type mailboxRow struct {
 // creating it; a folder that changed its name starts over (resync).
 func (d *Desk) mailboxRow(ctx context.Context, accountID int64, role, name string) (mailboxRow, error) {
 	r := mailboxRow{role: role, name: name}
+	var lastUID int64 // the driver's integer; a UID again below
 	err := d.db.QueryRowContext(ctx, `INSERT INTO mailboxes (account_id, role, name) VALUES (?, ?, ?)
 		ON CONFLICT (account_id, role) DO UPDATE SET
 			uidvalidity = CASE WHEN name = excluded.name THEN uidvalidity ELSE 0 END,
 			last_uid = CASE WHEN name = excluded.name THEN last_uid ELSE 0 END,
 			name = excluded.name
-		RETURNING id, uidvalidity, last_uid, resync`, accountID, role, name).Scan(&r.id, &r.uidValidity, &r.lastUID, &r.resync)
+		RETURNING id, uidvalidity, last_uid, resync`, accountID, role, name).Scan(&r.id, &r.uidValidity, &lastUID, &r.resync)
 	if err != nil {
 		return r, fmt.Errorf("mail: folder %s: %w", name, err)
 	}
+	r.lastUID = imap.UID(lastUID)
 	return r, nil
 }
 
@@ -209,7 +225,7 @@ type item struct {
 	ready chan struct{}
 }
 
-func (s *sink) Begin(ctx context.Context, uidValidity uint32) (uint32, bool, error) {
+func (s *sink) Begin(ctx context.Context, uidValidity uint32) (imap.UID, bool, error) {
 	if s.mb.uidValidity != uidValidity {
 		// First sync of the folder, or its UIDs were reassigned: start
 		// from the first UID. If articles exist, the folder may hold them
@@ -300,6 +316,8 @@ func (s *sink) Message(ctx context.Context, m imapsync.Message) error {
 		return s.failure()
 	}
 	if m.Raw == nil {
+		// Known (resync) or refused: nothing to analyse; the writer
+		// records it in its place.
 		close(it.ready)
 		return nil
 	}
@@ -419,10 +437,17 @@ func (s *sink) store(batch []*item) error {
 		out bool
 	}
 	var done []stored
-	var maxUID uint32
+	var maxUID imap.UID
+	var refused []RefusedMessage
 	for _, it := range batch {
 		maxUID = max(maxUID, it.msg.UID)
 		loc := &location{mailboxID: s.mb.id, uidValidity: s.mb.uidValidity, uid: it.msg.UID}
+		if it.msg.Err != nil {
+			// Refused by imapsync (too large): the last UID moves past it
+			// with the rest of the batch, and the report says so.
+			refused = append(refused, RefusedMessage{Mailbox: s.mb.name, UID: it.msg.UID, Err: it.msg.Err})
+			continue
+		}
 		if it.msg.Raw == nil {
 			var articleID int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE message_id = ?`, it.msg.MessageID).Scan(&articleID)
@@ -457,7 +482,7 @@ func (s *sink) store(batch []*item) error {
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = max(last_uid, ?) WHERE id = ? AND uidvalidity = ?`,
-		maxUID, s.mb.id, s.mb.uidValidity); err != nil {
+		int64(maxUID), s.mb.id, s.mb.uidValidity); err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
 	if err := sqltx.Commit(); err != nil {
@@ -468,6 +493,10 @@ func (s *sink) store(batch []*item) error {
 	s.count += len(batch)
 	progress := SyncProgress{AccountID: s.acct.ID, Mailbox: s.mb.name, Done: s.count, Total: s.total}
 	s.mu.Unlock()
+	for _, r := range refused {
+		slog.WarnContext(ctx, "mail: message not stored", "account", s.acct.Address, "mailbox", r.Mailbox, "uid", uint32(r.UID), "err", r.Err)
+		s.report.Refused = append(s.report.Refused, r)
+	}
 	tickets := map[int64]bool{}
 	for _, st := range done {
 		s.report.New++

@@ -2,12 +2,14 @@ package mail
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"siegel/crypto/smime"
+	"siegel/mail/imapsync"
 	"siegel/mail/mailtest"
 	"siegel/message"
 )
@@ -268,5 +270,40 @@ func TestOpenArticleDecryptsInMemory(t *testing.T) {
 	assertNotInDB(t, e, "secret")
 	if strings.Contains(a.Subject, "secret") {
 		t.Errorf("subject leaks")
+	}
+}
+
+// A message larger than imapsync.MaxMessageSize is refused and reported
+// once; the messages after it are stored, and the next sync does not
+// fetch it again.
+func TestSyncRecordsTooLargeMessage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("holds a message of 64 MiB")
+	}
+	e := newEnv(t, nil)
+	desk := mailtest.DeskAddress
+	e.deliver(mailtest.Message(t, "alice@example.org", desk, "before", "x", mailtest.WithID("before@example.org")))
+	huge := mailtest.Message(t, "alice@example.org", desk, "huge", "y", mailtest.WithID("huge@example.org"))
+	huge = append(huge, bytes.Repeat([]byte("y"), imapsync.MaxMessageSize+1-len(huge))...)
+	e.deliver(huge)
+	huge = nil
+	e.deliver(mailtest.Message(t, "alice@example.org", desk, "after", "z", mailtest.WithID("after@example.org")))
+
+	as := e.sync().Accounts[0]
+	if as.Err != nil || as.New != 2 {
+		t.Fatalf("got %d new articles, error %v; want 2, none", as.New, as.Err)
+	}
+	if len(as.Refused) != 1 || as.Refused[0].UID != 2 || as.Refused[0].Mailbox != "INBOX" || !errors.Is(as.Refused[0].Err, imapsync.ErrTooLarge) {
+		t.Fatalf("got refused %+v, want UID 2 of INBOX as too large", as.Refused)
+	}
+	if got := e.count(`SELECT last_uid FROM mailboxes WHERE role = 'inbox'`); got != 3 {
+		t.Errorf("got last UID %d, want 3 (past the refused message)", got)
+	}
+	if got := e.count(`SELECT count(*) FROM articles WHERE message_id = 'huge@example.org'`); got != 0 {
+		t.Errorf("got %d articles of the huge message, want 0", got)
+	}
+	as = e.sync().Accounts[0]
+	if as.New != 0 || len(as.Refused) != 0 {
+		t.Errorf("second sync: got %d new, refused %+v; want nothing", as.New, as.Refused)
 	}
 }

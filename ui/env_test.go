@@ -7,9 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"siegel/crypto/certinfo"
+	"siegel/crypto/testpki"
 	"siegel/mail"
 	"siegel/mail/account"
 	"siegel/mail/mailtest"
@@ -28,8 +26,9 @@ import (
 // folder, the certificate store, the S/MIME engine and the mail desk,
 // filled through a real IMAP server (go-imap's imapmemserver) and sending
 // to a real SMTP server (go-smtp), both on 127.0.0.1 in the test process
-// (mail/mailtest's). The PKI is the UI's own: fixed validity dates keep
-// the goldens stable, and it has identities mailtest's lacks (Erin's
+// (mail/loopback's, through mail/mailtest). The PKI is the UI's own,
+// issued with crypto/testpki: fixed validity dates and serials keep the
+// goldens stable, and it has identities mailtest's lacks (Erin's
 // expiring certificate, the rogue CA's certificate to import).
 
 // epoch is the fixed "now" of the fixtures, so goldens do not change.
@@ -107,43 +106,23 @@ func newIdentity(serial int64, cn, email string, issuer *identity, isCA bool, no
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Siegel Tests"}},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
+	spec := testpki.Spec{CN: cn, Org: "Siegel Tests", Key: key, CA: isCA, Serial: serial,
+		NotBefore: notBefore, NotAfter: notAfter}
+	if !isCA {
+		spec.Emails = []string{email}
 	}
-	if isCA {
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	} else {
-		tmpl.EmailAddresses = []string{email}
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-	}
-	parent, signer := tmpl, crypto.Signer(key)
 	if issuer != nil {
-		parent, signer = issuer.cert, issuer.key
+		spec.Issuer = &testpki.Identity{Cert: issuer.cert, Key: issuer.key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	id, err := testpki.New(spec)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
+	keyPEM, err := id.KeyPEM()
 	if err != nil {
 		return nil, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	return &identity{
-		email:   email,
-		cert:    cert,
-		key:     key,
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-	}, nil
+	return &identity{email: email, cert: id.Cert, key: key, certPEM: id.CertPEM(), keyPEM: keyPEM}, nil
 }
 
 // cores is the helpdesk under test: the real profile, store, engine and

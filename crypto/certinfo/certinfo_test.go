@@ -1,31 +1,25 @@
 package certinfo
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"reflect"
 	"testing"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
-func makeCert(t *testing.T, tmpl *x509.Certificate, key any) *x509.Certificate {
+func makeCert(t *testing.T, spec testpki.Spec) *x509.Certificate {
 	t.Helper()
-	pub := key.(crypto.Signer).Public()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
+	id, err := testpki.New(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return id.Cert
 }
 
 func TestDescribe(t *testing.T) {
@@ -40,55 +34,53 @@ func TestDescribe(t *testing.T) {
 	from := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name                string
-		tmpl                *x509.Certificate
-		key                 any
+		spec                testpki.Spec
 		wantEmails          []string
 		wantKey             string
 		wantSign, wantCrypt bool
 	}{
 		{
 			name: "rsa both usages, SAN and subject address",
-			tmpl: &x509.Certificate{
-				SerialNumber: big.NewInt(0x1234),
-				Subject: pkix.Name{CommonName: "Alice", ExtraNames: []pkix.AttributeTypeAndValue{
-					{Type: OIDEmailAddress, Value: "Alice.Old@Example.com"}}},
-				EmailAddresses: []string{"Alice@Example.com"},
-				NotBefore:      from, NotAfter: from.AddDate(1, 0, 0),
-				KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+			spec: testpki.Spec{
+				Serial: 0x1234, CN: "Alice", SubjectEmail: "Alice.Old@Example.com",
+				Emails:    []string{"Alice@Example.com"},
+				NotBefore: from, NotAfter: from.AddDate(1, 0, 0),
+				KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+				EKU:      []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+				Key:      rsaKey,
 			},
-			key:        rsaKey,
 			wantEmails: []string{"alice@example.com", "alice.old@example.com"},
 			wantKey:    "RSA 2048", wantSign: true, wantCrypt: true,
 		},
 		{
 			name: "ec signing only",
-			tmpl: &x509.Certificate{
-				SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Bob"},
-				EmailAddresses: []string{"bob@example.com", "BOB@example.com"},
-				NotBefore:      from, NotAfter: from.AddDate(1, 0, 0),
+			spec: testpki.Spec{
+				Serial: 2, CN: "Bob",
+				Emails:    []string{"bob@example.com", "BOB@example.com"},
+				NotBefore: from, NotAfter: from.AddDate(1, 0, 0),
 				KeyUsage: x509.KeyUsageDigitalSignature,
+				NoEKU:    true,
+				Key:      ecKey,
 			},
-			key:        ecKey,
 			wantEmails: []string{"bob@example.com"},
 			wantKey:    "ECDSA P-384", wantSign: true, wantCrypt: false,
 		},
 		{
 			name: "server EKU is not for mail",
-			tmpl: &x509.Certificate{
-				SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "web"},
-				EmailAddresses: []string{"web@example.com"},
-				NotBefore:      from, NotAfter: from.AddDate(1, 0, 0),
-				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			spec: testpki.Spec{
+				Serial: 3, CN: "web",
+				Emails:    []string{"web@example.com"},
+				NotBefore: from, NotAfter: from.AddDate(1, 0, 0),
+				EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+				Key: rsaKey,
 			},
-			key:        rsaKey,
 			wantEmails: []string{"web@example.com"},
 			wantKey:    "RSA 2048", wantSign: false, wantCrypt: false,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := makeCert(t, tt.tmpl, tt.key)
+			c := makeCert(t, tt.spec)
 			got := Describe(c)
 			if !reflect.DeepEqual(got.Emails, tt.wantEmails) {
 				t.Errorf("Emails = %v, want %v", got.Emails, tt.wantEmails)

@@ -5,18 +5,17 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"math/big"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"siegel/crypto/testpki"
 )
 
 // The fuzz targets decrypt with fixed keys, so that the seed envelopes
@@ -34,29 +33,24 @@ func fuzzIdentities(t testing.TB) []*identity {
 		keys := []crypto.Signer{fixedRSAKey("siegel cms fuzz rsa"), fixedECKey(elliptic.P256(), "siegel cms fuzz p256"),
 			fixedECKey(elliptic.P384(), "siegel cms fuzz p384")}
 		for i, k := range keys {
-			pubDER, err := x509.MarshalPKIXPublicKey(k.Public())
+			ski, err := testpki.KeyID(k.Public())
 			if err != nil {
 				panic(err)
 			}
-			ski := sha1.Sum(pubDER)
-			tmpl := &x509.Certificate{
-				SerialNumber:   big.NewInt(int64(i + 1)),
-				Subject:        pkix.Name{CommonName: "fuzz"},
-				EmailAddresses: []string{"fuzz@example.com"},
-				NotBefore:      time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
-				NotAfter:       time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
-				KeyUsage:       x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement,
-				ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-				SubjectKeyId:   ski[:],
-			}
-			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
+			id, err := testpki.New(testpki.Spec{
+				CN:        "fuzz",
+				Emails:    []string{"fuzz@example.com"},
+				Key:       k,
+				Serial:    int64(i + 1),
+				NotBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+				NotAfter:  time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
+				KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement,
+				SKI:       ski,
+			})
 			if err != nil {
 				panic(err)
 			}
-			cert, err := x509.ParseCertificate(der)
-			if err != nil {
-				panic(err)
-			}
+			cert := id.Cert
 			fuzzIDs = append(fuzzIDs, &identity{name: []string{"rsa", "p256", "p384"}[i], cert: cert, key: k})
 		}
 	})

@@ -5,14 +5,10 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"flag"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"siegel/crypto/testpki"
 	"siegel/message"
 )
 
@@ -67,30 +64,24 @@ func newFuzzWorld(dir string) (*fuzzWorld, error) {
 		}
 		pub, _ := x509.MarshalPKIXPublicKey(key.Public())
 		ski := sha256.Sum256(pub)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(100 + i)), Subject: pkix.Name{CommonName: "Fuzz " + s.name},
-			NotBefore: start, NotAfter: end, BasicConstraintsValid: true, SubjectKeyId: ski[:20],
+		spec := testpki.Spec{
+			CN: "Fuzz " + s.name, Key: key, Serial: int64(100 + i),
+			NotBefore: start, NotAfter: end, BasicConstraints: true, SKI: ski[:20],
 		}
-		parent, signer := tmpl, key
 		if s.email == "" {
-			tmpl.IsCA, tmpl.KeyUsage = true, x509.KeyUsageCertSign
+			spec.CA, spec.KeyUsage = true, x509.KeyUsageCertSign
 		} else {
-			tmpl.EmailAddresses = []string{s.email}
-			tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-			parent, signer = w.ca.cert, w.ca.key.(*ecdsa.PrivateKey)
+			spec.Emails = []string{s.email}
+			spec.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement
+			spec.Issuer = &testpki.Identity{Cert: w.ca.cert, Key: w.ca.key.(*ecdsa.PrivateKey)}
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
+		tid, err := testpki.New(spec)
 		if err != nil {
 			return nil, err
 		}
-		cert, _ := x509.ParseCertificate(der)
-		keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-		id := &identity{cert: cert, key: key, certFile: filepath.Join(dir, s.name+".pem"), keyFile: filepath.Join(dir, s.name+".key")}
-		if err := os.WriteFile(id.certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(id.keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		cert := tid.Cert
+		id := &identity{cert: cert, key: key}
+		if id.certFile, id.keyFile, err = tid.WriteFiles(dir, s.name, ".pem"); err != nil {
 			return nil, err
 		}
 		*s.dst = id

@@ -1,12 +1,20 @@
-// Package testpki is test support: it makes X.509 certificates and private
-// keys at test time, as the tests of the certificate store, the CMS and
-// S/MIME code, the mail core and the command line need them, and hands them
-// to the openssl command, the second implementation those tests check
-// against. Nothing is stored in the repository and no fixed key is used.
+// Package testpki is the one builder of made-up X.509 certificates: it
+// makes certificates and private keys at run time, as the tests of the
+// certificate store, the CMS and S/MIME code, the mail core, the command
+// line and the UI need them (S/MIME identities, CAs, TLS server
+// certificates for the loopback servers), and hands them to the openssl
+// command, the second implementation those tests check against. Nothing is
+// stored in the repository.
+//
+// Besides the tests, the demo mailbox (package demo) issues its PKI with
+// it: the demo ships, and its certificates are made-up ones of the same
+// kind, so they come from the same builder rather than a second one. No
+// other production code imports it.
 //
 // It imports the standard library only, so the tests of every package
 // (crypto/cms and crypto/smime included) can use it without an import
-// cycle. Production code does not import it.
+// cycle. Keys are made fresh unless the caller passes one (the fuzz tests
+// pass fixed keys, so their corpora stay meaningful).
 //
 // A Spec describes one certificate; New issues it and returns an Identity,
 // the certificate with its key:
@@ -30,6 +38,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +64,8 @@ type Spec struct {
 	Org              string   // subject organisation; none when empty
 	Emails           []string // subject alternative name rfc822Name
 	SubjectEmail     string   // subject emailAddress attribute
+	DNSNames         []string // subject alternative name dNSName (TLS servers)
+	IPs              []net.IP // subject alternative name iPAddress (TLS servers)
 	Key              crypto.Signer
 	CA               bool
 	BasicConstraints bool
@@ -105,6 +116,8 @@ func New(s Spec) (*Identity, error) {
 		NotBefore:             s.NotBefore,
 		NotAfter:              s.NotAfter,
 		EmailAddresses:        s.Emails,
+		DNSNames:              s.DNSNames,
+		IPAddresses:           s.IPs,
 		KeyUsage:              s.KeyUsage,
 		ExtKeyUsage:           s.EKU,
 		SubjectKeyId:          s.SKI,

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"net"
 	"os/exec"
 	"slices"
 	"testing"
@@ -109,5 +110,27 @@ func TestKeyIDAndFiles(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &oerr) || !errors.As(err, &exit) || len(stderr) == 0 {
 		t.Errorf("openssl on a missing file: got %v (stderr %q), want an *OpenSSLError over *exec.ExitError", err, stderr)
+	}
+}
+
+// A TLS server certificate carries its host names and addresses, and the
+// server EKU instead of e-mail protection.
+func TestNewServerCertificate(t *testing.T) {
+	srv, err := New(Spec{CN: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
+		EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Cert.VerifyHostname("localhost"); err != nil {
+		t.Errorf("got %v for localhost, want it valid", err)
+	}
+	if err := srv.Cert.VerifyHostname("127.0.0.1"); err != nil {
+		t.Errorf("got %v for 127.0.0.1, want it valid", err)
+	}
+	if err := srv.Cert.VerifyHostname("example.org"); err == nil {
+		t.Errorf("got no error for example.org, want a host name mismatch")
+	}
+	if got := srv.Cert.ExtKeyUsage; !slices.Equal(got, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) {
+		t.Errorf("got EKU %v, want server authentication only", got)
 	}
 }

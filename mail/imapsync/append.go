@@ -10,7 +10,7 @@ import (
 
 // Append stores raw in mailbox, marked \Seen, exactly as given.
 func (c *Conn) Append(ctx context.Context, mailbox string, raw []byte, date time.Time) error {
-	cmd := c.Client.Append(mailbox, int64(len(raw)), &imap.AppendOptions{
+	cmd := c.client.Append(mailbox, int64(len(raw)), &imap.AppendOptions{
 		Flags: []imap.Flag{imap.FlagSeen},
 		Time:  date,
 	})
@@ -32,10 +32,10 @@ func (c *Conn) Append(ctx context.Context, mailbox string, raw []byte, date time
 // to SMTP reached the Sent folder, for servers that file sent mail
 // themselves.
 func (c *Conn) HasMessageID(ctx context.Context, mailbox, messageID string) (bool, error) {
-	if _, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+	if _, err := c.client.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		return false, fmt.Errorf("imap: examine %s: %w", mailbox, ctxErr(ctx, err))
 	}
-	data, err := c.UIDSearch(&imap.SearchCriteria{
+	data, err := c.client.UIDSearch(&imap.SearchCriteria{
 		Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + messageID + ">"}},
 	}, nil).Wait()
 	if err != nil {

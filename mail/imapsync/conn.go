@@ -13,7 +13,10 @@
 //     BatchSize, so memory stays bounded whatever the mailbox's size. In
 //     a resync each batch first fetches only the Message-ID headers, and
 //     the bodies only of the messages the Sink does not know.
-//  4. Hand each message to the Sink in UID order, exactly as received.
+//  4. Hand each message to the Sink in UID order, exactly as received. A
+//     message the server announces larger than MaxMessageSize is read past
+//     without being kept and handed over with a *TooLargeError instead of
+//     its bytes: the server's announced size never decides an allocation.
 //
 // Between syncs, Wait blocks in IDLE when the server supports it and
 // otherwise sleeps for the poll interval.
@@ -36,8 +39,12 @@ import (
 
 // Conn is a logged-in IMAP connection of one account. Its methods must
 // not be called concurrently.
+//
+// It holds the go-imap client rather than embedding it, so that the mail
+// core sees only the operations it needs (the ones below) and every
+// command goes through the bounds and error wrapping of this package.
 type Conn struct {
-	*imapclient.Client
+	client  *imapclient.Client
 	acct    *account.Account
 	updates chan struct{}
 	stop    func() bool
@@ -68,7 +75,7 @@ func Dial(ctx context.Context, a *account.Account) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Client = client
+	c.client = client
 	c.stop = context.AfterFunc(ctx, func() { client.Close() })
 	return c, nil
 }
@@ -85,18 +92,18 @@ func (c *Conn) Close() error {
 	c.stop()
 	done := make(chan struct{})
 	go func() {
-		c.Logout().Wait()
+		c.client.Logout().Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(2 * time.Second):
 	}
-	return c.Client.Close()
+	return c.client.Close()
 }
 
 // CanIdle reports whether the server supports IDLE.
-func (c *Conn) CanIdle() bool { return c.Caps().Has(imap.CapIdle) }
+func (c *Conn) CanIdle() bool { return c.client.Caps().Has(imap.CapIdle) }
 
 // ErrClosed is returned by Wait when the server closed the connection.
 var ErrClosed = errors.New("imap: connection closed")
@@ -121,18 +128,18 @@ func (c *Conn) Wait(ctx context.Context, mailbox string, poll time.Duration) err
 			return ctx.Err()
 		case <-timer.C:
 			return nil
-		case <-c.Closed():
+		case <-c.client.Closed():
 			return ErrClosed
 		}
 	}
-	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := c.client.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return fmt.Errorf("imap: select %s: %w", mailbox, err)
 	}
 	if c.synced[mailbox] != (mailboxState{sel.UIDValidity, sel.UIDNext}) {
 		return nil // changed since the last Sync
 	}
-	idle, err := c.Idle()
+	idle, err := c.client.Idle()
 	if err != nil {
 		return fmt.Errorf("imap: idle: %w", err)
 	}
@@ -142,7 +149,7 @@ func (c *Conn) Wait(ctx context.Context, mailbox string, poll time.Duration) err
 		waitErr = ctx.Err()
 	case <-c.updates:
 	case <-timer.C:
-	case <-c.Closed():
+	case <-c.client.Closed():
 		waitErr = ErrClosed
 	}
 	if err := idle.Close(); err != nil && waitErr == nil {

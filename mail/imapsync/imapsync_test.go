@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
@@ -78,14 +81,14 @@ func TestAppendAndHasMessageID(t *testing.T) {
 
 // sink records what Sync hands over.
 type sink struct {
-	after  uint32
+	after  imap.UID
 	resync bool
 	known  map[string]bool
 	got    []imapsync.Message
 	total  int
 }
 
-func (s *sink) Begin(ctx context.Context, uv uint32) (uint32, bool, error) {
+func (s *sink) Begin(ctx context.Context, uv uint32) (imap.UID, bool, error) {
 	return s.after, s.resync, nil
 }
 func (s *sink) Found(ctx context.Context, n int) { s.total = n }
@@ -115,7 +118,7 @@ func TestSyncBatchesAndResync(t *testing.T) {
 		t.Fatalf("Sync handed over %d of %d messages (found %d)", len(all.got), len(raws), all.total)
 	}
 	for i, m := range all.got {
-		if m.UID != uint32(i+1) || !bytes.Equal(m.Raw, raws[i]) || m.InternalDate.IsZero() {
+		if m.UID != imap.UID(i+1) || !bytes.Equal(m.Raw, raws[i]) || m.InternalDate.IsZero() {
 			t.Fatalf("message %d: UID %d, %d bytes, date %v; want UID %d, the bytes as appended", i, m.UID, len(m.Raw), m.InternalDate, i+1)
 		}
 	}
@@ -138,7 +141,7 @@ func TestSyncBatchesAndResync(t *testing.T) {
 	}
 	bodies := 0
 	for i, m := range re.got {
-		if m.UID != uint32(i+1) {
+		if m.UID != imap.UID(i+1) {
 			t.Fatalf("resync message %d has UID %d: out of order", i, m.UID)
 		}
 		if m.Raw != nil {
@@ -149,5 +152,53 @@ func TestSyncBatchesAndResync(t *testing.T) {
 	}
 	if len(re.got) != len(raws) || bodies != len(raws)-2 {
 		t.Errorf("resync: %d messages, %d with bodies; want %d and %d", len(re.got), bodies, len(raws), len(raws)-2)
+	}
+}
+
+// A message larger than the desk accepts is not read into memory: it
+// comes to the Sink with a *TooLargeError in its place in UID order, and
+// the messages around it arrive whole.
+func TestSyncRefusesTooLargeMessage(t *testing.T) {
+	const limit = 64 << 10
+	defer imapsync.SetMaxMessageSize(limit)()
+	ctx := context.Background()
+	s := mailtest.NewIMAP(t, nil)
+	small := mailtest.Message(t, "alice@example.org", mailtest.DeskAddress, "small", "x", mailtest.WithID("small@example.org"))
+	huge := mailtest.Message(t, "alice@example.org", mailtest.DeskAddress, "huge", strings.Repeat("y", 2*limit), mailtest.WithID("huge@example.org"))
+	edge := mailtest.Message(t, "alice@example.org", mailtest.DeskAddress, "edge", "z", mailtest.WithID("edge@example.org"))
+	edge = append(edge, bytes.Repeat([]byte("z"), limit-len(edge))...) // exactly the limit: accepted
+	for _, raw := range [][]byte{small, huge, edge} {
+		s.Append(t, "INBOX", raw)
+	}
+	for _, resync := range []bool{false, true} {
+		t.Run(fmt.Sprint("resync=", resync), func(t *testing.T) {
+			got := &sink{resync: resync}
+			if err := dial(t, s).Sync(ctx, "INBOX", got); err != nil {
+				t.Fatalf("Sync: %v, want the refusal in the message, not the sync", err)
+			}
+			if len(got.got) != 3 {
+				t.Fatalf("got %d messages, want 3", len(got.got))
+			}
+			want := []struct {
+				uid imap.UID
+				raw []byte
+			}{{1, small}, {2, nil}, {3, edge}}
+			for i, w := range want {
+				m := got.got[i]
+				if m.UID != w.uid || !bytes.Equal(m.Raw, w.raw) {
+					t.Errorf("message %d: got UID %d with %d bytes, want UID %d with %d bytes", i, m.UID, len(m.Raw), w.uid, len(w.raw))
+				}
+			}
+			var tl *imapsync.TooLargeError
+			if err := got.got[1].Err; !errors.As(err, &tl) || !errors.Is(err, imapsync.ErrTooLarge) {
+				t.Fatalf("got error %v for the huge message, want a *TooLargeError", err)
+			}
+			if tl.UID != 2 || tl.Size != int64(len(huge)) || tl.Max != limit {
+				t.Errorf("got %+v, want UID 2, size %d, max %d", tl, len(huge), limit)
+			}
+			if got.got[0].Err != nil || got.got[2].Err != nil {
+				t.Errorf("got errors %v, %v for the messages within the limit, want none", got.got[0].Err, got.got[2].Err)
+			}
+		})
 	}
 }

@@ -32,10 +32,10 @@ type Mailboxes struct {
 // there is no INBOX.
 func (c *Conn) FindMailboxes(ctx context.Context) (Mailboxes, error) {
 	opts := &imap.ListOptions{}
-	if c.Caps().Has(imap.CapSpecialUse) {
+	if c.client.Caps().Has(imap.CapSpecialUse) {
 		opts.ReturnSpecialUse = true
 	}
-	list, err := c.List("", "*", opts).Collect()
+	list, err := c.client.List("", "*", opts).Collect()
 	if err != nil {
 		return Mailboxes{}, fmt.Errorf("imap: list folders: %w", ctxErr(ctx, err))
 	}
@@ -69,10 +69,10 @@ func (c *Conn) FindMailboxes(ctx context.Context) (Mailboxes, error) {
 // it, for an account whose server has none.
 func (c *Conn) CreateSent(ctx context.Context) (string, error) {
 	var opts *imap.CreateOptions
-	if c.Caps().Has(imap.CapCreateSpecialUse) {
+	if c.client.Caps().Has(imap.CapCreateSpecialUse) {
 		opts = &imap.CreateOptions{SpecialUse: []imap.MailboxAttr{imap.MailboxAttrSent}}
 	}
-	if err := c.Create("Sent", opts).Wait(); err != nil {
+	if err := c.client.Create("Sent", opts).Wait(); err != nil {
 		var ie *imap.Error
 		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
 			return "Sent", nil

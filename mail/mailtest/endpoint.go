@@ -27,34 +27,28 @@ func (e *Endpoint) Server() account.Server {
 	return account.Server{Host: e.Host, Port: e.Port, Security: e.Security, User: e.Username, Password: e.Password}
 }
 
-// listen opens the endpoint's listener on a free loopback port and fills
-// in its address. With TLS or STARTTLS it takes cert (a new self-signed
-// one when nil) as e.Cert; with implicit TLS the listener speaks TLS, and
-// for STARTTLS the returned config is what the server must offer (nil
-// otherwise).
-func (e *Endpoint) listen(t testing.TB, cert *ServerCert) (net.Listener, *tls.Config) {
+// tlsConfig fills in the endpoint's certificate: with TLS or STARTTLS it
+// takes cert (a new self-signed one when nil) as e.Cert and returns the
+// config the server offers; without TLS it returns nil.
+func (e *Endpoint) tlsConfig(t testing.TB, cert *ServerCert) *tls.Config {
 	t.Helper()
 	if e.Security == "" {
 		e.Security = account.Plain
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Addr = ln.Addr().String()
-	host, port, _ := net.SplitHostPort(e.Addr)
-	e.Host = host
-	e.Port, _ = strconv.Atoi(port)
 	if e.Security == account.Plain {
-		return ln, nil
+		return nil
 	}
 	e.Cert = cert
 	if e.Cert == nil {
 		e.Cert = NewServerCert(t, "")
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{e.Cert.TLS}}
-	if e.Security == account.TLS {
-		return tls.NewListener(ln, cfg), nil
-	}
-	return ln, cfg
+	return &tls.Config{Certificates: []tls.Certificate{e.Cert.TLS}}
+}
+
+// setAddr fills in where the server listens.
+func (e *Endpoint) setAddr(addr string) {
+	e.Addr = addr
+	host, port, _ := net.SplitHostPort(addr)
+	e.Host = host
+	e.Port, _ = strconv.Atoi(port)
 }

@@ -1,25 +1,23 @@
 package mailtest
 
 import (
-	"bytes"
-	"io"
-	"log"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"siegel/mail/account"
+	"siegel/mail/loopback"
 )
 
-// IMAP is an in-process IMAP server with one user whose mailboxes are
-// INBOX and Sent.
+// IMAP is the loopback IMAP server (mail/loopback, the one the demo runs
+// on) with one user whose mailboxes are INBOX and Sent, and helpers that
+// fail the test.
 type IMAP struct {
 	Endpoint
 	User *imapmemserver.User
-	srv  *imapserver.Server
+	srv  *loopback.IMAP
 }
 
 // IMAPOptions choose how the server talks.
@@ -27,7 +25,9 @@ type IMAPOptions struct {
 	// Security is account.Plain (default), account.TLS or
 	// account.StartTLS.
 	Security account.Security
-	// NoIdle makes a plain IMAP4rev1 server without IDLE.
+	// NoIdle makes a plain IMAP4rev1 server (loopback.IMAPOptions.Rev1Only).
+	// go-imap's server still offers IDLE to it after the login, so this
+	// does not force the client to poll.
 	NoIdle bool
 	// Cert is the TLS certificate; one is made when nil.
 	Cert *ServerCert
@@ -42,29 +42,18 @@ func NewIMAP(t testing.TB, o *IMAPOptions) *IMAP {
 		o = &IMAPOptions{}
 	}
 	s := &IMAP{Endpoint: Endpoint{Username: DeskAddress, Password: "imap secret", Security: o.Security}}
-	ln, startTLS := s.listen(t, o.Cert)
-	mem := imapmemserver.New()
-	s.User = imapmemserver.NewUser(s.Username, s.Password)
-	s.User.Create("INBOX", nil)
-	if !o.NoSent {
-		s.User.Create("Sent", nil)
-	}
-	mem.AddUser(s.User)
-	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
-	if o.NoIdle {
-		caps = imap.CapSet{imap.CapIMAP4rev1: {}}
-	}
-	s.srv = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         caps,
-		InsecureAuth: s.Security == account.Plain,
-		TLSConfig:    startTLS,
-		Logger:       log.New(io.Discard, "", 0),
+	cfg := s.tlsConfig(t, o.Cert)
+	srv, err := loopback.StartIMAP(loopback.IMAPOptions{
+		Username: s.Username, Password: s.Password,
+		Security: s.Security, TLS: cfg,
+		Rev1Only: o.NoIdle, NoSent: o.NoSent,
 	})
-	go s.srv.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	s.srv, s.User = srv, srv.User()
+	s.setAddr(srv.Addr())
 	return s
 }
 
@@ -78,8 +67,8 @@ func (s *IMAP) Append(t testing.TB, mailbox string, raw []byte) {
 // time the server received it), for fixtures that must not change.
 func (s *IMAP) AppendAt(t testing.TB, mailbox string, raw []byte, at time.Time) {
 	t.Helper()
-	if _, err := s.User.Append(mailbox, literal(raw), &imap.AppendOptions{Time: at}); err != nil {
-		t.Fatalf("append to %s: %v", mailbox, err)
+	if err := s.srv.Deliver(mailbox, raw, at); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -106,15 +95,4 @@ func (s *IMAP) Count(t testing.TB, mailbox string) int {
 		t.Fatal(err)
 	}
 	return int(*st.NumMessages)
-}
-
-type literalReader struct {
-	io.Reader
-	size int64
-}
-
-func (l literalReader) Size() int64 { return l.size }
-
-func literal(b []byte) imap.LiteralReader {
-	return literalReader{Reader: bytes.NewReader(b), size: int64(len(b))}
 }

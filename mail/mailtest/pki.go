@@ -1,23 +1,19 @@
 // Package mailtest holds the real peers that tests of the mail core (and
 // of the UI and command line over it) run against, all on 127.0.0.1
-// inside the test process: an IMAP server (go-imap's imapserver with
-// imapmemserver), an SMTP server (go-smtp) that records what it receives
-// and can be told to fail, a TCP proxy that cuts connections after a
+// inside the test process: the IMAP and the SMTP server of mail/loopback
+// (the ones the demo runs on), the SMTP one recording what it receives and
+// able to be told to fail, a TCP proxy that cuts connections after a
 // number of bytes, a test PKI, and profiles with the real certificate
 // store and S/MIME engine. No protocol is mocked. Only tests import it.
 package mailtest
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
@@ -121,35 +117,24 @@ type ServerCert struct {
 // 127.0.0.1 fails the host name check).
 func NewServerCert(t testing.TB, name string) *ServerCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "localhost"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
+	// Its own CA, so that a client can trust it as a root.
+	spec := testpki.Spec{CN: "localhost", CA: true,
+		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		EKU:       []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:  []string{"localhost"},
+		IPs:       []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
 	if name != "" {
-		tmpl.Subject.CommonName = name
-		tmpl.DNSNames, tmpl.IPAddresses = []string{name}, nil
+		spec.CN, spec.DNSNames, spec.IPs = name, []string{name}, nil
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	id, err := testpki.New(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
 	return &ServerCert{
-		TLS:  tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert},
-		Cert: cert,
-		PEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		TLS:  tls.Certificate{Certificate: [][]byte{id.Cert.Raw}, PrivateKey: id.Key, Leaf: id.Cert},
+		Cert: id.Cert,
+		PEM:  id.CertPEM(),
 	}
 }
 

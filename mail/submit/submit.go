@@ -14,6 +14,13 @@
 //   - ErrUncertain: the connection broke after the final "." of the data
 //     had gone out and before the server's reply came back. The server may
 //     have accepted the message, so sending again might deliver it twice.
+//
+// A server that announces a size limit (the SIZE extension, RFC 1870) is
+// taken at its word before anything is sent: a larger message fails with
+// an *Error wrapping ErrTooLarge, not temporary, before MAIL FROM, instead
+// of being uploaded only to be refused after the data. go-mail's
+// Client.Mail takes no parameters, so the SIZE= declaration of MAIL FROM is
+// not sent; the check here is what RFC 1870 §5 asks the client to do.
 package submit
 
 import (
@@ -22,6 +29,7 @@ import (
 	"fmt"
 	"net"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +64,10 @@ func MaxDuration(size, rcpts int) time.Duration {
 // ErrUncertain reports that the connection broke while the server was
 // answering the end of the data (see the package comment).
 var ErrUncertain = errors.New("the connection broke while the server was confirming the message; it may have been delivered")
+
+// ErrTooLarge reports a message larger than the server's announced size
+// limit; it is wrapped in an *Error (stage "MAIL FROM", not temporary).
+var ErrTooLarge = errors.New("message larger than the server accepts")
 
 // Error is a failed submission.
 type Error struct {
@@ -128,6 +140,9 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
+	if err := checkSize(c, len(raw)); err != nil {
+		return err
+	}
 	step := func(stage string, timeout time.Duration, f func() error) error {
 		if err := c.UpdateDeadline(timeout); err != nil {
 			return stepError(ctx, stage, err)
@@ -194,6 +209,26 @@ func Send(ctx context.Context, c *smtp.Client, from string, rcpts []string, raw 
 		return fmt.Errorf("%w (%v)", ErrUncertain, err)
 	}
 	return stepError(ctx, "end of data", err)
+}
+
+// checkSize refuses a message larger than the limit the server announced
+// in its EHLO reply. SIZE without a number, or SIZE 0, announces no fixed
+// limit (RFC 1870 §4); an unreadable number is ignored rather than trusted,
+// and the server's own refusal after the data still applies.
+func checkSize(c *smtp.Client, size int) error {
+	ok, param := c.Extension("SIZE")
+	if !ok {
+		return nil
+	}
+	limit, err := strconv.ParseInt(strings.TrimSpace(param), 10, 64)
+	if err != nil || limit <= 0 || int64(size) <= limit {
+		return nil
+	}
+	return &Error{
+		Stage:   "MAIL FROM",
+		Message: fmt.Sprintf("%v: %d bytes, the server takes at most %d (SIZE)", ErrTooLarge, size, limit),
+		Err:     ErrTooLarge,
+	}
 }
 
 // probe is how long Send listens for a server that gave up during the

@@ -130,3 +130,46 @@ func TestSendSlowUpload(t *testing.T) {
 		t.Fatalf("slow upload of %d bytes: %v", len(raw), err)
 	}
 }
+
+// A server that announces SIZE gets no MAIL FROM for a larger message:
+// the refusal comes before anything is uploaded, and is final.
+func TestSendRespectsSize(t *testing.T) {
+	const limit = 1000
+	head := "From: " + mailtest.DeskAddress + "\r\nTo: a@example.org\r\nSubject: size\r\n\r\n"
+	sized := func(n int) []byte { return []byte(head + strings.Repeat("x", n-len(head))) }
+	tests := []struct {
+		name     string
+		size     int
+		tooLarge bool
+	}{
+		{"below", limit - 100, false},
+		// Exactly the limit is left to the server: go-smtp counts one
+		// byte more than the message.
+		{"one byte over", limit + 1, true},
+		{"far over", 50 * limit, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mailtest.NewSMTP(t, &mailtest.SMTPOptions{MaxMessageBytes: limit})
+			mails := 0
+			s.OnMail(func(string) error { mails++; return nil })
+			err := send(t, s, sized(tt.size), "a@example.org")
+			if !tt.tooLarge {
+				if err != nil || len(s.Received()) != 1 {
+					t.Fatalf("got %v, %d received; want it delivered", err, len(s.Received()))
+				}
+				return
+			}
+			var e *submit.Error
+			if !errors.As(err, &e) || !errors.Is(err, submit.ErrTooLarge) {
+				t.Fatalf("got %v, want an *Error wrapping ErrTooLarge", err)
+			}
+			if e.Temporary || submit.IsTemporary(err) || e.Stage != "MAIL FROM" {
+				t.Errorf("got %+v, want stage MAIL FROM, not temporary", e)
+			}
+			if mails != 0 || len(s.Received()) != 0 {
+				t.Errorf("got %d MAIL FROM and %d messages on the server, want none", mails, len(s.Received()))
+			}
+		})
+	}
+}
