@@ -43,13 +43,17 @@ func run(ctx context.Context, args []string) int {
 		if global.Demo {
 			return runDemo(ctx, newApp(), global.DataDir, env.Stderr)
 		}
-		return runGUI(ctx, global.DataDir, env.Stderr)
+		var verbose io.Writer
+		if global.Verbose {
+			verbose = env.Stderr
+		}
+		return runGUI(ctx, global.DataDir, env.Stderr, verbose)
 	}
 	if global.Demo {
 		fmt.Fprintf(env.Stderr, "siegel: --demo opens the window and takes no command; the demo's profile is a folder like any other: siegel --data-dir DIR %s …\n", rest[0])
 		return 2
 	}
-	env.DataDir = global.DataDir
+	env.DataDir, env.Verbose = global.DataDir, global.Verbose
 	return cli.Run(ctx, env, rest)
 }
 
@@ -76,7 +80,7 @@ func (p parts) Close() { p.Parts.Close() }
 // runGUI opens the profile in dir (the default folder when empty), asking
 // for its passphrase in a dialog at first use, and runs the window until
 // it closes. While the profile has no account, it opens the demo instead.
-func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
+func runGUI(ctx context.Context, dir string, stderr, verbose io.Writer) int {
 	dir, err := realDir(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
@@ -93,7 +97,7 @@ func runGUI(ctx context.Context, dir string, stderr io.Writer) int {
 		return runDemo(ctx, newApp(), dir, stderr)
 	}
 	prompter := ui.NewPrompter(nil)
-	p, err := openParts(ctx, dir, prompter)
+	p, err := openParts(ctx, dir, prompter, verbose)
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
@@ -124,8 +128,8 @@ func realDir(dir string) (string, error) {
 
 // openParts opens the profile in dir with the passphrase dialog of
 // prompter, and its certificate store, engine and desk.
-func openParts(ctx context.Context, dir string, prompter *ui.Prompter) (parts, error) {
-	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase})
+func openParts(ctx context.Context, dir string, prompter *ui.Prompter, verbose io.Writer) (parts, error) {
+	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase, Verbose: verbose})
 	if err != nil {
 		return parts{}, err
 	}
@@ -160,7 +164,7 @@ func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writ
 	real := &ui.RealProfile{
 		Dir: realProfile,
 		Open: func(ctx context.Context, prompter *ui.Prompter) (ui.Opened, error) {
-			p, err := openParts(ctx, realProfile, prompter)
+			p, err := openParts(ctx, realProfile, prompter, nil)
 			if err != nil {
 				return nil, err
 			}

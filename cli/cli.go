@@ -37,6 +37,9 @@ type Env struct {
 	// VaultCost overrides the Argon2id cost of a newly created vault
 	// (tests); the zero value means the default.
 	VaultCost vault.Cost
+	// Verbose copies the log records to Stderr (--verbose); they always go
+	// to the profile's log file.
+	Verbose bool
 }
 
 // OSEnv is the Env of the running process.
@@ -48,6 +51,7 @@ func OSEnv() Env {
 type Global struct {
 	DataDir string
 	Demo    bool
+	Verbose bool
 }
 
 // ParseGlobal parses the global flags and returns the subcommand with its
@@ -58,6 +62,7 @@ func ParseGlobal(args []string, stderr io.Writer) (Global, []string, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&g.DataDir, "data-dir", "", "profile folder (default: the user's config folder)/siegel")
 	fs.BoolVar(&g.Demo, "demo", false, "start the GUI on the built-in demo mailbox")
+	fs.BoolVar(&g.Verbose, "verbose", false, "also print the log (kept in the profile folder's siegel.log) to standard error")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return g, nil, err
@@ -159,6 +164,9 @@ func open(ctx context.Context, env Env, noDesk bool) (*wiring.Parts, error) {
 		}
 	}
 	o := wiring.Options{Passphrase: terminalPassphrase(env), NoDesk: noDesk}
+	if env.Verbose {
+		o.Verbose = env.Stderr
+	}
 	if env.VaultCost != (vault.Cost{}) {
 		o.Profile = &profile.Options{Cost: env.VaultCost}
 	}

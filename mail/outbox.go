@@ -425,9 +425,14 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 		var list []due
 		for rows.Next() {
 			var x due
-			if err := rows.Scan(&x.id, &x.state); err == nil && !done[x.id] {
+			if err := rows.Scan(&x.id, &x.state); err != nil {
+				d.log.Error("outbox: unreadable row", "err", err)
+			} else if !done[x.id] {
 				list = append(list, x)
 			}
+		}
+		if err := rows.Err(); err != nil {
+			d.log.Error("outbox: scan", "err", err)
 		}
 		rows.Close()
 		if len(list) == 0 {
@@ -437,12 +442,13 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 			done[x.id] = true
 			item, err := d.outboxRow(ctx, x.id)
 			if err != nil {
+				d.log.Error("outbox: cannot read a due message", "outbox", x.id, "err", err)
 				continue
 			}
 			switch x.state {
 			case OutboxSending:
 				// Interrupted before the end of the data: no server has it.
-				d.db.ExecContext(ctx, `UPDATE outbox SET state = 'queued' WHERE id = ? AND state = 'sending' AND next_attempt <= ?`,
+				d.execLogged(ctx, `UPDATE outbox SET state = 'queued' WHERE id = ? AND state = 'sending' AND next_attempt <= ?`,
 					item.ID, millis(d.now()))
 				if item, err = d.outboxRow(ctx, x.id); err == nil {
 					d.deliver(ctx, item)
@@ -470,6 +476,7 @@ func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
 	res, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt = ?
 		WHERE id = ? AND state = 'queued'`, millis(d.now().Add(inFlightFor(item))), item.ID)
 	if err != nil {
+		d.log.Error("outbox: cannot take a message", "outbox", item.ID, "err", err)
 		return
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
@@ -481,15 +488,18 @@ func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
 	err = d.submit(ctx, item)
 	switch {
 	case err == nil:
+		d.log.Info("outbox: delivered", "outbox", item.ID, "attempt", item.Attempts)
 		d.markSent(ctx, item, false)
 	case errors.Is(err, submit.ErrUncertain):
+		d.log.Warn("outbox: delivery uncertain", "outbox", item.ID, "err", err)
 		d.resolveUncertain(ctx, item)
 	case ctx.Err() != nil:
 		// Stopped by Close: nothing was delivered (a stop after the end
 		// of the data is ErrUncertain); try again next run.
-		d.db.ExecContext(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'queued', next_attempt = ? WHERE id = ? AND state = 'sending'`,
+		d.execLogged(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'queued', next_attempt = ? WHERE id = ? AND state = 'sending'`,
 			millis(d.now()), item.ID)
 	default:
+		d.log.Warn("outbox: delivery failed", "outbox", item.ID, "attempt", item.Attempts, "err", err)
 		d.failed(ctx, item, err)
 	}
 }
@@ -539,7 +549,7 @@ func (d *Desk) failed(ctx context.Context, item *outboxRow, err error) {
 		}
 		next = next.Add(delay)
 	}
-	d.db.ExecContext(context.WithoutCancel(ctx), `UPDATE outbox SET state = ?, next_attempt = ?, last_error = ?, error_code = ? WHERE id = ?`,
+	d.execLogged(context.WithoutCancel(ctx), `UPDATE outbox SET state = ?, next_attempt = ?, last_error = ?, error_code = ? WHERE id = ?`,
 		string(state), millis(next), msg, code, item.ID)
 	d.emitOutbox(ctx, item.ID)
 }
@@ -556,7 +566,7 @@ func (d *Desk) markSent(ctx context.Context, item *outboxRow, inSent bool) {
 	if err != nil {
 		// Delivered all the same: never send it again. The article is
 		// missing until the Sent folder is synced.
-		d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent = ?, next_attempt = ?, appended = ?, last_error = ? WHERE id = ?`,
+		d.execLogged(ctx, `UPDATE outbox SET state = 'sent', sent = ?, next_attempt = ?, appended = ?, last_error = ? WHERE id = ?`,
 			millis(now), millis(now), inSent, "delivered, but not filed in its ticket: "+err.Error(), item.ID)
 	} else {
 		if !f.duplicate {
@@ -610,19 +620,20 @@ func (d *Desk) appendSent(ctx context.Context, item *outboxRow) {
 		return c.Append(ctx, sent, item.raw, item.Sent)
 	})
 	if err == nil {
-		d.db.ExecContext(ctx, `UPDATE outbox SET appended = 1 WHERE id = ?`, item.ID)
+		d.execLogged(ctx, `UPDATE outbox SET appended = 1 WHERE id = ?`, item.ID)
 		return
 	}
 	if ctx.Err() != nil {
 		return
 	}
+	d.log.Warn("outbox: append to Sent failed", "outbox", item.ID, "err", err)
 	// Try again later; give up after a day (the message was delivered,
 	// and is an article of its ticket).
 	appended := 0
 	if d.now().Sub(item.Sent) > appendGiveUp {
 		appended = -1
 	}
-	d.db.ExecContext(ctx, `UPDATE outbox SET appended = ?, next_attempt = ? WHERE id = ?`,
+	d.execLogged(ctx, `UPDATE outbox SET appended = ?, next_attempt = ? WHERE id = ?`,
 		appended, millis(d.now().Add(d.opts.RetryMax)), item.ID)
 }
 
@@ -660,7 +671,11 @@ func (d *Desk) withSent(ctx context.Context, accountID int64, f func(c *imapsync
 // twice without being asked.
 func (d *Desk) resolveUncertain(ctx context.Context, item *outboxRow) {
 	var saves bool
-	d.db.QueryRowContext(ctx, `SELECT smtp_saves_sent FROM accounts WHERE id = ?`, item.AccountID).Scan(&saves)
+	if err := d.db.QueryRowContext(ctx, `SELECT smtp_saves_sent FROM accounts WHERE id = ?`, item.AccountID).Scan(&saves); err != nil {
+		// Unknown: treated as a server that does not file sent mail, so
+		// the agent decides rather than a second delivery.
+		d.log.Warn("outbox: cannot tell whether the server files sent mail", "account", item.AccountID, "err", err)
+	}
 	var found bool
 	err := d.withSent(ctx, item.AccountID, func(c *imapsync.Conn, sent string) error {
 		// A server that files sent mail may take a moment to do so.
@@ -682,16 +697,33 @@ func (d *Desk) resolveUncertain(ctx context.Context, item *outboxRow) {
 			return // settled at the next start
 		}
 		// Ask again later; until then it stays "committing".
-		d.db.ExecContext(ctx, `UPDATE outbox SET state = 'committing', next_attempt = ?, last_error = ? WHERE id = ?`,
+		d.execLogged(ctx, `UPDATE outbox SET state = 'committing', next_attempt = ?, last_error = ? WHERE id = ?`,
 			millis(d.now().Add(d.opts.RetryMin)), err.Error(), item.ID)
 		d.emitOutbox(ctx, item.ID)
 	case found:
+		d.log.Info("outbox: uncertain delivery found in Sent", "outbox", item.ID)
 		d.markSent(ctx, item, true)
 	case saves:
-		d.db.ExecContext(ctx, `UPDATE outbox SET state = 'queued', next_attempt = ? WHERE id = ?`, millis(d.now()), item.ID)
+		d.log.Info("outbox: uncertain delivery not in Sent: queued again", "outbox", item.ID)
+		d.execLogged(ctx, `UPDATE outbox SET state = 'queued', next_attempt = ? WHERE id = ?`, millis(d.now()), item.ID)
 		d.emitOutbox(ctx, item.ID)
 	default:
-		d.db.ExecContext(ctx, `UPDATE outbox SET state = 'uncertain', last_error = ? WHERE id = ?`, submit.ErrUncertain.Error(), item.ID)
+		d.log.Warn("outbox: delivery uncertain: the agent decides", "outbox", item.ID)
+		d.execLogged(ctx, `UPDATE outbox SET state = 'uncertain', last_error = ? WHERE id = ?`, submit.ErrUncertain.Error(), item.ID)
 		d.emitOutbox(ctx, item.ID)
 	}
+}
+
+// execLogged runs a statement whose failure the caller cannot act on (the
+// state it records is retried or settled later) and logs that failure, so
+// that it is never silent.
+func (d *Desk) execLogged(ctx context.Context, query string, args ...any) {
+	if _, err := d.db.ExecContext(ctx, query, args...); err != nil && ctx.Err() == nil {
+		d.log.Error("outbox: update failed", "query", firstLine(query), "err", err)
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -102,12 +101,12 @@ func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
 	conn, err := imapsync.Dial(ctx, acct)
 	if err != nil {
 		as.Err = err
-		d.emit(SyncDone{AccountID: id, Err: err})
+		d.syncDone(SyncDone{AccountID: id, Err: err})
 		return as
 	}
 	defer conn.Close()
 	d.syncConn(ctx, acct, conn, &as)
-	d.emit(SyncDone{AccountID: id, New: as.New, Err: as.Err})
+	d.syncDone(SyncDone{AccountID: id, New: as.New, Err: as.Err})
 	return as
 }
 
@@ -234,6 +233,8 @@ func (s *sink) Begin(ctx context.Context, uidValidity uint32) (imap.UID, bool, e
 		if err := s.d.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM articles)`).Scan(&any); err != nil {
 			return 0, false, fmt.Errorf("mail: %w", err)
 		}
+		s.d.log.Info("sync: folder starts from its first UID", "folder", s.mb.name, "uidvalidity", uidValidity,
+			"was", s.mb.uidValidity, "match_by_message_id", any == 1)
 		s.mb.uidValidity, s.mb.lastUID, s.mb.resync = uidValidity, 0, any == 1
 		if _, err := s.d.db.ExecContext(ctx, `UPDATE mailboxes SET uidvalidity = ?, last_uid = 0, resync = ? WHERE id = ?`,
 			uidValidity, s.mb.resync, s.mb.id); err != nil {
@@ -494,7 +495,7 @@ func (s *sink) store(batch []*item) error {
 	progress := SyncProgress{AccountID: s.acct.ID, Mailbox: s.mb.name, Done: s.count, Total: s.total}
 	s.mu.Unlock()
 	for _, r := range refused {
-		slog.WarnContext(ctx, "mail: message not stored", "account", s.acct.Address, "mailbox", r.Mailbox, "uid", uint32(r.UID), "err", r.Err)
+		s.d.log.WarnContext(ctx, "sync: message refused, not stored", "account", s.acct.Address, "mailbox", r.Mailbox, "uid", uint32(r.UID), "err", r.Err)
 		s.report.Refused = append(s.report.Refused, r)
 	}
 	tickets := map[int64]bool{}

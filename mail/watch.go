@@ -64,10 +64,22 @@ func (d *Desk) watch(ctx context.Context, id int64) {
 			}
 			continue
 		}
-		if !sleep(ctx, b.next()) {
+		wait := b.next()
+		d.log.Info("sync: reconnecting", "account", id, "after", wait)
+		if !sleep(ctx, wait) {
 			return
 		}
 	}
+}
+
+// syncDone logs the end of a sync pass and reports it.
+func (d *Desk) syncDone(ev SyncDone) {
+	if ev.Err != nil {
+		d.log.Warn("sync: pass failed", "account", ev.AccountID, "new", ev.New, "err", ev.Err)
+	} else {
+		d.log.Info("sync: pass done", "account", ev.AccountID, "new", ev.New)
+	}
+	d.emit(ev)
 }
 
 // watchSession runs one connection of the watcher until it fails; it
@@ -77,7 +89,7 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 	acct, err := d.accountWithPasswords(ctx, id)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.emit(SyncDone{AccountID: id, Err: err})
+			d.syncDone(SyncDone{AccountID: id, Err: err})
 		}
 		return false, err
 	}
@@ -92,13 +104,13 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 		if ctx.Err() != nil {
 			return false
 		}
-		d.emit(SyncDone{AccountID: id, New: as.New, Err: as.Err})
+		d.syncDone(SyncDone{AccountID: id, New: as.New, Err: as.Err})
 		return as.Err == nil
 	}
 	conn, err := imapsync.Dial(cctx, acct)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.emit(SyncDone{AccountID: id, Err: err})
+			d.syncDone(SyncDone{AccountID: id, Err: err})
 		}
 		return false, nil
 	}
@@ -109,7 +121,7 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 	for {
 		if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
 			if ctx.Err() == nil {
-				d.emit(SyncDone{AccountID: id, Err: err})
+				d.syncDone(SyncDone{AccountID: id, Err: err})
 			}
 			return true, nil
 		}

@@ -37,7 +37,7 @@ func TestReadEnvelope(t *testing.T) {
 	}
 	h.Date, want.Date = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(h, want) {
-		t.Errorf("ParseHeader =\n%+v\nwant\n%+v", h, want)
+		t.Errorf("ReadEnvelope =\n%+v\nwant\n%+v", h, want)
 	}
 }
 

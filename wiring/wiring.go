@@ -9,6 +9,8 @@ package wiring
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"sync"
 
 	"siegel/certs"
@@ -32,6 +34,9 @@ type Options struct {
 	// NoDesk stops after the engine: the certificate commands and inspect
 	// need no mail tables.
 	NoDesk bool
+	// Verbose, when set, receives the log records too (--verbose: the
+	// terminal's standard error), besides the profile's log file.
+	Verbose io.Writer
 }
 
 // Parts are the opened cores. Desk is nil when Options.NoDesk was set.
@@ -40,7 +45,11 @@ type Parts struct {
 	Store   *certs.Store
 	Engine  *smime.Engine
 	Desk    *mail.Desk
+	// Log records the background work's decisions and the errors nobody
+	// returns, in the profile's rotating log file (profile.Log).
+	Log *slog.Logger
 
+	logFile   *profile.Log
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -53,6 +62,15 @@ func Open(ctx context.Context, dir string, o Options) (*Parts, error) {
 		return nil, err
 	}
 	p := &Parts{Profile: prof}
+	if p.logFile, err = profile.OpenLog(prof.Dir); err != nil {
+		p.Close()
+		return nil, err
+	}
+	var w io.Writer = p.logFile
+	if o.Verbose != nil {
+		w = io.MultiWriter(p.logFile, o.Verbose)
+	}
+	p.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if p.Store, err = certs.Open(ctx, prof); err != nil {
 		p.Close()
 		return nil, err
@@ -61,14 +79,22 @@ func Open(ctx context.Context, dir string, o Options) (*Parts, error) {
 	if o.NoDesk {
 		return p, nil
 	}
-	if p.Desk, err = mail.Open(ctx, prof, p.Store, p.Engine, o.Desk); err != nil {
+	var do mail.Options
+	if o.Desk != nil {
+		do = *o.Desk
+	}
+	if do.Logger == nil {
+		do.Logger = p.Log
+	}
+	if p.Desk, err = mail.Open(ctx, prof, p.Store, p.Engine, &do); err != nil {
 		p.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-// Close closes the desk (ending its background work), then the profile;
+// Close closes the desk (ending its background work), then the profile and
+// the log file;
 // the store and the engine hold nothing of their own. It is safe to call
 // more than once.
 func (p *Parts) Close() error {
@@ -78,6 +104,9 @@ func (p *Parts) Close() error {
 			errs = append(errs, p.Desk.Close())
 		}
 		errs = append(errs, p.Profile.Close())
+		if p.logFile != nil {
+			errs = append(errs, p.logFile.Close())
+		}
 		p.closeErr = errors.Join(errs...)
 	})
 	return p.closeErr
