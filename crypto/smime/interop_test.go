@@ -178,6 +178,7 @@ func runThunderbird(t *testing.T, dir string, kr Keyring) {
 				want.signers = []string{}
 			}
 			res, content := checkRow(t, e, raw, want)
+			checkGolden(t, "thunderbird", row["file"], res)
 			var from []string
 			for _, a := range res.Envelope.From {
 				from = append(from, strings.ToLower(a.Address))
@@ -237,19 +238,24 @@ func runZammad(t *testing.T, dir string, keyring func(pinned bool) Keyring) {
 		pinned bool
 		column string
 	}{{"pinned", true, "signature_with_pinned"}, {"ca-only", false, "signature_ca_only"}} {
-		e := NewEngine(keyring(store.pinned))
+		// A fixed clock, as for the Thunderbird corpus: a message without
+		// signing time or Date is judged at it, so the goldens hold.
+		e := NewEngineWithOptions(keyring(store.pinned), Options{Now: func() time.Time {
+			return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+		}})
 		for _, row := range rows {
 			t.Run(store.name+"/"+row["file"], func(t *testing.T) {
 				raw, err := os.ReadFile(filepath.Join(dir, row["file"]))
 				if err != nil {
 					t.Fatal(err)
 				}
-				checkRow(t, e, raw, corpusRow{
+				res, _ := checkRow(t, e, raw, corpusRow{
 					encrypted:  row["encrypted"] != "none",
 					decryptKey: row["decrypt_key"],
 					signature:  SignatureState(row[store.column]),
 					text:       row["text"],
 				})
+				checkGolden(t, "zammad-"+store.name, row["file"], res)
 			})
 		}
 	}
