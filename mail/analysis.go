@@ -142,7 +142,7 @@ func (d *Desk) reanalyse(ctx context.Context, articleID int64, collect bool) (*s
 		return nil, false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
 	}
 	a := d.analyse(ctx, raw)
-	changed, err := d.storeVerdict(ctx, articleID, ticketID, oldSecurity, a.res)
+	changed, err := d.storeVerdict(ctx, articleID, ticketID, oldSecurity, a.res, collect)
 	if err != nil {
 		return nil, false, err
 	}
@@ -159,21 +159,26 @@ func (d *Desk) reanalyse(ctx context.Context, articleID int64, collect bool) (*s
 }
 
 // storeVerdict replaces the stored result of an article when it differs
-// from old in anything but the time it was made, and reports whether it
-// did.
-func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old string, res *smime.Result) (bool, error) {
+// from old in anything but the time it was made — or always, for the
+// agent's Retry, which records when it checked — and reports whether the
+// verdict changed.
+func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old string, res *smime.Result, always bool) (bool, error) {
 	var prev smime.Result
+	same := false
 	if json.Unmarshal([]byte(old), &prev) == nil {
 		prev.Analysed = res.Analysed
-		if same, err := json.Marshal(&prev); err == nil {
-			if now, err := json.Marshal(res); err == nil && string(now) == string(same) {
-				if _, err := d.db.ExecContext(ctx, `UPDATE articles SET rules = ? WHERE id = ? AND rules <> ?`,
-					verdictRules, articleID, verdictRules); err != nil {
-					return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
-				}
-				return false, nil
+		if was, err := json.Marshal(&prev); err == nil {
+			if now, err := json.Marshal(res); err == nil && string(now) == string(was) {
+				same = true
 			}
 		}
+	}
+	if same && !always {
+		if _, err := d.db.ExecContext(ctx, `UPDATE articles SET rules = ? WHERE id = ? AND rules <> ?`,
+			verdictRules, articleID, verdictRules); err != nil {
+			return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+		}
+		return false, nil
 	}
 	sec, err := json.Marshal(res)
 	if err != nil {
@@ -195,7 +200,7 @@ func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old 
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
 	}
-	return true, nil
+	return !same, nil
 }
 
 // verdictRules is the version of the rules a stored verdict was made

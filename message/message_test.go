@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -212,6 +213,17 @@ func FuzzReadEnvelope(f *testing.F) {
 	f.Add([]byte("From: a\r\n b\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		h := ReadEnvelope(raw)
+		// The policy's promise: no problem means one From address, the
+		// Author, with a display name that names no other address.
+		if h.FromProblem == "" && (len(h.From) != 1 || h.Author != h.From[0] || h.Author.Address == "") {
+			t.Errorf("no From problem, but From %v and Author %v", h.From, h.Author)
+		}
+		if h.FromProblem == "" && nameProblem(h.Author) != "" {
+			t.Errorf("no From problem, but the name %q does", h.Author.Name)
+		}
+		if s := h.Shown(); h.FromProblem != "" && s.Name != "" {
+			t.Errorf("shown name %q despite %q", s.Name, h.FromProblem)
+		}
 		for _, id := range append(append([]string{h.MessageID}, h.InReplyTo...), h.References...) {
 			if strings.ContainsAny(id, "<> \t") {
 				t.Errorf("message id %q contains brackets or spaces", id)
@@ -225,6 +237,9 @@ func FuzzExtract(f *testing.F) {
 	f.Add(readTestdata(f, "html.eml"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		b := Extract(raw)
+		if len(b.Text) > MaxText || !utf8.ValidString(b.Text) || strings.Contains(b.Text, "\r") {
+			t.Errorf("text of %d bytes, valid UTF-8 %v, with CR %v", len(b.Text), utf8.ValidString(b.Text), strings.Contains(b.Text, "\r"))
+		}
 		for _, a := range b.Attachments {
 			if strings.ContainsAny(a.Name, `/\`) {
 				t.Errorf("attachment name %q contains a path separator", a.Name)

@@ -337,3 +337,37 @@ func TestOpenFromAttacks(t *testing.T) {
 		}
 	}
 }
+
+// Reveal gives the content Open gives, layer for layer, without a verdict
+// of its own; nothing when a layer cannot be decrypted.
+func TestReveal(t *testing.T) {
+	p := getPKI(t)
+	e := NewEngine(p.keyring())
+	for _, opts := range []SealOptions{
+		{Sign: true},
+		{Encrypt: true},
+		{Sign: true, Encrypt: true},
+		{Sign: true, Encrypt: true, Cipher: AES256GCM, KeyTransport: RSAOAEP},
+	} {
+		msg := sealed(t, e, "geheim", opts)
+		res, content := e.Open(context.Background(), msg)
+		if res.Signature.Failed() || res.Encryption.Failed() {
+			t.Fatalf("%+v: Open %s/%s", opts, res.Encryption, res.Signature)
+		}
+		if got := e.Reveal(context.Background(), msg); !bytes.Equal(got, content) {
+			t.Errorf("%+v: Reveal gives %q, Open %q", opts, got, content)
+		}
+	}
+	// A tampered message still reveals its text: the stored verdict says
+	// what it is worth.
+	msg := sealed(t, e, "pay 10", SealOptions{Sign: true})
+	bad := bytes.Replace(msg, []byte("pay 10"), []byte("pay 99"), 1)
+	if got := message.Extract(e.Reveal(context.Background(), bad)).Text; got != "pay 99" {
+		t.Errorf("tampered: Reveal text %q", got)
+	}
+	// Without the key there is nothing to show.
+	noKey := NewEngine(newMemKeyring())
+	if got := noKey.Reveal(context.Background(), sealed(t, e, "geheim", SealOptions{Encrypt: true})); got != nil {
+		t.Errorf("without the key Reveal gives %q", got)
+	}
+}
