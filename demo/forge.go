@@ -2,15 +2,21 @@ package demo
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
-	"github.com/smallstep/pkcs7"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -150,18 +156,104 @@ func stripCertificates(der []byte) ([]byte, error) {
 }
 
 // signSHA1 makes a detached signature with SHA-1, as old mail clients and
-// appliances still do. Package cms refuses to sign with SHA-1, so
-// smallstep/pkcs7 writes it; it stamps the signing time with the current
-// time.
+// appliances still do. Package cms refuses to sign with SHA-1 (and must),
+// so the SignedData (RFC 5652 §5) is written here by hand: one signer by
+// issuer and serial, signed attributes contentType, signingTime (now) and
+// messageDigest, RSA PKCS #1 v1.5 or ECDSA over SHA-1.
 func signSHA1(entity []byte, id *Identity, chain []*x509.Certificate) ([]byte, error) {
-	sd, err := pkcs7.NewSignedData(entity)
+	var sigAlg asn1.ObjectIdentifier
+	switch id.Key.Public().(type) {
+	case *rsa.PublicKey:
+		sigAlg = oidRSAEncryption
+	case *ecdsa.PublicKey:
+		sigAlg = oidECDSAWithSHA1
+	default:
+		return nil, fmt.Errorf("demo: no SHA-1 signature for a %T key", id.Key.Public())
+	}
+	digest := sha1.Sum(entity)
+	attrs := [][]byte{
+		attribute(oidContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) }),
+		attribute(oidSigningTime, func(b *cryptobyte.Builder) { b.AddASN1UTCTime(time.Now().UTC().Truncate(time.Second)) }),
+		attribute(oidMessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest[:]) }),
+	}
+	slices.SortFunc(attrs, bytes.Compare) // DER: a SET OF in the order of its encodings
+	signedAttrs := cryptobyte.NewBuilder(nil)
+	signedAttrs.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+		for _, a := range attrs {
+			b.AddBytes(a)
+		}
+	})
+	toSign, err := signedAttrs.Bytes()
 	if err != nil {
 		return nil, err
 	}
-	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA1)
-	if err := sd.AddSignerChain(id.Cert, id.Key, chain, pkcs7.SignerInfoConfig{}); err != nil {
-		return nil, err
+	h := sha1.Sum(toSign)
+	sig, err := id.Key.Sign(rand.Reader, h[:], crypto.SHA1)
+	if err != nil {
+		return nil, fmt.Errorf("demo: sign: %w", err)
 	}
-	sd.Detach()
-	return sd.Finish()
+	algID := func(b *cryptobyte.Builder, oid asn1.ObjectIdentifier, null bool) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(oid)
+			if null {
+				b.AddASN1NULL()
+			}
+		})
+	}
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
+		b.AddASN1ObjectIdentifier(oidSignedData)
+		b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
+				b.AddASN1Int64(1)
+				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algID(b, oidSHA1, true) })
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
+				b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+					b.AddBytes(id.Cert.Raw)
+					for _, c := range chain {
+						b.AddBytes(c.Raw)
+					}
+				})
+				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
+						b.AddASN1Int64(1)
+						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+							b.AddBytes(id.Cert.RawIssuer)
+							b.AddASN1BigInt(id.Cert.SerialNumber)
+						})
+						algID(b, oidSHA1, true)
+						b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+							for _, a := range attrs {
+								b.AddBytes(a)
+							}
+						})
+						algID(b, sigAlg, sigAlg.Equal(oidRSAEncryption))
+						b.AddASN1OctetString(sig)
+					})
+				})
+			})
+		})
+	})
+	return b.Bytes()
 }
+
+// attribute is one CMS Attribute with one value.
+func attribute(oid asn1.ObjectIdentifier, value func(*cryptobyte.Builder)) []byte {
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1ObjectIdentifier(oid)
+		b.AddASN1(cbasn1.SET, value)
+	})
+	return b.BytesOrPanic() // fixed shapes: never fails
+}
+
+var (
+	oidData          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidSignedData    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidContentType   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidMessageDigest = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidSigningTime   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	oidSHA1          = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidECDSAWithSHA1 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}
+)
