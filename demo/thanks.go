@@ -1,13 +1,11 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"fmt"
-	"mime"
-	netmail "net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,20 +45,9 @@ func (r *responder) accept(from string, to []string, data []byte) {
 	if r.delay < 0 || !strings.EqualFold(from, HelpdeskAddress) {
 		return
 	}
-	msg, err := netmail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		return // not a message a customer could answer
-	}
-	dec := mime.WordDecoder{}
-	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		subject = msg.Header.Get("Subject")
-	}
-	msgID := strings.Trim(strings.TrimSpace(msg.Header.Get("Message-Id")), "<>")
-	var refs []string
-	for _, r := range strings.Fields(msg.Header.Get("References")) {
-		refs = append(refs, strings.Trim(r, "<>"))
-	}
+	env := message.ReadEnvelope(data)
+	subject, msgID := env.Subject, env.MessageID
+	refs := slices.Clone(env.References)
 	if msgID != "" {
 		refs = append(refs, msgID)
 	}

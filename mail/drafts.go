@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	netmail "net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -258,9 +257,9 @@ func recipients(lists ...[]string) ([]string, error) {
 }
 
 func parseAddresses(entry string) ([]string, error) {
-	list, err := netmail.ParseAddressList(entry)
+	list, err := message.ParseAddresses(entry)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %v", message.ErrAddress, entry, err)
+		return nil, err
 	}
 	out := make([]string, len(list))
 	for i, a := range list {

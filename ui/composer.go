@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -481,8 +480,8 @@ func (c *composer) securityChanged() {
 func addresses(s string) []string {
 	var out []string
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
-		if a, err := mail.ParseAddress(strings.TrimSpace(part)); err == nil {
-			out = append(out, a.Address)
+		if l, err := message.ParseAddresses(part); err == nil && len(l) == 1 {
+			out = append(out, l[0].Address)
 		}
 	}
 	return out
@@ -498,7 +497,7 @@ func addressValidator(required bool) fyne.StringValidator {
 			}
 			return nil
 		}
-		if _, err := mail.ParseAddressList(strings.ReplaceAll(s, ";", ",")); err != nil {
+		if _, err := message.ParseAddresses(strings.ReplaceAll(s, ";", ",")); err != nil {
 			return errors.New(tr("compose.invalid-address"))
 		}
 		return nil
