@@ -44,21 +44,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte{0x30, 0x80, 0x02, 0x01, 0x03, 0x00, 0x00}, "a.p12", []byte("pw"))
 	f.Fuzz(func(t *testing.T, data []byte, name string, passphrase []byte) {
 		b, err := Parse(data, name, passphrase)
-		if err != nil {
-			if b != nil {
-				t.Errorf("Parse returned a bundle with error %v", err)
-			}
-			for _, known := range []error{ErrNothingFound, ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
-				ErrUnsupportedEncryption, ErrUnsupportedKey, ErrTooLarge} {
-				if errors.Is(err, known) {
-					return
-				}
-			}
-			t.Errorf("Parse error %v is none of the documented ones", err)
+		if !checkParse(t, b, err) {
 			return
-		}
-		if len(b.Certs) == 0 && len(b.Keys) == 0 {
-			t.Errorf("Parse succeeded with an empty bundle")
 		}
 		for _, k := range b.Keys {
 			if publicKeyID(k.Public()) == "" {
@@ -224,24 +211,8 @@ func FuzzParseBundle(f *testing.F) {
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("Parse of %d bytes took %v", len(data), d)
 		}
-		if err != nil {
-			if b != nil {
-				t.Errorf("Parse returned a bundle with error %v", err)
-			}
-			if errors.Is(err, ErrTooDeep) && !errors.Is(err, ErrMalformed) {
-				t.Errorf("Parse error %v is ErrTooDeep without ErrMalformed", err)
-			}
-			for _, known := range []error{ErrNothingFound, ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
-				ErrUnsupportedEncryption, ErrUnsupportedKey, ErrTooLarge} {
-				if errors.Is(err, known) {
-					return
-				}
-			}
-			t.Errorf("Parse error %v is none of the documented ones", err)
+		if !checkParse(t, b, err) {
 			return
-		}
-		if len(b.Certs) == 0 && len(b.Keys) == 0 {
-			t.Errorf("Parse succeeded with an empty bundle")
 		}
 		for _, c := range b.Certs {
 			_ = Check(c)
@@ -278,4 +249,31 @@ func TestWriteBundleSeeds(t *testing.T) {
 	for _, s := range seeds {
 		writeSeed(t, dir, s.name, s.data)
 	}
+}
+
+// checkParse holds Parse to its contract: an error is one of the
+// documented ones and comes without a bundle; a bundle is never empty. It
+// reports whether there is a bundle to look into.
+func checkParse(t *testing.T, b *Bundle, err error) bool {
+	t.Helper()
+	if err == nil {
+		if len(b.Certs) == 0 && len(b.Keys) == 0 {
+			t.Errorf("Parse succeeded with an empty bundle")
+		}
+		return true
+	}
+	if b != nil {
+		t.Errorf("Parse returned a bundle with error %v", err)
+	}
+	if errors.Is(err, ErrTooDeep) && !errors.Is(err, ErrMalformed) {
+		t.Errorf("Parse error %v is ErrTooDeep without ErrMalformed", err)
+	}
+	for _, known := range []error{ErrNothingFound, ErrMalformed, ErrPassphraseRequired, ErrWrongPassphrase,
+		ErrUnsupportedEncryption, ErrUnsupportedKey, ErrTooLarge} {
+		if errors.Is(err, known) {
+			return false
+		}
+	}
+	t.Errorf("Parse error %v is none of the documented ones", err)
+	return false
 }

@@ -21,7 +21,7 @@ const inspectTextLen = 500
 
 // runInspect is `siegel inspect [--json] FILE…`: the security analysis of
 // each message, one JSON object per line with --json. The text is the
-// first 500 characters of smime.BodyText of the innermost entity: its
+// first 500 characters of message.Extract of the innermost entity: its
 // text/plain parts, or for an HTML-only message its HTML shown as text.
 // Exit status 0 when every file was read, 1 when one could not be read
 // (or the store could not be opened), 2 for a usage error.

@@ -17,7 +17,7 @@ import (
 // runSeal is `siegel seal [--sign] [--encrypt] [--cipher C] [--oaep] --from
 // ADDR --to ADDR[,ADDR…] [--cc …] [--subject S] [--attach FILE…] < BODY >
 // OUT.eml`: the body from standard input becomes a message built with
-// mail/compose and protected with smime.Engine.Seal, the two steps of Send.
+// message.Build and protected with smime.Engine.Seal, the two steps of Send.
 // Files after the flags are attachments as well. Exit status 0 on success,
 // 1 when the message cannot be built or sealed (nothing is written then),
 // 2 for a usage error.

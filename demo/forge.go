@@ -23,7 +23,7 @@ import (
 
 // The seeded failures are made here, by hand, the way a broken mail client
 // or an attacker would make them: the S/MIME engine never produces them.
-// Each function works on a message as mail/compose builds it (CRLF, 7-bit,
+// Each function works on a message as message.Build builds it (CRLF, 7-bit,
 // short lines), so its Content-* fields and body are already the
 // transport-safe entity a signature covers.
 

@@ -32,7 +32,7 @@
 // # Sending
 //
 //  1. A Draft is stored as it is written (sealed at rest when Encrypt is on).
-//  2. Send builds it (mail/compose), seals it with the engine (Sealer) as its
+//  2. Send builds it (message.Build), seals it with the engine (Sealer) as its
 //     Encrypt and Sign say, and in one transaction puts the sealed bytes into
 //     the outbox and marks the draft sent. If sealing fails nothing is queued
 //     and the draft stays.

@@ -100,7 +100,7 @@ type OutboxItem struct {
 	ArticleID int64     // the article it became, once sent
 }
 
-// Send builds the draft's message (mail/compose), seals it with the
+// Send builds the draft's message (message.Build), seals it with the
 // engine as the draft's Encrypt and Sign say, and in one transaction puts
 // the sealed bytes into the outbox and marks the draft sent. The outbox
 // worker delivers it (Start), or DeliverOutbox.

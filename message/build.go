@@ -1,5 +1,5 @@
-// Package compose builds the outgoing messages of Siegel: a Draft (what the
-// agent typed, with its attachments and threading headers) becomes a complete
+// Build makes the outgoing messages of Siegel: a Draft (what the agent
+// typed, with its attachments and threading headers) becomes a complete
 // RFC 5322 message, ready for the S/MIME engine to seal and for SMTP.
 //
 // The output is what the engine expects and what survives transport
@@ -11,6 +11,7 @@
 //   - non-ASCII header text (names, subject, file names) as RFC 2047 encoded
 //     words;
 //   - a Message-ID and a Date when the draft has none.
+
 package message
 
 import (

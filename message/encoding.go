@@ -1,9 +1,10 @@
-// Package transfer writes the two content transfer encodings of RFC 2045
-// in the form that survives every mail transport unchanged: 7-bit, CRLF
-// line ends, lines within 76 characters. mail/compose encodes the bodies of
-// the messages it builds with it, and the S/MIME engine the parts it makes
-// transport-safe before signing and the CMS structures it writes, so both
-// produce the same bytes for the same body.
+// The two content transfer encodings of RFC 2045, written in the form that
+// survives every mail transport unchanged: 7-bit, CRLF line ends, lines
+// within 76 characters. Build encodes the bodies of the messages it makes
+// with them, and the S/MIME engine the parts it makes transport-safe
+// before signing and the CMS structures it writes, so both produce the
+// same bytes for the same body.
+
 package message
 
 import (

@@ -185,7 +185,7 @@ func rsaFloor(p *testPKI) func() error {
 }
 
 // attachmentMessage builds a message with a text and a 10 MB attachment,
-// the way mail/compose does (base64 in lines of 76).
+// the way message.Build does (base64 in lines of 76).
 func attachmentMessage(data []byte) []byte {
 	head := "From: Alice <alice@example.org>\r\nTo: agent@example.com\r\nSubject: bench\r\n" +
 		"Date: " + time.Now().Format(time.RFC1123Z) + "\r\nMIME-Version: 1.0\r\n" +

@@ -28,7 +28,7 @@
 //  5. Malformed input of any kind gives the malformed (signature) or failed
 //     (encryption) state; Open never returns an error and never panics.
 //
-// Sealing (Engine.Seal) takes a message as mail/compose builds it: the
+// Sealing (Engine.Seal) takes a message as message.Build builds it: the
 // Content-* fields and the body become the protected entity, made
 // transport-safe (CRLF, 7-bit, short lines) so that the signature verifies
 // after any transport; it is signed (detached multipart/signed, SHA-256)

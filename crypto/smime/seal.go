@@ -67,7 +67,7 @@ func (e *MissingCertError) Error() string {
 	return "no valid encryption certificate for " + strings.Join(e.Addresses, ", ")
 }
 
-// Seal signs and/or encrypts a complete RFC 5322 message (as mail/compose
+// Seal signs and/or encrypts a complete RFC 5322 message (as message.Build
 // builds it) and returns the message to send.
 //
 // The top-level Content-* fields and MIME-Version with the body form the

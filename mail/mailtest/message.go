@@ -8,7 +8,7 @@ import (
 	"siegel/message"
 )
 
-// Message builds a plain message with mail/compose; edit changes the draft
+// Message builds a plain message with message.Build; edit changes the draft
 // first (threading headers, Message-ID, attachments).
 func Message(t testing.TB, from, to, subject, text string, edit ...func(*message.Draft)) []byte {
 	t.Helper()
