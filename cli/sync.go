@@ -46,6 +46,9 @@ func runSync(ctx context.Context, env Env, args []string) int {
 		for _, a := range as.Articles {
 			fmt.Fprintln(env.Stdout, "  "+newArticleLine(a))
 		}
+		for _, r := range as.Refused {
+			fmt.Fprintf(env.Stdout, "  not stored: %s UID %d: %v\n", r.Mailbox, r.UID, r.Err)
+		}
 		if more := as.New - len(as.Articles); more > 0 {
 			fmt.Fprintf(env.Stdout, "  … and %d more\n", more)
 		}

@@ -26,6 +26,7 @@ var errorKeys = []struct {
 	key string
 }{
 	// The certificate store.
+	{certs.ErrTooLarge, "error.certs.too-large"},
 	{certs.ErrNothingFound, "error.certs.nothing-found"},
 	{certs.ErrMalformed, "error.certs.malformed"},
 	{certs.ErrPassphraseRequired, "error.certs.passphrase-required"},
