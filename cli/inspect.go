@@ -28,8 +28,9 @@ const inspectTextLen = 500
 func runInspect(ctx context.Context, env Env, args []string) int {
 	fs := newFlagSet("inspect", &env)
 	asJSON := fs.Bool("json", false, "print one JSON object per line and file")
+	atFlag := fs.String("at", "", "when the messages arrived (RFC 3339 or YYYY-MM-DD): certificates must have been valid then (default: now)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: siegel inspect [--json] FILE…   (FILE - reads standard input)")
+		fmt.Fprintln(env.Stderr, "usage: siegel inspect [--json] [--at TIME] FILE…   (FILE - reads standard input)")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
@@ -39,6 +40,13 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 	if len(files) == 0 {
 		fs.Usage()
 		return 2
+	}
+	var at time.Time
+	if *atFlag != "" {
+		if at, err = parseTime(*atFlag); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel inspect: --at: %v\n", err)
+			return 2
+		}
 	}
 	engine, closeStore, err := openEngine(ctx, env)
 	if err != nil {
@@ -57,7 +65,7 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 			status = 1
 			continue
 		}
-		res, content := engine.Open(ctx, raw)
+		res, content := engine.OpenAt(ctx, raw, at)
 		rep := inspectJSON{
 			File:        name,
 			From:        res.Envelope.Author.Address,
@@ -92,6 +100,18 @@ func openEngine(ctx context.Context, env Env) (*smime.Engine, func(), error) {
 		return nil, nil, err
 	}
 	return p.Engine, func() { p.Close() }, nil
+}
+
+// parseTime reads an RFC 3339 time or a date (midnight UTC).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-01-31T14:00:00Z) nor a date (2026-01-31)", s)
+	}
+	return t, nil
 }
 
 // maxInput bounds a message read by inspect: the engine's own limit on

@@ -62,7 +62,16 @@ func checkKeys(t *testing.T, m map[string]json.RawMessage, want ...string) {
 // thunderbirdDir is ../shared/interop/thunderbird beside the repository.
 func thunderbirdDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "interop", "thunderbird"))
+	// The corpus sits beside the checkout: find the module's root first,
+	// wherever this package lives.
+	root, _ := filepath.Abs(".")
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil || filepath.Dir(root) == root {
+			break
+		}
+		root = filepath.Dir(root)
+	}
+	dir := filepath.Join(root, "..", "shared", "interop", "thunderbird")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("Thunderbird corpus not present: %v", err)
 	}
@@ -83,7 +92,7 @@ func TestInspectJSONContract(t *testing.T) {
 		filepath.Join(dir, "smime-manual", "outer-pgp-sig-inner-smime-enc.eml"),
 		filepath.Join(dir, "browser", "alice.html.sig.SHA256.opaque.eml"),
 	}
-	code := Run(context.Background(), env, append([]string{"inspect", "--json"}, files...))
+	code := Run(context.Background(), env, append([]string{"inspect", "--json", "--at", corpusArrival}, files...))
 	if code != 1 {
 		t.Errorf("exit: got %d, want 1 (a file is missing)", code)
 	}
@@ -150,7 +159,7 @@ func TestInspectText(t *testing.T) {
 	env, out, errOut := testEnv(t, "")
 	importFiles(t, env, "", filepath.Join(dir, "smime", "TestCA.pem"))
 	file := filepath.Join(dir, "smime", "alice.dsig.SHA256.multipart.eml")
-	if code := Run(context.Background(), env, []string{"inspect", file}); code != 0 {
+	if code := Run(context.Background(), env, []string{"inspect", "--at", corpusArrival, file}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{file, "From:        Alice@example.com", "Signature:   valid — The signature of this message was verified successfully.",
@@ -169,7 +178,7 @@ func TestInspectText(t *testing.T) {
 	raw, _ := os.ReadFile(file)
 	env.Stdin = bytes.NewReader(raw)
 	out.Reset()
-	if code := Run(context.Background(), env, []string{"inspect", "--json", "-"}); code != 0 {
+	if code := Run(context.Background(), env, []string{"inspect", "--json", "--at", corpusArrival, "-"}); code != 0 {
 		t.Fatalf("inspect -: exit %d: %s", code, errOut)
 	}
 	if got := decodeInspect(t, out.Bytes()); got[0].Signature.State != "valid" || got[0].File != "-" {
@@ -199,5 +208,38 @@ func TestInspectLongText(t *testing.T) {
 	if got.Encryption.State != "none" || got.Signature.State != "none" || len(got.Layers) != 0 ||
 		got.Signature.Message != "This message is not signed." || got.Encryption.Message != "This message is not encrypted." {
 		t.Errorf("plain message: got %+v", got)
+	}
+}
+
+// corpusArrival is when the Thunderbird corpus's messages arrived, as far
+// as the tests are concerned: the day after they were made (the corpus
+// records no arrival; inspect checks certificates at --at).
+const corpusArrival = "2026-01-27"
+
+// Without --at, inspect checks certificates now: a message signed long ago
+// says so, and --at gives it the verdict of its arrival.
+func TestInspectAt(t *testing.T) {
+	dir := thunderbirdDir(t)
+	env, out, _ := testEnv(t, "")
+	importFiles(t, env, "", filepath.Join(dir, "smime", "TestCA.pem"))
+	file := filepath.Join(dir, "smime", "alice.dsig.SHA256.multipart.eml")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspect", "--json", file}, "arrival-mismatch"},
+		{[]string{"inspect", "--json", "--at", corpusArrival, file}, "valid"},
+		{[]string{"inspect", "--json", "--at", "2026-01-27T10:00:00Z", file}, "valid"},
+	} {
+		out.Reset()
+		if code := Run(context.Background(), env, tt.args); code != 0 {
+			t.Fatalf("%v: exit %d", tt.args, code)
+		}
+		if got := decodeInspect(t, out.Bytes())[0].Signature.State; got != tt.want {
+			t.Errorf("%v: %s, want %s", tt.args, got, tt.want)
+		}
+	}
+	if code := Run(context.Background(), env, []string{"inspect", "--at", "yesterday", file}); code != 2 {
+		t.Errorf("--at yesterday: exit %d, want 2", code)
 	}
 }

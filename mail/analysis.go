@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"siegel/crypto/smime"
 	"siegel/message"
@@ -30,12 +31,14 @@ type analysis struct {
 	text string
 }
 
-// analyse runs the engine over raw. The decrypted content the engine
+// analyse runs the engine over raw, which arrived at the time at (when
+// the server received it: certificates must have been valid then). The
+// decrypted content the engine
 // returns apart from the result is used for nothing and dropped here;
 // only an unencrypted message's text is kept, for the search index
 // (DESIGN.md §3 "At rest").
-func (d *Desk) analyse(ctx context.Context, raw []byte) analysis {
-	res, content := d.engine.Open(ctx, raw)
+func (d *Desk) analyse(ctx context.Context, raw []byte, at time.Time) analysis {
+	res, content := d.engine.OpenAt(ctx, raw, at)
 	if res == nil {
 		res = &smime.Result{Encryption: smime.EncNone, Signature: smime.SigMalformed}
 	}
@@ -133,15 +136,23 @@ func (d *Desk) reanalyse(ctx context.Context, articleID int64, collect bool) (*s
 	var oldSecurity string
 	var ticketID int64
 	var outgoing bool
-	err := d.db.QueryRowContext(ctx, `SELECT raw, security, ticket_id, outgoing FROM articles WHERE id = ?`, articleID).
-		Scan(&raw, &oldSecurity, &ticketID, &outgoing)
+	var arrived int64
+	err := d.db.QueryRowContext(ctx, `SELECT raw, security, ticket_id, outgoing, arrived FROM articles WHERE id = ?`, articleID).
+		Scan(&raw, &oldSecurity, &ticketID, &outgoing, &arrived)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, ErrNoArticle
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
 	}
-	a := d.analyse(ctx, raw)
+	// The same arrival as the first analysis: old mail keeps the verdict
+	// of the time it arrived, whatever has expired since.
+	at := fromMillis(arrived)
+	var old smime.Result
+	if json.Unmarshal([]byte(oldSecurity), &old) == nil && !old.Arrived.IsZero() {
+		at = old.Arrived
+	}
+	a := d.analyse(ctx, raw, at)
 	changed, err := d.storeVerdict(ctx, articleID, ticketID, oldSecurity, a.res, collect)
 	if err != nil {
 		return nil, false, err

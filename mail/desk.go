@@ -15,12 +15,12 @@ import (
 	"siegel/profile"
 )
 
-// Analyzer is the S/MIME engine's analysis of a received message: Open
-// gives the verdict (stored, the one every view shows) and the content
+// Analyzer is the S/MIME engine's analysis of a received message: OpenAt
+// gives the verdict at the message's arrival (stored, the one every view shows) and the content
 // apart from it; Reveal only unwraps, for display, without a second
 // verdict.
 type Analyzer interface {
-	Open(ctx context.Context, raw []byte) (*smime.Result, []byte)
+	OpenAt(ctx context.Context, raw []byte, at time.Time) (*smime.Result, []byte)
 	Reveal(ctx context.Context, raw []byte) []byte
 }
 

@@ -561,7 +561,7 @@ func (d *Desk) failed(ctx context.Context, item *outboxRow, err error) {
 func (d *Desk) markSent(ctx context.Context, item *outboxRow, inSent bool) {
 	ctx = context.WithoutCancel(ctx) // delivered: record it whatever happens
 	now := d.now()
-	an := d.analyse(ctx, item.raw)
+	an := d.analyse(ctx, item.raw, now)
 	f, err := d.fileSent(ctx, item, an, now, inSent)
 	if err != nil {
 		// Delivered all the same: never send it again. The article is

@@ -261,7 +261,13 @@ func (s *sink) start(ctx context.Context) {
 			defer s.wg.Done()
 			for it := range s.work {
 				if s.pctx.Err() == nil {
-					it.an = s.d.analyse(s.pctx, it.msg.Raw)
+					// Judged at its arrival on the server, never at a
+					// time the sender wrote into it.
+					at := it.msg.InternalDate
+					if at.IsZero() {
+						at = s.d.now()
+					}
+					it.an = s.d.analyse(s.pctx, it.msg.Raw, at)
 					it.hdr = &it.an.res.Envelope
 				}
 				close(it.ready)

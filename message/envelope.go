@@ -179,9 +179,18 @@ func (env *Envelope) readFrom(froms []string) {
 // encoded words or a comment give it) or characters that reorder or hide
 // what is shown.
 func nameProblem(a Address) string {
+	run := 0
 	for _, r := range a.Name {
 		if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
 			return fmt.Sprintf("the display name holds the invisible character %U", r)
+		}
+		if !unicode.IsSpace(r) {
+			run = 0
+			continue
+		}
+		// A name padded with blanks pushes the address out of sight.
+		if run++; run == maxBlankRun {
+			return fmt.Sprintf("the display name is padded with %d or more blanks", maxBlankRun)
 		}
 	}
 	for _, w := range strings.FieldsFunc(a.Name, func(r rune) bool {
@@ -194,6 +203,9 @@ func nameProblem(a Address) string {
 	}
 	return ""
 }
+
+// maxBlankRun is the longest run of blanks a display name may hold.
+const maxBlankRun = 4
 
 // isGroup reports RFC 5322 group syntax ("name: members;"): a colon
 // outside quoted strings, comments, angle brackets and encoded words.

@@ -40,6 +40,8 @@ func TestFromPolicy(t *testing.T) {
 		{"missing", "Subject: x", "", "no From field"},
 		{"broken", "From: broken <<x@example.org>", "x@example.org", "cannot be read"},
 		{"no address", "From: no address", "", "no readable address"},
+		{"padded name", `From: "The Manager` + strings.Repeat(" ", 120) + `x" <eve@example.com>`, "eve@example.com", "padded with 4 or more blanks"},
+		{"two spaces are fine", `From: "Anna  Berg" <anna@example.com>`, "anna@example.com", ""},
 		{"colon in quoted name is no group", `From: "Re: Alice" <alice@example.com>`, "alice@example.com", ""},
 	}
 	for _, tt := range tests {

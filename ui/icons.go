@@ -54,7 +54,7 @@ func signatureIcon(s smime.SignatureState) fyne.Resource {
 		return iconSigned
 	case smime.SigNone, "":
 		return iconNotSigned
-	case smime.SigWeak, smime.SigDateMismatch:
+	case smime.SigWeak, smime.SigArrivalMismatch, smime.SigDateMismatch:
 		return iconSignWarning
 	default:
 		return iconSignError

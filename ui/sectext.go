@@ -115,7 +115,13 @@ func signatureTooltip(r *smime.Result, now time.Time) string {
 		lines = append(lines, trf("tip.digest", map[string]any{"Digest": r.Digest}))
 	}
 	if !r.SigningTime.IsZero() {
-		lines = append(lines, trf("tip.signing-time", map[string]any{"Time": formatTime(r.SigningTime)}))
+		lines = append(lines, trf("tip.signing-time-claim", map[string]any{"Time": formatTime(r.SigningTime)}))
+	}
+	if !r.Arrived.IsZero() {
+		lines = append(lines, trf("tip.arrived", map[string]any{"Time": formatTime(r.Arrived)}))
+	}
+	if !r.ExpiredSince.IsZero() && state == smime.SigValid {
+		lines = append(lines, trf("tip.expired-since", map[string]any{"Date": formatTime(r.ExpiredSince)}))
 	}
 	lines = append(lines, "", tr("tip.click-details"))
 	return joinTooltip(lines)

@@ -186,7 +186,7 @@ func (e *Engine) remember(key chainKey, chain []*x509.Certificate) cachedChain {
 }
 
 func validityReason(c *x509.Certificate, t time.Time) string {
-	return fmt.Sprintf("certificate valid %s to %s, not at signing time %s",
+	return fmt.Sprintf("certificate valid %s to %s, not when the message arrived (%s)",
 		c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
 }
 
@@ -196,9 +196,9 @@ func chainValidityReason(chain []*x509.Certificate, t time.Time) string {
 			if c == chain[0] {
 				return validityReason(c, t)
 			}
-			return fmt.Sprintf("issuing CA %q valid %s to %s, not at signing time %s", c.Subject.CommonName,
+			return fmt.Sprintf("issuing CA %q valid %s to %s, not when the message arrived (%s)", c.Subject.CommonName,
 				c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
 		}
 	}
-	return "not valid at signing time " + t.UTC().Format(time.RFC3339)
+	return "not valid when the message arrived, " + t.UTC().Format(time.RFC3339)
 }

@@ -22,7 +22,7 @@
 //     decrypted or verified into the message (EFAIL).
 //  4. Each signer is checked by every rule of DESIGN.md §3 (digest,
 //     certificate in the message or store, chain to a stored CA or pinned,
-//     validity at signing time, usage, SHA-256 or stronger, From address,
+//     validity when the message arrived (OpenAt), usage, SHA-256 or stronger, From address,
 //     Date within an hour of signingTime); a layer takes its worst signer,
 //     the article its worst layer. Every problem is named in a Reason.
 //  5. Malformed input of any kind gives the malformed (signature) or failed

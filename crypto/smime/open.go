@@ -19,6 +19,9 @@ type opener struct {
 	ctx context.Context
 	env *message.Envelope // the outer header the signatures are judged against
 	res *Result
+	// at is when the message arrived: the time certificates must have been
+	// valid at (OpenAt).
+	at time.Time
 	// reveal unwraps without verifying (Reveal).
 	reveal bool
 }
@@ -50,7 +53,17 @@ type opener struct {
 //  4. The article's signature state is the worst over the signature
 //     layers; its encryption state is that of the innermost envelope.
 func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result, content []byte) {
-	return e.open(ctx, raw, false)
+	return e.open(ctx, raw, time.Time{}, false)
+}
+
+// OpenAt is Open for a message that arrived at the time at — for mail from
+// IMAP its INTERNALDATE, when the server received it. Certificates must
+// have been valid then: the signing time and the Date header are written
+// by whoever holds the key, so they only warn (a signing time after the
+// arrival, or long before it), they never decide validity. A zero at
+// means now, as for Open.
+func (e *Engine) OpenAt(ctx context.Context, raw []byte, at time.Time) (res *Result, content []byte) {
+	return e.open(ctx, raw, at, false)
 }
 
 // Reveal unwraps a message for display exactly as Open does (the same
@@ -59,16 +72,20 @@ func (e *Engine) Open(ctx context.Context, raw []byte) (res *Result, content []b
 // stored. The mail core's one verdict per article rests on this. It
 // returns nil when a layer could not be decrypted, and never panics.
 func (e *Engine) Reveal(ctx context.Context, raw []byte) []byte {
-	res, content := e.open(ctx, raw, true)
+	res, content := e.open(ctx, raw, time.Time{}, true)
 	if res.Encryption.Failed() {
 		return nil
 	}
 	return content
 }
 
-func (e *Engine) open(ctx context.Context, raw []byte, reveal bool) (res *Result, content []byte) {
+func (e *Engine) open(ctx context.Context, raw []byte, at time.Time, reveal bool) (res *Result, content []byte) {
 	res = &Result{Encryption: EncNone, Signature: SigNone, Analysed: e.now()}
-	o := &opener{e: e, ctx: ctx, res: res, env: &res.Envelope, reveal: reveal}
+	if at.IsZero() {
+		at = res.Analysed
+	}
+	res.Arrived = at
+	o := &opener{e: e, ctx: ctx, res: res, env: &res.Envelope, at: at, reveal: reveal}
 	defer func() {
 		// Fuzzing finds no panic, but a bug must cost one message its
 		// verdict, never the processing of the others: the message is then
@@ -188,7 +205,9 @@ func (o *opener) unwrapSigned(cur *message.Entity, p map[string]string) ([]byte,
 		l.State, l.Reason = string(SigMalformed), err.Error()
 		return nil, false
 	}
-	if len(parts) < 2 {
+	if len(parts) != 2 {
+		// Anything beside the content and its signature is a part nobody
+		// signed: the structure is broken, not the extra part dropped.
 		l.State, l.Reason = string(SigMalformed), fmt.Sprintf("multipart/signed with %d part(s), want 2", len(parts))
 		if len(parts) == 0 {
 			return nil, false
@@ -372,9 +391,9 @@ func (o *opener) summarise() {
 			st := SignatureState(l.State)
 			if r.Signature == SigNone || st.Worse(r.Signature) {
 				r.Signature = st
-				r.Signer, r.Chain, r.Digest, r.SigningTime = nil, nil, "", time.Time{}
+				r.Signer, r.Chain, r.Digest, r.SigningTime, r.ExpiredSince = nil, nil, "", time.Time{}, time.Time{}
 				if s := worstSigner(l.Signers); s != nil {
-					r.Signer, r.Chain, r.Digest, r.SigningTime = s.Cert, s.Chain, s.Digest, s.SigningTime
+					r.Signer, r.Chain, r.Digest, r.SigningTime, r.ExpiredSince = s.Cert, s.Chain, s.Digest, s.SigningTime, s.ExpiredSince
 				}
 			}
 		case LayerEnveloped, LayerAuthEnveloped:

@@ -371,3 +371,79 @@ func TestReveal(t *testing.T) {
 		t.Errorf("without the key Reveal gives %q", got)
 	}
 }
+
+// The time certificates are checked at is the arrival, which the sender
+// cannot choose: a leaked key of an expired certificate signs with a
+// backdated signingTime in vain, while old mail keeps the verdict of its
+// arrival, with a note that the certificate expired since.
+func TestOpenAtArrival(t *testing.T) {
+	p := getPKI(t)
+	signedAt := time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC) // inside the expired certificate's 2020
+	sk := newMemKeyring()
+	sk.add(p.root.cert, nil)
+	sk.add(p.inter.cert, nil)
+	sk.add(p.expired.cert, p.expired.key)
+	signer := NewEngineWithOptions(sk, Options{Now: func() time.Time { return signedAt }})
+	for _, date := range []string{"Date: " + signedAt.Format(time.RFC1123Z) + "\r\n", ""} {
+		msg := []byte("From: alice@example.org\r\nTo: agent@example.com\r\nSubject: old\r\n" + date +
+			"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nPay now.\r\n")
+		raw, err := signer.Seal(context.Background(), msg, SealOptions{Sign: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := p.keyring()
+		k.add(p.inter.cert, nil)
+		e := NewEngine(k)
+		for _, tt := range []struct {
+			name    string
+			at      time.Time
+			want    SignatureState
+			reason  string
+			expired bool // the "expired since" note
+		}{
+			{"arrived when signed", signedAt.Add(time.Minute), SigValid, "", true},
+			{"arrives today (backdated)", time.Time{}, SigExpired, "not when the message arrived", false},
+			{"arrived before it was signed", signedAt.Add(-24 * time.Hour), SigArrivalMismatch, "is after the message arrived", true},
+			{"signed long before it arrived", signedAt.Add(20 * 24 * time.Hour), SigArrivalMismatch, "20 days before the message arrived", true},
+		} {
+			res, _ := e.OpenAt(context.Background(), raw, tt.at)
+			if res.Signature != tt.want {
+				t.Errorf("%q %s: got %s, want %s (%+v)", date, tt.name, res.Signature, tt.want, res.Layers)
+				continue
+			}
+			if tt.reason != "" && !strings.Contains(res.Layers[0].Reason, tt.reason) {
+				t.Errorf("%q %s: reason %q, want %q", date, tt.name, res.Layers[0].Reason, tt.reason)
+			}
+			if got := !res.ExpiredSince.IsZero(); got != tt.expired || got && !res.ExpiredSince.Equal(p.expired.cert.NotAfter) {
+				t.Errorf("%q %s: expired since %v, want the note %v", date, tt.name, res.ExpiredSince, tt.expired)
+			}
+			if !res.SigningTime.Equal(signedAt) {
+				t.Errorf("%q %s: signing time %v, want the sender's claim %v", date, tt.name, res.SigningTime, signedAt)
+			}
+		}
+	}
+}
+
+// A part appended after the signature is one nobody signed: the whole
+// multipart/signed is malformed, not the part quietly dropped.
+func TestOpenSignedExactlyTwoParts(t *testing.T) {
+	p := getPKI(t)
+	k := p.keyring()
+	k.add(p.inter.cert, nil)
+	e := NewEngine(k)
+	msg := sealed(t, e, "text", SealOptions{Sign: true})
+	b := message.ParseEntity(msg)
+	_, params := b.MediaType()
+	closing := []byte("--" + params["boundary"] + "--")
+	extra := bytes.Replace(msg, closing, []byte("--"+params["boundary"]+"\r\nContent-Type: text/plain\r\n\r\nYou are fired.\r\n"+string(closing)), 1)
+	if bytes.Equal(extra, msg) {
+		t.Fatal("no closing delimiter found")
+	}
+	if res, _ := e.Open(context.Background(), msg); res.Signature != SigValid {
+		t.Fatalf("unchanged: %s", res.Signature)
+	}
+	res, _ := e.Open(context.Background(), extra)
+	if res.Signature != SigMalformed || !strings.Contains(res.Layers[0].Reason, "3 part(s), want 2") {
+		t.Errorf("three parts: %s (%+v), want malformed naming the parts", res.Signature, res.Layers)
+	}
+}

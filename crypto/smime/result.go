@@ -13,22 +13,23 @@ type SignatureState string
 
 // The signature states, listed from worst to best after SigNone.
 const (
-	SigNone           SignatureState = "none"
-	SigMalformed      SignatureState = "malformed"
-	SigTampered       SignatureState = "tampered"
-	SigCertNotFound   SignatureState = "cert-not-found"
-	SigUntrusted      SignatureState = "untrusted"
-	SigExpired        SignatureState = "expired"
-	SigSenderMismatch SignatureState = "sender-mismatch"
-	SigWeak           SignatureState = "weak"
-	SigDateMismatch   SignatureState = "date-mismatch"
-	SigValid          SignatureState = "valid"
+	SigNone            SignatureState = "none"
+	SigMalformed       SignatureState = "malformed"
+	SigTampered        SignatureState = "tampered"
+	SigCertNotFound    SignatureState = "cert-not-found"
+	SigUntrusted       SignatureState = "untrusted"
+	SigExpired         SignatureState = "expired"
+	SigSenderMismatch  SignatureState = "sender-mismatch"
+	SigWeak            SignatureState = "weak"
+	SigArrivalMismatch SignatureState = "arrival-mismatch"
+	SigDateMismatch    SignatureState = "date-mismatch"
+	SigValid           SignatureState = "valid"
 )
 
 // sigSeverity orders the states of signed layers, worst first.
 var sigSeverity = []SignatureState{
 	SigMalformed, SigTampered, SigCertNotFound, SigUntrusted, SigExpired,
-	SigSenderMismatch, SigWeak, SigDateMismatch, SigValid,
+	SigSenderMismatch, SigWeak, SigArrivalMismatch, SigDateMismatch, SigValid,
 }
 
 // Worse reports whether s is a worse verdict than t. SigNone (no signature
@@ -111,9 +112,13 @@ type Signer struct {
 	Cert        *certinfo.Info  `json:"cert,omitempty"`  // nil when not found
 	Chain       []certinfo.Info `json:"chain,omitempty"` // signer first, up to the trust anchor
 	Digest      string          `json:"digest,omitempty"`
-	Signature   string          `json:"signature,omitempty"` // "RSA PKCS#1 v1.5", "RSASSA-PSS", "ECDSA"
-	SigningTime time.Time       `json:"signing_time,omitzero"`
-	CertDER     []byte          `json:"cert_der,omitempty"` // for auto-collection and the details dialog
+	Signature   string          `json:"signature,omitempty"`   // "RSA PKCS#1 v1.5", "RSASSA-PSS", "ECDSA"
+	SigningTime time.Time       `json:"signing_time,omitzero"` // the sender's claim
+	// ExpiredSince is when the certificate (or one of its chain) expired,
+	// when it was valid at the message's arrival but is no longer: a note,
+	// not a failure.
+	ExpiredSince time.Time `json:"expired_since,omitzero"`
+	CertDER      []byte    `json:"cert_der,omitempty"` // for auto-collection and the details dialog
 }
 
 // Result is the security analysis of one message. It is plain data: the mail
@@ -131,6 +136,9 @@ type Result struct {
 	Chain       []certinfo.Info `json:"chain,omitempty"`
 	Digest      string          `json:"digest,omitempty"`
 	SigningTime time.Time       `json:"signing_time,omitzero"`
+	// ExpiredSince is the signer's note: valid when the message arrived,
+	// expired since then.
+	ExpiredSince time.Time `json:"expired_since,omitzero"`
 
 	// Recipient is our certificate whose key opened the innermost decrypted
 	// layer; Cipher and KeyTransport are that layer's algorithms.
@@ -138,8 +146,10 @@ type Result struct {
 	Cipher       string         `json:"cipher,omitempty"`
 	KeyTransport string         `json:"key_transport,omitempty"`
 
-	// Analysed is when the analysis ran.
+	// Analysed is when the analysis ran; Arrived the time certificates
+	// were checked at (OpenAt).
 	Analysed time.Time `json:"analysed"`
+	Arrived  time.Time `json:"arrived,omitzero"`
 
 	// Envelope is the outer header the signatures were judged against:
 	// its Author is the sender a valid signature vouches for, and the one

@@ -14,8 +14,15 @@ import (
 	"siegel/message"
 )
 
-// maxDateSkew is how far the signing time may lie from the Date header.
+// maxDateSkew is how far the signing time may lie from the Date header,
+// and after the arrival (clocks are not exact).
 const maxDateSkew = time.Hour
+
+// maxTransit is how long before its arrival a message may have been
+// signed: longer than any mail queue holds a message. A signature older
+// than that is a backdated one, or mail from an archive (inspect --at
+// names its real arrival).
+const maxTransit = 14 * 24 * time.Hour
 
 // maxCandidates bounds the bundled certificates with the signer's
 // identifier that are tried (each try is a signature check): look-alikes
@@ -112,14 +119,8 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 			problems = append(problems, problem{SigMalformed, verr.Error()})
 		}
 	}
-	at := si.SigningTime
-	if at.IsZero() {
-		at = o.env.Date
-	}
-	if at.IsZero() {
-		at = o.res.Analysed
-	}
-	tr := o.e.trustAt(o.ctx, cert, sd.Certificates, at)
+	// Validity at arrival: the one time the sender cannot choose.
+	tr := o.e.trustAt(o.ctx, cert, sd.Certificates, o.at)
 	s.Chain = slices.Clone(tr.chain) // the cache keeps its own slice
 	s.Cert = &s.Chain[0]
 	s.CertDER = cert.Raw
@@ -140,6 +141,27 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 		problems = append(problems, problem{SigWeak, si.DigestAlgorithm + " digest"})
 	case weakSignature(si.SignatureAlgorithm):
 		problems = append(problems, problem{SigWeak, si.SignatureAlgorithm + " signature"})
+	}
+	if st := si.SigningTime; !st.IsZero() {
+		switch {
+		case st.Sub(o.at) > maxDateSkew:
+			problems = append(problems, problem{SigArrivalMismatch,
+				fmt.Sprintf("signingTime %s is after the message arrived (%s)", st.UTC().Format(time.RFC3339), o.at.UTC().Format(time.RFC3339))})
+		case o.at.Sub(st) > maxTransit:
+			problems = append(problems, problem{SigArrivalMismatch,
+				fmt.Sprintf("signingTime %s is %d days before the message arrived (%s)", st.UTC().Format(time.RFC3339),
+					int(o.at.Sub(st).Hours()/24), o.at.UTC().Format(time.RFC3339))})
+		}
+	}
+	if tr.verdict == trusted && len(tr.certs) > 0 {
+		// Valid when it arrived; a certificate of the chain may have
+		// expired since: a note, not a failure.
+		now := o.res.Analysed
+		for _, c := range tr.certs {
+			if c.NotAfter.Before(now) && (s.ExpiredSince.IsZero() || c.NotAfter.Before(s.ExpiredSince)) {
+				s.ExpiredSince = c.NotAfter
+			}
+		}
 	}
 	if !si.SigningTime.IsZero() && !o.env.Date.IsZero() {
 		if d := o.env.Date.Sub(si.SigningTime); d > maxDateSkew || d < -maxDateSkew {

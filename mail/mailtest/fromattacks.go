@@ -37,6 +37,7 @@ func FromAttacks(signer string) []FromAttack {
 		{"display name with another address", "From: boss@evil.example <" + signer + ">\r\n", false, "cannot be read", signer},
 		{"quoted display name with another address", "From: \"boss@evil.example\" <" + signer + ">\r\n", false, "holds another address", signer},
 		{"encoded-word name hiding an address", "From: =?utf-8?q?boss=40evil.example?= <" + signer + ">\r\n", false, "holds another address", signer},
+		{"display name padded to push the address out", "From: \"The Manager" + strings.Repeat(" ", 120) + ".\" <" + signer + ">\r\n", false, "padded", signer},
 		{"two addresses", "From: " + signer + ", mallory@evil.example\r\n", false, "2 addresses in the From field", signer},
 		{"two From fields", "From: " + signer + "\r\nFrom: mallory@evil.example\r\n", false, "2 From fields", signer},
 		{"Sender names someone else", "From: " + signer + "\r\nSender: mallory@evil.example\r\n", false, "Sender field names another address", signer},
