@@ -93,6 +93,14 @@ func TestDiscover(t *testing.T) {
 		}, discover.Result{IMAP: tls("outlook.office365.com", 993, addr), SMTP: starttls("smtp.office365.com", 587, addr),
 			Source: discover.Autoconfig, Provider: "Microsoft 365", OAuth2: true,
 			Detail: "https://autoconfig.example.org/mail/config-v1.1.xml?emailaddress=help%40example.org"}},
+		{"autoconfig offering OAuth2 only flags it", func(t *testing.T, w *world) {
+			w.web.Serve("autoconfig.example.org", firstURL, config(
+				`<incomingServer type="imap"><hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType>
+<username>%EMAILADDRESS%</username><authentication>OAuth2</authentication></incomingServer>`,
+				out("smtp.example.org", "465", "SSL")))
+		}, discover.Result{IMAP: tls("imap.example.org", 993, addr), SMTP: tls("smtp.example.org", 465, addr),
+			Source: discover.Autoconfig, Provider: "Example Mail", OAuth2: true,
+			Detail: "https://autoconfig.example.org/mail/config-v1.1.xml?emailaddress=help%40example.org"}},
 		{"no autoconfig: SRV, implicit TLS preferred", func(t *testing.T, w *world) {
 			w.dns.Add(t, srvRecords...)
 			w.dns.Add(t, "_submissions._tcp.example.org. 300 IN SRV 10 1 465 backup.example.org.",
