@@ -82,6 +82,8 @@ func (r *resolver) exchange(ctx context.Context, m *dns.Msg, network, srv string
 func (r *resolver) srv(ctx context.Context, name string) ([]*net.SRV, error) {
 	var list []*net.SRV
 	if r.servers == nil {
+		ctx, cancel := context.WithTimeout(ctx, r.o.timeout())
+		defer cancel()
 		_, recs, err := net.DefaultResolver.LookupSRV(ctx, "", "", name)
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
@@ -115,6 +117,8 @@ func (r *resolver) srv(ctx context.Context, name string) ([]*net.SRV, error) {
 func (r *resolver) mx(ctx context.Context, domain string) ([]*net.MX, error) {
 	var list []*net.MX
 	if r.servers == nil {
+		ctx, cancel := context.WithTimeout(ctx, r.o.timeout())
+		defer cancel()
 		recs, err := net.DefaultResolver.LookupMX(ctx, domain)
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
