@@ -11,9 +11,10 @@ import (
 
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/mail/account/discover"
 )
 
-const accountAddArgs = "--email ADDR --imap URL --smtp URL [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--no-test]"
+const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--no-test]"
 
 // accountGroup is `siegel account` and its subcommands.
 var accountGroup = &group{
@@ -28,6 +29,8 @@ var accountGroup = &group{
 		"Server URLs: imaps://USER@HOST:993, imap+starttls://USER@HOST:143, smtps://USER@HOST:465,",
 		"smtp+starttls://USER@HOST:587; imap:// and smtp:// without TLS only for 127.0.0.1, ::1 or localhost.",
 		"The password is read from --password-file (IMAP, and SMTP unless --smtp-password-file), else asked.",
+		"Without --imap and --smtp, add looks the servers up from the address: the domain's autoconfig",
+		"document, then DNS SRV records, then its MX records matched against known providers.",
 	},
 }
 
@@ -67,19 +70,25 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	noTest := fs.Bool("no-test", false, "store the account without testing its connections")
 	if rest, err := parseInterspersed(fs, args); err != nil {
 		return 2
-	} else if len(rest) > 0 || *email == "" || *imapURL == "" || *smtpURL == "" {
+	} else if len(rest) > 0 || *email == "" || (*imapURL == "") != (*smtpURL == "") {
 		fmt.Fprintln(env.Stderr, "usage: siegel account add "+accountAddArgs)
 		return 2
 	}
 	a := account.Account{Address: strings.TrimSpace(*email), Name: *name}
 	var err error
-	if a.IMAP, err = account.ParseURL(account.IMAP, *imapURL); err != nil {
-		fmt.Fprintf(env.Stderr, "siegel account add: --imap: %v\n", err)
-		return 2
-	}
-	if a.SMTP, err = account.ParseURL(account.SMTP, *smtpURL); err != nil {
-		fmt.Fprintf(env.Stderr, "siegel account add: --smtp: %v\n", err)
-		return 2
+	if *imapURL == "" {
+		if code := discoverServers(ctx, env, &a); code != 0 {
+			return code
+		}
+	} else {
+		if a.IMAP, err = account.ParseURL(account.IMAP, *imapURL); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: --imap: %v\n", err)
+			return 2
+		}
+		if a.SMTP, err = account.ParseURL(account.SMTP, *smtpURL); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: --smtp: %v\n", err)
+			return 2
+		}
 	}
 	if *caFile != "" {
 		if a.Trust.RootsPEM, err = os.ReadFile(*caFile); err != nil {
@@ -133,6 +142,48 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "Account %s added: IMAP %s, SMTP %s.\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP))
 	return 0
+}
+
+// discoverServers fills in a's servers from its address and says where
+// they came from; a non-zero result is the exit status. Nothing is asked
+// or stored before it succeeds, so a failed look-up leaves no trace.
+func discoverServers(ctx context.Context, env Env, a *account.Account) int {
+	r, err := discover.Discover(ctx, a.Address, env.Discover)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+		if errors.Is(err, discover.ErrNotFound) {
+			// The servers must come from the command line then, as
+			// for a usage error.
+			fmt.Fprintln(env.Stderr, "usage: siegel account add "+accountAddArgs)
+			return 2
+		}
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "Found by %s: IMAP %s, SMTP %s\n", r.Origin(), serverLabel(r.IMAP), serverLabel(r.SMTP))
+	if r.OAuth2 {
+		// A password login would be refused by the provider, and storing
+		// the account would only give failing syncs.
+		fmt.Fprintf(env.Stderr, "siegel account add: %s needs an OAuth2 sign-in, which Siegel does not support yet; not stored\n", providerOr(r.Provider))
+		return 1
+	}
+	a.IMAP, a.SMTP = r.IMAP, r.SMTP
+	return 0
+}
+
+// serverLabel is "host:port (TLS)" or "host:port (STARTTLS)".
+func serverLabel(s account.Server) string {
+	sec := "TLS"
+	if s.Security == account.StartTLS {
+		sec = "STARTTLS"
+	}
+	return s.Addr() + " (" + sec + ")"
+}
+
+func providerOr(p string) string {
+	if p == "" {
+		return "this provider"
+	}
+	return p
 }
 
 // accountPassword reads a password file, or asks (without echo) when no

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"siegel/crypto/vault"
+	"siegel/mail/account/discover"
 	"siegel/profile"
 	"siegel/wiring"
 )
@@ -40,6 +41,10 @@ type Env struct {
 	// Verbose copies the log records to Stderr (--verbose); they always go
 	// to the profile's log file.
 	Verbose bool
+	// Discover adjusts the look-up of an account's servers by `account
+	// add` (tests point it at DNS and HTTPS servers on loopback); nil
+	// means the defaults.
+	Discover *discover.Options
 }
 
 // OSEnv is the Env of the running process.
