@@ -16,7 +16,7 @@ PACKAGE_PACKAGES := $(BUILD_PACKAGES) xz-utils
 # the end-to-end tests of the window (ui/e2e) an X server with software
 # OpenGL, xdotool to drive it, ImageMagick for screenshots, Tesseract to
 # read them, and the validator of the installed .desktop file.
-TEST_PACKAGES := $(PACKAGE_PACKAGES) openssl dovecot-imapd \
+TEST_PACKAGES := $(PACKAGE_PACKAGES) openssl faketime dovecot-imapd \
 	xvfb xauth libgl1-mesa-dri xdotool imagemagick tesseract-ocr tesseract-ocr-eng \
 	desktop-file-utils
 

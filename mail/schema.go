@@ -137,6 +137,9 @@ var schema = []string{
 	`CREATE INDEX outbox_due ON outbox (state, next_attempt)`,
 	// The version of the rules each verdict was made under (verdictRules).
 	`ALTER TABLE articles ADD COLUMN rules INTEGER NOT NULL DEFAULT 0`,
+	// The address the newest article is from (its Envelope's Author): the
+	// list shows it beside a valid signature, never a display name.
+	`ALTER TABLE tickets ADD COLUMN newest_from TEXT NOT NULL DEFAULT ''`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

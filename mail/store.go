@@ -163,6 +163,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		newest_article = CASE WHEN ? >= last_activity OR newest_article IS NULL THEN ? ELSE newest_article END,
 		newest_encryption = CASE WHEN ? >= last_activity OR newest_article IS NULL THEN ? ELSE newest_encryption END,
 		newest_signature = CASE WHEN ? >= last_activity OR newest_article IS NULL THEN ? ELSE newest_signature END,
+		newest_from = CASE WHEN ? >= last_activity OR newest_article IS NULL THEN ? ELSE newest_from END,
 		last_activity = max(last_activity, ?),
 		state = CASE WHEN ? AND state = 'closed' THEN 'open' WHEN ? AND state = 'new' THEN 'open' ELSE state END
 		WHERE id = ?`,
@@ -170,6 +171,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		arrived, f.articleID,
 		arrived, string(n.an.res.Encryption),
 		arrived, string(n.an.res.Signature),
+		arrived, strings.ToLower(n.env().Author.Address),
 		arrived,
 		!n.outgoing, n.outgoing && !f.newTicket,
 		f.ticketID)

@@ -50,6 +50,10 @@ type Ticket struct {
 	// article: the lock and check icons of the row.
 	Encryption smime.EncryptionState
 	Signature  smime.SignatureState
+	// NewestFrom is the address the newest article is from, as the engine
+	// judged it: the list shows it, not a display name, beside a valid
+	// signature. Empty for tickets filed before it was kept.
+	NewestFrom string
 }
 
 // Tag is the ticket's subject tag, "[Ticket#10042]".
@@ -87,13 +91,13 @@ type TicketPage struct {
 }
 
 const ticketColumns = `t.id, t.number, coalesce(t.account_id, 0), t.subject, t.customer, t.customer_name, t.state,
-	t.created, t.last_activity, t.articles, t.unread, t.newest_encryption, t.newest_signature`
+	t.created, t.last_activity, t.articles, t.unread, t.newest_encryption, t.newest_signature, t.newest_from`
 
 func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
 	var t Ticket
 	var created, last int64
 	err := sc.Scan(&t.ID, &t.Number, &t.AccountID, &t.Subject, &t.Customer.Address, &t.Customer.Name, &t.State,
-		&created, &last, &t.Articles, &t.Unread, &t.Encryption, &t.Signature)
+		&created, &last, &t.Articles, &t.Unread, &t.Encryption, &t.Signature, &t.NewestFrom)
 	t.Created, t.LastActivity = fromMillis(created), fromMillis(last)
 	return t, err
 }

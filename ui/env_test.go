@@ -190,11 +190,28 @@ func newCores(t testing.TB, o *coreOptions) *cores {
 func (c *cores) deliver(raws ...[]byte) {
 	c.t.Helper()
 	for i, raw := range raws {
-		c.imap.AppendAt(c.t, "INBOX", raw, epoch.Add(time.Duration(i)*time.Minute))
+		c.imap.AppendAt(c.t, "INBOX", raw, arrival(c, i, raw))
 	}
 	if _, err := c.desk.Sync(c.ctx); err != nil {
 		c.t.Fatalf("sync: %v", err)
 	}
+}
+
+// arrival is when message i of a delivery reaches the server: an hour
+// apart from the epoch on (the fixtures sign message i at epoch + i
+// hours), and never before the message was signed — the engine checks
+// certificates at the arrival, and mail does not arrive before it is sent.
+func arrival(c *cores, i int, raw []byte) time.Time {
+	at := epoch.Add(time.Duration(i)*time.Hour + time.Minute)
+	res, _ := c.side.Engine.Open(c.ctx, raw)
+	for _, l := range res.Layers {
+		for _, s := range l.Signers {
+			if st := s.SigningTime.Add(time.Minute); !s.SigningTime.IsZero() && st.After(at) {
+				at = st.Truncate(time.Second)
+			}
+		}
+	}
+	return at
 }
 
 // ticket returns the ticket with number n.
@@ -238,10 +255,14 @@ func tamper(t testing.TB, raw []byte, from, to string) []byte {
 
 // signWithoutCerts signs raw as OpenSSL does with -nocerts: the signer's
 // certificate is not in the message, so a desk without it cannot verify.
-func signWithoutCerts(t testing.TB, raw []byte, id *identity) []byte {
+// OpenSSL stamps the signing time with its clock: faketime sets it to at.
+func signWithoutCerts(t testing.TB, raw []byte, id *identity, at time.Time) []byte {
 	t.Helper()
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl not installed (make deps-test installs it)")
+	}
+	if _, err := exec.LookPath("faketime"); err != nil {
+		t.Skip("faketime not installed (make deps-test installs it)")
 	}
 	dir := t.TempDir()
 	cert, key, in := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem"), filepath.Join(dir, "in.eml")
@@ -271,7 +292,9 @@ func signWithoutCerts(t testing.TB, raw []byte, id *identity) []byte {
 	if err := os.WriteFile(in, inner.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("openssl", "smime", "-sign", "-signer", cert, "-inkey", key, "-in", in, "-nocerts", "-md", "sha256", "-binary")
+	cmd := exec.Command("faketime", at.UTC().Format("2006-01-02 15:04:05"),
+		"openssl", "smime", "-sign", "-signer", cert, "-inkey", key, "-in", in, "-nocerts", "-md", "sha256", "-binary")
+	cmd.Env = append(os.Environ(), "TZ=UTC")
 	signed, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("openssl smime -sign: %v", err)

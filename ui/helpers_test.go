@@ -55,10 +55,8 @@ func standardTickets(t testing.TB, c *cores) {
 	c.deliver(
 		alice.SealAt(t, mailtest.Message(t, "Alice Example <alice@example.org>", mailtest.DeskAddress, "Contract renewal",
 			"The signed contract is attached.\nBest regards, Alice", mailtest.At(at(0)), withAttachment("contract.txt", "Contract text")), at(0), true, true),
-		// OpenSSL signs with the current time: the Date header follows it,
-		// so that once Bob's certificate is known the signature is valid.
 		signWithoutCerts(t, mailtest.Message(t, "Bob Example <bob@example.org>", mailtest.DeskAddress, "Invoice question",
-			"Where is my invoice?", mailtest.At(time.Now().Truncate(time.Minute))), k.bob),
+			"Where is my invoice?", mailtest.At(at(1))), k.bob, at(1)),
 		tamper(t, signed, "room 4", "room 5"),
 		mailtest.Message(t, "Carol <carol@example.com>", mailtest.DeskAddress, "Password reset", "Please reset my password.", mailtest.At(at(3))),
 		mallory.SealAt(t, mailtest.Message(t, "Mallory <mallory@example.net>", mailtest.DeskAddress, "Urgent payment",

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"siegel/crypto/smime"
 	"siegel/mail"
 )
 
@@ -332,6 +333,14 @@ func (r *ticketRow) set(t mail.Ticket, selected, security bool) {
 	customer := t.Customer.Name
 	if customer == "" {
 		customer = t.Customer.Address
+	}
+	if t.Signature == smime.SigValid {
+		// Beside a ✅ the address the signature vouches for, never a
+		// display name anyone can write.
+		customer = t.NewestFrom
+		if customer == "" {
+			customer = t.Customer.Address
+		}
 	}
 	if customer == "" {
 		customer = tr("list.no-customer")

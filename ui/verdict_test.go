@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"siegel/crypto/smime"
@@ -54,4 +55,36 @@ func TestListAndCardFollowTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after deleting it", smime.SigUntrusted)
+}
+
+// Beside a ✅ the list names the address the signature vouches for, not
+// the display name (which anyone can write); other rows keep the name.
+func TestListNamesTheSignerAddress(t *testing.T) {
+	c := newCores(t, nil)
+	standardTickets(t, c)
+	u := newTestUI(t, c)
+	want := map[int64]string{
+		10000: "alice@example.org", // signed and encrypted, valid
+		10003: "Carol",             // plain
+	}
+	seen := 0
+	for _, o := range onScreen(u.win) {
+		row, ok := o.(*ticketRow)
+		if !ok || row.ticketID == 0 {
+			continue
+		}
+		tk, err := c.desk.Ticket(c.ctx, row.ticketID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, ok := want[tk.Number]; ok {
+			seen++
+			if got := row.sub.Text; !strings.HasPrefix(got, w+" · ") {
+				t.Errorf("ticket %d: row says %q, want it to start with %q", tk.Number, got, w)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("%d of the rows on screen, want %d", seen, len(want))
+	}
 }
