@@ -82,13 +82,10 @@ func (r *resolver) exchange(ctx context.Context, m *dns.Msg, network, srv string
 func (r *resolver) srv(ctx context.Context, name string) ([]*net.SRV, error) {
 	var list []*net.SRV
 	if r.servers == nil {
-		ctx, cancel := context.WithTimeout(ctx, r.o.timeout())
-		defer cancel()
-		_, recs, err := net.DefaultResolver.LookupSRV(ctx, "", "", name)
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return nil, nil
-		}
+		recs, err := systemLookup(ctx, r, func(ctx context.Context) ([]*net.SRV, error) {
+			_, recs, err := net.DefaultResolver.LookupSRV(ctx, "", "", name)
+			return recs, err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -117,13 +114,9 @@ func (r *resolver) srv(ctx context.Context, name string) ([]*net.SRV, error) {
 func (r *resolver) mx(ctx context.Context, domain string) ([]*net.MX, error) {
 	var list []*net.MX
 	if r.servers == nil {
-		ctx, cancel := context.WithTimeout(ctx, r.o.timeout())
-		defer cancel()
-		recs, err := net.DefaultResolver.LookupMX(ctx, domain)
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return nil, nil
-		}
+		recs, err := systemLookup(ctx, r, func(ctx context.Context) ([]*net.MX, error) {
+			return net.DefaultResolver.LookupMX(ctx, domain)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -202,4 +195,17 @@ func fromSRV(ctx context.Context, res *resolver, email, domain string) (*Result,
 		r.Provider, r.OAuth2 = p.name, p.oauth2
 	}
 	return r, nil
+}
+
+// systemLookup runs one look-up of the system resolver within the
+// timeout; a name that does not exist has no records, which is no error.
+func systemLookup[T any](ctx context.Context, r *resolver, look func(context.Context) ([]T, error)) ([]T, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.o.timeout())
+	defer cancel()
+	recs, err := look(ctx)
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+		return nil, nil
+	}
+	return recs, err
 }
