@@ -35,6 +35,10 @@ type Capabilities struct {
 	Recipients []RecipientCert `json:"recipients,omitempty"`
 	Own        *certinfo.Info  `json:"own,omitempty"`
 	Missing    []string        `json:"missing,omitempty"`
+	// Revoked names every address (the sender's included) whose only
+	// usable certificate its CA revoked: Encrypt is unavailable for them
+	// as for a missing certificate.
+	Revoked []RevokedRecipient `json:"revoked,omitempty"`
 
 	// Err is a failure of the store (a database error, a wrong
 	// passphrase); the capabilities it concerns are false.
@@ -71,7 +75,7 @@ func (e *Engine) Check(ctx context.Context, from string, recipients []string, at
 			addrs = append(addrs, strings.ToLower(a.Address))
 		}
 	}
-	choice, err := e.encryptionCerts(ctx, append(addrs, sender), at)
+	choice, err := e.encryptionCerts(ctx, append(addrs, sender), at, false)
 	if err != nil {
 		c.Err = errors.Join(c.Err, err)
 		return c
@@ -90,6 +94,7 @@ func (e *Engine) Check(ctx context.Context, from string, recipients []string, at
 		}
 	}
 	c.Missing = append(choice.missing, unreadable...)
-	c.CanEncrypt = len(addrs) > 0 && sender != "" && len(c.Missing) == 0
+	c.Revoked = choice.revoked
+	c.CanEncrypt = len(addrs) > 0 && sender != "" && len(c.Missing) == 0 && len(c.Revoked) == 0
 	return c
 }

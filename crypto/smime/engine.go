@@ -27,6 +27,12 @@ type Options struct {
 	// decodes (and so the memory one layer can take); zero means
 	// DefaultMaxSize. A larger object gives the malformed or failed state.
 	MaxSize int
+	// Revocation answers whether certificates were revoked; nil checks
+	// nothing (results then carry no revocation answer).
+	Revocation RevocationChecker
+	// RevocationStrict makes an unknown revocation status fail a
+	// signature (SetRevocationStrict changes it later).
+	RevocationStrict bool
 }
 
 // Engine opens and seals S/MIME messages against a Keyring. It is safe for
@@ -36,6 +42,8 @@ type Engine struct {
 	kr      Keyring
 	now     func() time.Time
 	maxSize int
+	rev     RevocationChecker
+	strict  atomic.Bool
 
 	anchors atomic.Pointer[anchorSet]
 	chains  chainCache
@@ -49,7 +57,8 @@ func NewEngine(kr Keyring) *Engine {
 
 // NewEngineWithOptions returns an Engine with opts.
 func NewEngineWithOptions(kr Keyring, opts Options) *Engine {
-	e := &Engine{kr: kr, now: opts.Now, maxSize: opts.MaxSize}
+	e := &Engine{kr: kr, now: opts.Now, maxSize: opts.MaxSize, rev: opts.Revocation}
+	e.strict.Store(opts.RevocationStrict)
 	if e.now == nil {
 		e.now = time.Now
 	}

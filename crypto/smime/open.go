@@ -391,9 +391,9 @@ func (o *opener) summarise() {
 			st := SignatureState(l.State)
 			if r.Signature == SigNone || st.Worse(r.Signature) {
 				r.Signature = st
-				r.Signer, r.Chain, r.Digest, r.SigningTime, r.ExpiredSince = nil, nil, "", time.Time{}, time.Time{}
+				r.Signer, r.Chain, r.Digest, r.SigningTime, r.ExpiredSince, r.Revocation = nil, nil, "", time.Time{}, time.Time{}, nil
 				if s := worstSigner(l.Signers); s != nil {
-					r.Signer, r.Chain, r.Digest, r.SigningTime, r.ExpiredSince = s.Cert, s.Chain, s.Digest, s.SigningTime, s.ExpiredSince
+					r.Signer, r.Chain, r.Digest, r.SigningTime, r.ExpiredSince, r.Revocation = s.Cert, s.Chain, s.Digest, s.SigningTime, s.ExpiredSince, s.Revocation
 				}
 			}
 		case LayerEnveloped, LayerAuthEnveloped:

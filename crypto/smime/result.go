@@ -16,6 +16,7 @@ const (
 	SigNone            SignatureState = "none"
 	SigMalformed       SignatureState = "malformed"
 	SigTampered        SignatureState = "tampered"
+	SigRevoked         SignatureState = "revoked"
 	SigCertNotFound    SignatureState = "cert-not-found"
 	SigUntrusted       SignatureState = "untrusted"
 	SigExpired         SignatureState = "expired"
@@ -28,7 +29,7 @@ const (
 
 // sigSeverity orders the states of signed layers, worst first.
 var sigSeverity = []SignatureState{
-	SigMalformed, SigTampered, SigCertNotFound, SigUntrusted, SigExpired,
+	SigMalformed, SigTampered, SigRevoked, SigCertNotFound, SigUntrusted, SigExpired,
 	SigSenderMismatch, SigWeak, SigArrivalMismatch, SigDateMismatch, SigValid,
 }
 
@@ -118,7 +119,11 @@ type Signer struct {
 	// when it was valid at the message's arrival but is no longer: a note,
 	// not a failure.
 	ExpiredSince time.Time `json:"expired_since,omitzero"`
-	CertDER      []byte    `json:"cert_der,omitempty"` // for auto-collection and the details dialog
+	// Revocation is the worst revocation answer about the certificate and
+	// its issuing CAs below the trust anchor; nil when the chain was not
+	// established (nothing to ask about).
+	Revocation *Revocation `json:"revocation,omitempty"`
+	CertDER    []byte      `json:"cert_der,omitempty"` // for auto-collection and the details dialog
 }
 
 // Result is the security analysis of one message. It is plain data: the mail
@@ -139,6 +144,8 @@ type Result struct {
 	// ExpiredSince is the signer's note: valid when the message arrived,
 	// expired since then.
 	ExpiredSince time.Time `json:"expired_since,omitzero"`
+	// Revocation is the signer's revocation answer (Signer.Revocation).
+	Revocation *Revocation `json:"revocation,omitempty"`
 
 	// Recipient is our certificate whose key opened the innermost decrypted
 	// layer; Cipher and KeyTransport are that layer's algorithms.
@@ -161,4 +168,18 @@ type Result struct {
 // the administrator adds a certificate or key.
 func (r *Result) Retryable() bool {
 	return r.Signature == SigCertNotFound || r.Encryption == EncNoKey
+}
+
+// RevocationPending reports whether a revocation answer is still to come
+// (checking) or may come later (unknown): the desk analyses such an
+// article again when the revocation checker learns something new.
+func (r *Result) RevocationPending() bool {
+	for _, l := range r.Layers {
+		for _, s := range l.Signers {
+			if s.Revocation != nil && (s.Revocation.Status == RevChecking || s.Revocation.Status == RevUnknown) {
+				return true
+			}
+		}
+	}
+	return false
 }

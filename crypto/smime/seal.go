@@ -83,7 +83,8 @@ func (e *MissingCertError) Error() string {
 // Errors: ErrMessage for unusable input; ErrNoSignerKey when signing is
 // asked and the From address has no valid signing certificate with its
 // key; *MissingCertError naming every address without a valid encryption
-// certificate. There is never a fallback to less protection than asked.
+// certificate; *RevokedCertError naming every address whose certificate
+// its CA revoked. There is never a fallback to less protection than asked.
 // With neither Sign nor Encrypt, the message is returned in CRLF form.
 func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte, error) {
 	if opts.Cipher != AES256CBC && opts.Cipher != AES256GCM || opts.KeyTransport != RSAPKCS1v15 && opts.KeyTransport != RSAOAEP {
@@ -118,12 +119,15 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		if err != nil {
 			return nil, err
 		}
-		choice, err := e.encryptionCerts(ctx, append(addrs, from), at)
+		choice, err := e.encryptionCerts(ctx, append(addrs, from), at, true)
 		if err != nil {
 			return nil, err
 		}
 		if len(choice.missing) > 0 {
 			return nil, &MissingCertError{Addresses: choice.missing}
+		}
+		if len(choice.revoked) > 0 {
+			return nil, &RevokedCertError{Recipients: choice.revoked}
 		}
 		recipients = choice.unique()
 	}
@@ -295,6 +299,7 @@ type certChoice struct {
 	addrs   []string
 	certs   []*x509.Certificate // parallel to addrs; nil when missing
 	missing []string
+	revoked []RevokedRecipient
 }
 
 // unique returns the chosen certificates without repetitions.
@@ -309,9 +314,12 @@ func (c *certChoice) unique() []*x509.Certificate {
 }
 
 // encryptionCerts chooses, for every address (duplicates dropped), the
-// newest currently valid certificate with encryption usage; an extra
-// expired or unsuitable certificate never blocks.
-func (e *Engine) encryptionCerts(ctx context.Context, addrs []string, at time.Time) (*certChoice, error) {
+// newest currently valid certificate with encryption usage that its CA
+// has not revoked; an extra expired, unsuitable or revoked certificate
+// never blocks. An address whose only usable certificates were revoked
+// is listed in revoked, not in missing. Seal waits for the revocation
+// answers (wait); the composer's Check takes what is known.
+func (e *Engine) encryptionCerts(ctx context.Context, addrs []string, at time.Time, wait bool) (*certChoice, error) {
 	ch := &certChoice{}
 	for _, a := range addrs {
 		a = strings.ToLower(strings.TrimSpace(a))
@@ -323,19 +331,43 @@ func (e *Engine) encryptionCerts(ctx context.Context, addrs []string, at time.Ti
 			return nil, fmt.Errorf("looking up certificates for %s: %w", a, err)
 		}
 		var chosen *x509.Certificate
+		var revoked *RevokedRecipient
 		for _, c := range newestFirst(certs) {
-			if usableAt(c, at) && !c.IsCA && certinfo.CanEncrypt(c) {
-				chosen = c
-				break
+			if !usableAt(c, at) || c.IsCA || !certinfo.CanEncrypt(c) {
+				continue
 			}
+			if r := e.certRevocation(ctx, c, at, wait); r != nil && r.Status == RevRevoked {
+				if revoked == nil {
+					revoked = &RevokedRecipient{Address: a, Cert: certinfo.Describe(c), Revocation: *r}
+				}
+				continue
+			}
+			chosen = c
+			break
 		}
 		ch.addrs = append(ch.addrs, a)
 		ch.certs = append(ch.certs, chosen)
-		if chosen == nil {
+		switch {
+		case chosen != nil:
+		case revoked != nil:
+			ch.revoked = append(ch.revoked, *revoked)
+		default:
 			ch.missing = append(ch.missing, a)
 		}
 	}
 	return ch, nil
+}
+
+// certRevocation asks about a stored certificate and its chain.
+func (e *Engine) certRevocation(ctx context.Context, c *x509.Certificate, at time.Time, wait bool) *Revocation {
+	if e.rev == nil {
+		return nil
+	}
+	chain := []*x509.Certificate{c}
+	if tr := e.trustAt(ctx, c, nil, at); tr.verdict == trusted && len(tr.certs) > 0 {
+		chain = tr.certs
+	}
+	return e.chainRevocation(ctx, chain, nil, wait)
 }
 
 func usableAt(c *x509.Certificate, t time.Time) bool {

@@ -130,6 +130,12 @@ func (o *opener) verifySigner(sd *cms.SignedData, i int, content []byte) Signer 
 	case expired:
 		problems = append(problems, problem{SigExpired, tr.reason})
 	}
+	if tr.verdict != untrusted {
+		s.Revocation = o.e.chainRevocation(o.ctx, tr.certs, sd.Certificates, false)
+		if p := o.e.revocationProblem(s.Revocation); p != nil {
+			problems = append(problems, *p)
+		}
+	}
 	if !s.Cert.CanSign { // certinfo: not a CA, key usage and EKU allow signing
 		problems = append(problems, problem{SigUntrusted, "certificate not meant for signing e-mail (CA, key usage or extended key usage)"})
 	}
