@@ -177,7 +177,7 @@ func TestSyncTicketsShow(t *testing.T) {
 	json.Unmarshal(arts[0]["encryption"], &enc)
 	checkKeys(t, enc, "state", "message", "recipient", "cipher")
 	json.Unmarshal(arts[0]["signature"], &sig)
-	checkKeys(t, sig, "state", "message", "signer", "digest")
+	checkKeys(t, sig, "state", "message", "signer", "digest", "revocation")
 	var rep showJSON
 	json.Unmarshal([]byte(out), &rep)
 	a := rep.Articles[0]

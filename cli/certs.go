@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"siegel/certs"
+	"siegel/certs/revocation"
 	"siegel/crypto/vault"
 	"siegel/profile"
 )
@@ -54,6 +55,16 @@ func certsError(err error) string {
 		return "wrong passphrase for this file"
 	case errors.Is(err, certs.ErrAmbiguous):
 		return err.Error() + ": give more digits"
+	case errors.Is(err, revocation.ErrNotCRL):
+		return "not a certificate revocation list (PEM or DER)"
+	case errors.Is(err, revocation.ErrNoIssuer):
+		return "the CA certificate that issued this CRL is not in the store: import it first"
+	case errors.Is(err, revocation.ErrBadSignature):
+		return "the CRL's signature does not verify with its CA certificate: it was changed or forged"
+	case errors.Is(err, revocation.ErrStale):
+		return "the CRL is out of date (its next update has passed): get a current one from the CA"
+	case errors.Is(err, revocation.ErrTooLarge):
+		return "the CRL file is too large"
 	}
 	return err.Error()
 }

@@ -33,19 +33,40 @@ func certsImport(ctx context.Context, env Env, args []string) int {
 			return 1
 		}
 	}
-	s, p, err := openStore(ctx, env)
+	// With the desk: verdicts are made again after a CRL came in.
+	parts, err := open(ctx, env, false)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel certs import: %s\n", certsError(err))
 		return 1
 	}
-	defer p.Close()
-	if err := certsAdmin(ctx, env, p); err != nil {
+	defer parts.Close()
+	s := parts.Store
+	if err := certsAdmin(ctx, env, parts.Profile); err != nil {
 		fmt.Fprintf(env.Stderr, "siegel certs import: %s\n", err)
 		return 1
 	}
 
-	failed := false
+	failed, crls := false, 0
+	defer func() {
+		if crls == 0 {
+			return
+		}
+		if err := parts.Desk.Recheck(ctx); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel certs import: checking the articles again: %v\n", err)
+		}
+	}()
 	for _, name := range files {
+		if isCRLFile(name) {
+			info, err := importCRL(ctx, env, parts.Revocations, name)
+			if err != nil {
+				failed = true
+				fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", name, certsError(err))
+				continue
+			}
+			crls++
+			fmt.Fprintf(env.Stdout, "%s: %s\n", name, describeCRL(info))
+			continue
+		}
 		report, err := importFile(ctx, env, s, name, passphrase, *passFile == "")
 		if err != nil {
 			failed = true

@@ -161,6 +161,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // without the desk when noDesk), asking for the passphrase through
 // SIEGEL_PASSPHRASE or, failing that, the terminal.
 func open(ctx context.Context, env Env, noDesk bool) (*wiring.Parts, error) {
+	return openWith(ctx, env, wiring.Options{NoDesk: noDesk})
+}
+
+// openWith is open with more options. The command line has no window to
+// update later: revocation checks wait for the CA's answer.
+func openWith(ctx context.Context, env Env, o wiring.Options) (*wiring.Parts, error) {
 	dir := env.DataDir
 	if dir == "" {
 		var err error
@@ -168,7 +174,7 @@ func open(ctx context.Context, env Env, noDesk bool) (*wiring.Parts, error) {
 			return nil, err
 		}
 	}
-	o := wiring.Options{Passphrase: terminalPassphrase(env), NoDesk: noDesk}
+	o.Passphrase, o.RevocationWait = terminalPassphrase(env), true
 	if env.Verbose {
 		o.Verbose = env.Stderr
 	}

@@ -14,6 +14,7 @@ import (
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
 	"siegel/message"
+	"siegel/wiring"
 )
 
 // inspectTextLen is how much of the text inspect prints.
@@ -29,8 +30,9 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 	fs := newFlagSet("inspect", &env)
 	asJSON := fs.Bool("json", false, "print one JSON object per line and file")
 	atFlag := fs.String("at", "", "when the messages arrived (RFC 3339 or YYYY-MM-DD): certificates must have been valid then (default: now)")
+	offline := fs.Bool("offline", false, "check revocation against imported CRLs (and answers cached before) only: ask no OCSP responder, fetch no CRL")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: siegel inspect [--json] [--at TIME] FILE…   (FILE - reads standard input)")
+		fmt.Fprintln(env.Stderr, "usage: siegel inspect [--json] [--at TIME] [--offline] FILE…   (FILE - reads standard input)")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
@@ -48,7 +50,7 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 			return 2
 		}
 	}
-	engine, closeStore, err := openEngine(ctx, env)
+	engine, closeStore, err := openEngine(ctx, env, *offline)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel inspect: %v\n", err)
 		return 1
@@ -94,8 +96,8 @@ func runInspect(ctx context.Context, env Env, args []string) int {
 
 // openEngine opens the profile and its certificate store and returns an
 // engine on it.
-func openEngine(ctx context.Context, env Env) (*smime.Engine, func(), error) {
-	p, err := open(ctx, env, true)
+func openEngine(ctx context.Context, env Env, offline bool) (*smime.Engine, func(), error) {
+	p, err := openWith(ctx, env, wiring.Options{NoDesk: true, Offline: offline})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"siegel/assets"
 	"siegel/crypto/smime"
 )
@@ -34,6 +36,41 @@ type signatureJSON struct {
 	Message string     `json:"message"`
 	Signer  signerJSON `json:"signer"`
 	Digest  string     `json:"digest"`
+	// Revocation is what the signer's CA says (issue 12's addition).
+	Revocation revocationJSON `json:"revocation"`
+}
+
+// revocationJSON is the revocation object: status good, revoked, unknown
+// or not-checked ("checking" never shows here: the command line waits for
+// the answer); the times RFC 3339, empty when unknown.
+type revocationJSON struct {
+	Status    string `json:"status"`
+	Source    string `json:"source"`
+	RevokedAt string `json:"revoked_at"`
+	Reason    string `json:"reason"`
+	CheckedAt string `json:"checked_at"`
+	// Subject names the issuing CA the answer concerns, when it is not
+	// the signer's own certificate (absent otherwise).
+	Subject string `json:"subject,omitempty"`
+}
+
+func newRevocationJSON(r *smime.Revocation) revocationJSON {
+	if r == nil {
+		return revocationJSON{Status: string(smime.RevNotChecked)}
+	}
+	j := revocationJSON{Status: string(r.Status), Source: r.Source, Reason: r.Reason, Subject: r.Subject,
+		RevokedAt: rfc3339(r.RevokedAt), CheckedAt: rfc3339(r.CheckedAt)}
+	if j.Status == "" {
+		j.Status = string(smime.RevNotChecked)
+	}
+	return j
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 type signerJSON struct {
@@ -64,7 +101,8 @@ func newEncryptionJSON(r *smime.Result) encryptionJSON {
 // in English. The signer is the one behind the state (of the worst layer);
 // its fields are empty when there is none.
 func newSignatureJSON(r *smime.Result) signatureJSON {
-	j := signatureJSON{State: string(r.Signature), Message: assets.Text("en", r.Signature.MessageKey()), Digest: r.Digest}
+	j := signatureJSON{State: string(r.Signature), Message: assets.Text("en", r.Signature.MessageKey()), Digest: r.Digest,
+		Revocation: newRevocationJSON(r.Revocation)}
 	if r.Signer != nil {
 		j.Signer = signerJSON{Subject: r.Signer.Subject, Fingerprint: r.Signer.Fingerprint}
 		if len(r.Signer.Emails) > 0 {

@@ -30,10 +30,13 @@ func decodeInspect(t *testing.T, out []byte) []inspectJSON {
 		json.Unmarshal(keys["encryption"], &enc)
 		checkKeys(t, enc, "state", "message", "recipient", "cipher")
 		json.Unmarshal(keys["signature"], &sig)
-		checkKeys(t, sig, "state", "message", "signer", "digest")
-		var signer map[string]json.RawMessage
+		checkKeys(t, sig, "state", "message", "signer", "digest", "revocation")
+		var signer, rev map[string]json.RawMessage
 		json.Unmarshal(sig["signer"], &signer)
 		checkKeys(t, signer, "email", "subject", "fingerprint")
+		json.Unmarshal(sig["revocation"], &rev)
+		delete(rev, "subject") // present only for an issuing CA's answer
+		checkKeys(t, rev, "status", "source", "revoked_at", "reason", "checked_at")
 		if string(keys["layers"]) == "null" {
 			t.Errorf("layers is null, want a list")
 		}
@@ -110,7 +113,9 @@ func TestInspectJSONContract(t *testing.T) {
 			Message:   "This message was encrypted for you. Even if a third party intercepted it, they could not read it.",
 			Recipient: bobFP, Cipher: "AES-128-CBC"},
 		Signature: signatureJSON{State: "valid", Message: "The signature of this message was verified successfully.",
-			Signer: signerJSON{Email: "alice@example.com", Subject: "Alice", Fingerprint: aliceFP}, Digest: "SHA-256"},
+			Signer: signerJSON{Email: "alice@example.com", Subject: "Alice", Fingerprint: aliceFP}, Digest: "SHA-256",
+			// The corpus's certificates name no responder: nobody to ask.
+			Revocation: revocationJSON{Status: "unknown", Reason: "the certificate names no OCSP responder and no CRL"}},
 		Layers: []layerJSON{{Kind: "enveloped", State: "decrypted"}, {Kind: "signed", State: "valid"}},
 		Text:   alice.Text,
 	}

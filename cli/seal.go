@@ -80,7 +80,7 @@ func runSeal(ctx context.Context, env Env, args []string) int {
 		return 1
 	}
 	if opts.Sign || opts.Encrypt {
-		engine, closeStore, err := openEngine(ctx, env)
+		engine, closeStore, err := openEngine(ctx, env, false)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "siegel seal: %v\n", err)
 			return 1

@@ -34,7 +34,7 @@ func BenchmarkStart(b *testing.B) {
 // most of Start's time, and vary most.
 func BenchmarkNewPKI(b *testing.B) {
 	for b.Loop() {
-		if _, err := newPKI(time.Now()); err != nil {
+		if _, err := newPKI(time.Now(), "http://127.0.0.1:9/"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -16,6 +16,7 @@ const (
 	otherSigner                   // signed by somebody else than the From address: sender-mismatch
 	expiredCert                   // signed with an expired certificate: expired
 	sha1Digest                    // signed with SHA-1: weak
+	revokedCert                   // signed with a certificate the CA revoked (its OCSP responder says so): revoked
 	clockSkew                     // signing time three hours before the Date: date-mismatch
 	brokenSig                     // the signature is cut short: malformed
 	oldKey                        // encrypted to a certificate whose key is gone: no-key
@@ -228,6 +229,20 @@ Total transferred: 2,230.00 EUR.
 
 Accounts Payable
 Northwind Traders`},
+		},
+	},
+	{
+		key: "zugang", customer: lena, subject: "Bitte Zugangsdaten an unsere neue Adresse",
+		articles: []article{
+			{from: lena, when: ago(95 * time.Minute), how: revokedCert, text: `Guten Tag,
+
+wegen der Umstellung unserer IT senden Sie die Zugangsdaten für das Mandantenportal bitte ab sofort an buchhaltung@hoffmann-steuer-service.example. Die alte Adresse wird nicht mehr gelesen.
+
+Bitte erledigen Sie das heute noch, unsere Frist läuft morgen ab.
+
+Mit freundlichen Grüßen
+Lena Hoffmann
+Hoffmann Steuerberatung`},
 		},
 	},
 	{

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"golang.org/x/crypto/ocsp"
 
 	"siegel/certs"
 	"siegel/crypto/vault"
@@ -77,6 +78,7 @@ type Demo struct {
 	imap      *loopback.IMAP
 	smtp      *loopback.SMTP
 	responder *responder
+	ocsp      *ocspResponder
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -125,13 +127,18 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		return nil, err
 	}
 	now := time.Now()
+	d := &Demo{Dir: dir}
+	// The OCSP responder listens first: the certificates name it.
+	if d.ocsp, err = startOCSP(); err != nil {
+		return nil, fmt.Errorf("demo: OCSP responder: %w", err)
+	}
 	type pkiResult struct {
 		pki *PKI
 		err error
 	}
 	pkiDone := make(chan pkiResult, 1)
 	go func() {
-		k, err := newPKI(now)
+		k, err := newPKI(now, d.ocsp.URL())
 		pkiDone <- pkiResult{k, err}
 	}()
 	var pki *pkiResult
@@ -143,7 +150,6 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		return *pki
 	}
 
-	d := &Demo{Dir: dir}
 	defer func() {
 		if err != nil {
 			waitPKI() // leave no goroutine behind
@@ -151,8 +157,10 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		}
 	}()
 	ask := func(context.Context, bool) ([]byte, error) { return []byte(Passphrase), nil }
+	// Revocation answers are awaited: the demo's responder is on loopback,
+	// and every start shows the same verdicts at once.
 	if d.Parts, err = wiring.Open(ctx, dir, wiring.Options{
-		Passphrase: ask, Profile: &profile.Options{Cost: vaultCost}, Desk: o.Desk,
+		Passphrase: ask, Profile: &profile.Options{Cost: vaultCost}, Desk: o.Desk, RevocationWait: true,
 	}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -162,6 +170,7 @@ func Start(ctx context.Context, dir string, opts *Options) (_ *Demo, err error) 
 		return nil, r.err
 	}
 	d.PKI = r.pki
+	d.ocsp.answer(d.PKI.CA, map[*x509.Certificate]revocationEntry{d.PKI.Lena.Cert: {at: d.PKI.LenaRevoked, reason: ocsp.KeyCompromise}})
 	first := int64(10000)
 	if o.Desk != nil && o.Desk.TicketStart > 0 {
 		first = o.Desk.TicketStart
@@ -300,6 +309,9 @@ func (d *Demo) Close() error {
 		}
 		if d.Parts != nil {
 			errs = append(errs, d.Parts.Close())
+		}
+		if d.ocsp != nil {
+			errs = append(errs, d.ocsp.close())
 		}
 		d.closeErr = errors.Join(errs...)
 	})

@@ -120,6 +120,7 @@ func TestSeededStates(t *testing.T) {
 		{"Zählerfernauslesung liefert keine Werte", []state{{smime.EncNone, smime.SigCertNotFound, false}}, "Umspannstation Nord"},
 		{"Angebot: Wartungsvertrag für Ihren Serverraum", []state{{smime.EncNone, smime.SigUntrusted, false}}, "2.380,00 Euro"},
 		{"Remittance advice: this week's payment run", []state{{smime.EncNone, smime.SigSenderMismatch, false}}, "2,230.00 EUR"},
+		{"Bitte Zugangsdaten an unsere neue Adresse", []state{{smime.EncNone, smime.SigRevoked, false}}, "hoffmann-steuer-service.example"},
 		{"New bank details for your refund", []state{{smime.EncNone, smime.SigTampered, false}}, "GB94 BARC 1020 1530 0934 59"},
 		{"Unterlagen zur Vertragsverlängerung", []state{{smime.EncNoKey, smime.SigNone, false}}, ""},
 		{"Agenda for Thursday's review call", []state{{smime.EncNone, smime.SigDateMismatch, false}}, "quarterly review"},

@@ -12,7 +12,10 @@
 //     identity (support@helpdesk.example, RSA), four customers with
 //     certificates (Anna: RSA; James, Priya: P-256; Jonas: P-384), an
 //     expired certificate of Priya's, an old one of the helpdesk's whose
-//     key is gone, and Max's self-signed one; Klaus has none. Only the two
+//     key is gone, Max's self-signed one, and Lena's, which the CA revoked
+//     after her key was stolen; Klaus has none. Every certificate the CA
+//     issued names the demo's own OCSP responder on 127.0.0.1 (ocsp.go),
+//     which says "good", and "revoked (key compromise)" for Lena's. Only the two
 //     RSA keys take time, so they are made in parallel while the profile
 //     opens.
 //  3. The profile opens with the public Passphrase (no prompt), with the

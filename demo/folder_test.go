@@ -71,7 +71,7 @@ func TestSMTPNeedsLogin(t *testing.T) {
 // TestStripCertificates: the signature keeps verifying, without the
 // certificates.
 func TestStripCertificates(t *testing.T) {
-	k, err := newPKI(time.Now())
+	k, err := newPKI(time.Now(), "http://127.0.0.1:9/")
 	if err != nil {
 		t.Fatal(err)
 	}

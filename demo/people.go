@@ -17,8 +17,9 @@ type person struct {
 	slug        string // file name stem for the demo folder
 }
 
-// The people of the demo. Four customers have certificates from the demo
-// CA (Anna, James, Priya, Jonas), one has none (Klaus); Max signs with a
+// The people of the demo. Five customers have certificates from the demo
+// CA (Anna, James, Priya, Jonas, and Lena, whose certificate the CA
+// revoked after her key was stolen), one has none (Klaus); Max signs with a
 // certificate he made himself; the scanner and the accounts department
 // have no certificate of their own.
 var (
@@ -30,6 +31,7 @@ var (
 	klaus      = &person{name: "Klaus Weber", email: "info@baeckerei-weber.example", lang: "de", slug: "klaus-weber"}
 	mustermann = &person{name: "Max Mustermann", email: "angebote@mustermann-gebaeudetechnik.example", lang: "de", slug: "max-mustermann"}
 	scanner    = &person{name: "Scanner Kanzlei Schmidt", email: "scanner@kanzlei-schmidt.example", lang: "de", slug: "scanner"}
+	lena       = &person{name: "Lena Hoffmann", email: "l.hoffmann@hoffmann-steuer.example", lang: "de", slug: "lena-hoffmann"}
 	accounts   = &person{name: "Northwind Accounts Payable", email: "accounts@northwind.example", lang: "en", slug: "northwind-accounts"}
 )
 
@@ -61,6 +63,8 @@ func (k *PKI) identity(p *person) *Identity {
 		return k.Jonas
 	case mustermann:
 		return k.Max
+	case lena:
+		return k.Lena
 	}
 	return nil
 }

@@ -44,6 +44,10 @@ type PKI struct {
 	Anna, James, Priya, PriyaOld, Jonas *Identity
 	// Max signs with a self-signed certificate: an untrusted signer.
 	Max *Identity
+	// Lena's certificate (P-256) was revoked by the CA after her key was
+	// stolen (LenaRevoked): the demo's OCSP responder says so.
+	Lena        *Identity
+	LenaRevoked time.Time
 }
 
 // rsaBits is the size of the demo's RSA keys: the smallest the store
@@ -53,7 +57,7 @@ const rsaBits = 2048
 // newPKI generates the demo PKI with certificates valid around now. The
 // two RSA keys, which take most of the time, are generated in parallel
 // with each other and with the EC ones.
-func newPKI(now time.Time) (*PKI, error) {
+func newPKI(now time.Time, ocspURL string) (*PKI, error) {
 	type rsaResult struct {
 		key *rsa.PrivateKey
 		err error
@@ -89,11 +93,12 @@ func newPKI(now time.Time) (*PKI, error) {
 			s     spec
 			curve elliptic.Curve
 		}{
-			{&k.HelpdeskOld, spec{name: "Siegel Demo Helpdesk", email: HelpdeskAddress, from: now.Add(-2 * 365 * day), until: now.Add(-165 * day)}, elliptic.P256()},
-			{&k.James, spec{name: "James Miller", email: james.email, org: "Northwind Traders", from: now.Add(-300 * day), until: now.Add(430 * day)}, elliptic.P256()},
-			{&k.Priya, spec{name: "Priya Patel", email: priya.email, org: "Contoso", from: now.Add(-20 * day), until: now.Add(710 * day)}, elliptic.P256()},
-			{&k.PriyaOld, spec{name: "Priya Patel", email: priya.email, org: "Contoso", from: now.Add(-745 * day), until: now.Add(-15 * day)}, elliptic.P256()},
-			{&k.Jonas, spec{name: "Jonas Becker", email: jonas.email, org: "Stadtwerke Nord", from: now.Add(-90 * day), until: now.Add(640 * day)}, elliptic.P384()},
+			{&k.HelpdeskOld, spec{name: "Siegel Demo Helpdesk", email: HelpdeskAddress, from: now.Add(-2 * 365 * day), until: now.Add(-165 * day), ocsp: ocspURL}, elliptic.P256()},
+			{&k.James, spec{name: "James Miller", email: james.email, org: "Northwind Traders", from: now.Add(-300 * day), until: now.Add(430 * day), ocsp: ocspURL}, elliptic.P256()},
+			{&k.Priya, spec{name: "Priya Patel", email: priya.email, org: "Contoso", from: now.Add(-20 * day), until: now.Add(710 * day), ocsp: ocspURL}, elliptic.P256()},
+			{&k.PriyaOld, spec{name: "Priya Patel", email: priya.email, org: "Contoso", from: now.Add(-745 * day), until: now.Add(-15 * day), ocsp: ocspURL}, elliptic.P256()},
+			{&k.Lena, spec{name: "Lena Hoffmann", email: lena.email, org: "Hoffmann Steuerberatung", from: now.Add(-120 * day), until: now.Add(600 * day), ocsp: ocspURL}, elliptic.P256()},
+			{&k.Jonas, spec{name: "Jonas Becker", email: jonas.email, org: "Stadtwerke Nord", from: now.Add(-90 * day), until: now.Add(640 * day), ocsp: ocspURL}, elliptic.P384()},
 		}
 		for _, e := range ecSpecs {
 			key, err := ecdsa.GenerateKey(e.curve, rand.Reader)
@@ -110,9 +115,11 @@ func newPKI(now time.Time) (*PKI, error) {
 	if key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		fail(err)
 	} else {
-		k.Max, err = issue(spec{name: "Max Mustermann", email: mustermann.email, org: "Mustermann Gebäudetechnik", from: now.Add(-400 * day), until: now.Add(330 * day)}, key, nil)
+		k.Max, err = issue(spec{name: "Max Mustermann", email: mustermann.email, org: "Mustermann Gebäudetechnik", from: now.Add(-400 * day), until: now.Add(330 * day), ocsp: ocspURL}, key, nil)
 		fail(err)
 	}
+
+	k.LenaRevoked = now.Add(-2 * day).Truncate(time.Minute)
 
 	helpdeskKey, err := waitRSA(0)
 	fail(err)
@@ -121,10 +128,10 @@ func newPKI(now time.Time) (*PKI, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("demo: certificates: %w", errors.Join(errs...))
 	}
-	if k.Helpdesk, err = issue(spec{name: "Siegel Demo Helpdesk", email: HelpdeskAddress, org: "Siegel Demo", from: now.Add(-200 * day), until: now.Add(530 * day)}, helpdeskKey, k.CA); err != nil {
+	if k.Helpdesk, err = issue(spec{name: "Siegel Demo Helpdesk", email: HelpdeskAddress, org: "Siegel Demo", from: now.Add(-200 * day), until: now.Add(530 * day), ocsp: ocspURL}, helpdeskKey, k.CA); err != nil {
 		return nil, fmt.Errorf("demo: certificates: %w", err)
 	}
-	if k.Anna, err = issue(spec{name: "Anna Schmidt", email: anna.email, org: "Kanzlei Schmidt & Partner", from: now.Add(-150 * day), until: now.Add(580 * day)}, annaKey, k.CA); err != nil {
+	if k.Anna, err = issue(spec{name: "Anna Schmidt", email: anna.email, org: "Kanzlei Schmidt & Partner", from: now.Add(-150 * day), until: now.Add(580 * day), ocsp: ocspURL}, annaKey, k.CA); err != nil {
 		return nil, fmt.Errorf("demo: certificates: %w", err)
 	}
 	return k, nil
@@ -135,6 +142,9 @@ type spec struct {
 	name, email, org string
 	ca               bool
 	from, until      time.Time
+	// ocsp is the CA's OCSP responder the certificate names (the demo's
+	// own, on loopback; ocsp.go).
+	ocsp string
 }
 
 // issue makes a certificate for key, signed by issuer (self-signed when
@@ -167,6 +177,9 @@ func issue(s spec, key crypto.Signer, issuer *Identity) (*Identity, error) {
 	}
 	if issuer != nil {
 		ts.Issuer = &testpki.Identity{Cert: issuer.Cert, Key: issuer.Key}
+		if s.ocsp != "" {
+			ts.OCSP = []string{s.ocsp}
+		}
 	}
 	id, err := testpki.New(ts)
 	if err != nil {

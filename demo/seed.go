@@ -128,6 +128,8 @@ func (s *seeder) protect(ctx context.Context, raw []byte, a article, date time.T
 		return s.signed(raw, s.pki.identity(a.signer), date, nil)
 	case expiredCert:
 		return s.signed(raw, s.pki.PriyaOld, date, nil)
+	case revokedCert:
+		return s.signed(raw, id, date, nil)
 	case clockSkew:
 		return s.signed(raw, id, date.Add(-3*time.Hour), nil)
 	case brokenSig:

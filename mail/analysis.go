@@ -200,8 +200,8 @@ func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old 
 		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE articles SET security = ?, encryption = ?, signature = ?, rules = ? WHERE id = ?`,
-		string(sec), string(res.Encryption), string(res.Signature), verdictRules, articleID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE articles SET security = ?, encryption = ?, signature = ?, rules = ?, revocation = ? WHERE id = ?`,
+		string(sec), string(res.Encryption), string(res.Signature), verdictRules, revocationColumn(res), articleID); err != nil {
 		return false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET newest_encryption = ?, newest_signature = ?
@@ -220,10 +220,29 @@ func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old 
 // today's engine gives.
 //
 //	1: the From policy of message.Envelope; the result carries the Envelope.
-const verdictRules = 1
+//	2: revocation answers (and the revocation column).
+const verdictRules = 2
+
+// revocationColumn is the revocation status a verdict rests on, for the
+// articles' revocation column: empty when no revocation answer was asked
+// for (no chain, no checker).
+func revocationColumn(res *smime.Result) string {
+	status := ""
+	for _, l := range res.Layers {
+		for _, s := range l.Signers {
+			if s.Revocation != nil && (status == "" || s.Revocation.Status == smime.RevChecking ||
+				s.Revocation.Status == smime.RevUnknown && status != string(smime.RevChecking)) {
+				status = string(s.Revocation.Status)
+			}
+		}
+	}
+	return status
+}
 
 // runRecheck re-runs the analysis of every article whose verdict the
-// certificate store can change, each time the store changes.
+// certificate store can change, each time the store changes, and of
+// every article with a revocation answer, each time the revocation
+// checker learns something.
 func (d *Desk) runRecheck(ctx context.Context) {
 	for {
 		select {
@@ -232,6 +251,10 @@ func (d *Desk) runRecheck(ctx context.Context) {
 		case <-d.recheckKick:
 			if _, err := d.RecheckIfStale(ctx); err != nil && ctx.Err() == nil {
 				d.log.Error("recheck", "err", err)
+			}
+		case <-d.revocationKick:
+			if err := d.recheck(ctx, "revocation <> ''", "revocation"); err != nil && ctx.Err() == nil {
+				d.log.Error("recheck after a revocation answer", "err", err)
 			}
 		}
 	}
@@ -247,13 +270,19 @@ func (d *Desk) runRecheck(ctx context.Context) {
 // command line runs it after changing the store. It returns the first
 // error that stopped it; an article that fails is logged and skipped.
 func (d *Desk) Recheck(ctx context.Context) error {
+	return d.recheck(ctx, fmt.Sprintf("signature NOT IN ('none', 'tampered', 'malformed') OR encryption <> 'none' OR rules < %d", verdictRules), "store")
+}
+
+// recheck re-analyses the articles that match the SQL condition where,
+// newest first; why names the cause in the log.
+func (d *Desk) recheck(ctx context.Context, where, why string) error {
 	d.recheckMu.Lock()
 	defer d.recheckMu.Unlock()
 	before := int64(1) << 62
 	var seen, changed, failed int
 	defer func() {
 		if seen > 0 {
-			d.log.Info("recheck done", "articles", seen, "changed", changed, "failed", failed)
+			d.log.Info("recheck done", "cause", why, "articles", seen, "changed", changed, "failed", failed)
 		}
 	}()
 	for {
@@ -261,8 +290,7 @@ func (d *Desk) Recheck(ctx context.Context) error {
 			return err
 		}
 		rows, err := d.db.QueryContext(ctx, `SELECT id FROM articles
-			WHERE id < ? AND (signature NOT IN ('none', 'tampered', 'malformed') OR encryption <> 'none' OR rules < ?)
-			ORDER BY id DESC LIMIT 200`, before, verdictRules)
+			WHERE id < ? AND (`+where+`) ORDER BY id DESC LIMIT 200`, before)
 		if err != nil {
 			return fmt.Errorf("mail: recheck: %w", err)
 		}

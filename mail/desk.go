@@ -48,6 +48,12 @@ type CertStore interface {
 	Stamp(ctx context.Context) (string, error)
 }
 
+// Notifier announces changes; the revocation checker
+// (certs/revocation.Checker) is one.
+type Notifier interface {
+	OnChange(f func()) (cancel func())
+}
+
 // Options tune a Desk. The zero value is right for the application.
 type Options struct {
 	// TicketStart is the number of the first ticket (default 10000, so
@@ -65,6 +71,10 @@ type Options struct {
 	Workers int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Revocation, when set, announces that the revocation checker learnt
+	// something (an answer came in, an imported CRL, the network came
+	// back): the articles with a revocation answer are analysed again.
+	Revocation Notifier
 	// Logger receives the decisions of the background work (sync,
 	// re-check, outbox, collection) and every error it does not return
 	// (default: discarded).
@@ -117,9 +127,12 @@ type Desk struct {
 
 	outboxKick  chan struct{}
 	recheckKick chan struct{}
-	recheckMu   sync.Mutex // one Recheck at a time
-	stopChange  func()
-	log         *slog.Logger
+	// revocationKick asks for a re-check of the articles with a
+	// revocation answer.
+	revocationKick chan struct{}
+	recheckMu      sync.Mutex // one Recheck at a time
+	stopChange     func()
+	log            *slog.Logger
 
 	// offered remembers the signer certificates given to CertStore.Collect
 	// since the store last changed.
@@ -150,17 +163,18 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 		return nil, err
 	}
 	d := &Desk{
-		p:           p,
-		db:          p.DB,
-		engine:      engine,
-		certs:       store,
-		opts:        opts.withDefaults(),
-		syncing:     map[int64]*sync.Mutex{},
-		outboxKick:  make(chan struct{}, 1),
-		recheckKick: make(chan struct{}, 1),
-		watchers:    map[int64]context.CancelFunc{},
-		offered:     map[[32]byte]bool{},
-		log:         logOrDiscard(opts.withDefaults().Logger),
+		p:              p,
+		db:             p.DB,
+		engine:         engine,
+		certs:          store,
+		opts:           opts.withDefaults(),
+		syncing:        map[int64]*sync.Mutex{},
+		outboxKick:     make(chan struct{}, 1),
+		recheckKick:    make(chan struct{}, 1),
+		revocationKick: make(chan struct{}, 1),
+		watchers:       map[int64]context.CancelFunc{},
+		offered:        map[[32]byte]bool{},
+		log:            logOrDiscard(opts.withDefaults().Logger),
 	}
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
@@ -173,6 +187,16 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 			d.offeredMu.Unlock()
 			kick(d.recheckKick)
 		})
+	}
+	if n := d.opts.Revocation; n != nil {
+		stop := n.OnChange(func() { kick(d.revocationKick) })
+		prev := d.stopChange
+		d.stopChange = func() {
+			stop()
+			if prev != nil {
+				prev()
+			}
+		}
 	}
 	return d, nil
 }
@@ -210,6 +234,11 @@ func (d *Desk) Start(ctx context.Context) error {
 		d.runRecheck(ctx)
 	}()
 	kick(d.recheckKick)
+	// Answers still to come when the desk last closed are asked for again.
+	var pending int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE revocation = 'checking'`).Scan(&pending); err == nil && pending > 0 {
+		kick(d.revocationKick)
+	}
 	return d.refreshWatchersLocked(ctx)
 }
 

@@ -140,6 +140,11 @@ var schema = []string{
 	// The address the newest article is from (its Envelope's Author): the
 	// list shows it beside a valid signature, never a display name.
 	`ALTER TABLE tickets ADD COLUMN newest_from TEXT NOT NULL DEFAULT ''`,
+	// The revocation status in the verdict (smime.Result.Revocation):
+	// articles whose answer is still to come are analysed again when the
+	// revocation checker learns something, also after a restart.
+	`ALTER TABLE articles ADD COLUMN revocation TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX articles_revocation ON articles (revocation) WHERE revocation <> ''`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

@@ -123,11 +123,12 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		date = millis(n.env().Date)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles (ticket_id, account_id, outgoing, message_id, subject, header,
-		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ticketID, nullID(n.accountID), n.outgoing, key, n.env().Subject, string(hdrJSON),
 		date, arrived, len(n.raw), n.raw, n.an.encrypted,
-		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules)
+		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules,
+		revocationColumn(n.an.res))
 	if err != nil {
 		return f, err
 	}

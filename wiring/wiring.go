@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"siegel/certs"
+	"siegel/certs/revocation"
 	"siegel/crypto/smime"
 	"siegel/mail"
 	"siegel/profile"
@@ -34,6 +35,15 @@ type Options struct {
 	// NoDesk stops after the engine: the certificate commands and inspect
 	// need no mail tables.
 	NoDesk bool
+	// Offline checks revocation against imported CRLs and cached answers
+	// only (inspect --offline), whatever the profile's setting says.
+	Offline bool
+	// RevocationWait makes revocation checks wait for the CA's answer
+	// (the command line) instead of answering later (the desk).
+	RevocationWait bool
+	// Revocation tunes the revocation checker (tests, the demo); its
+	// Offline and Wait come from the fields above and the settings.
+	Revocation *revocation.Options
 	// Verbose, when set, receives the log records too (--verbose: the
 	// terminal's standard error), besides the profile's log file.
 	Verbose io.Writer
@@ -45,6 +55,10 @@ type Parts struct {
 	Store   *certs.Store
 	Engine  *smime.Engine
 	Desk    *mail.Desk
+	// Revocation is the revocation checker the engine asks, and
+	// Revocations its administration.
+	Revocation  *revocation.Checker
+	Revocations *Revocations
 	// Log records the background work's decisions and the errors nobody
 	// returns, in the profile's rotating log file (profile.Log).
 	Log *slog.Logger
@@ -75,7 +89,17 @@ func Open(ctx context.Context, dir string, o Options) (*Parts, error) {
 		p.Close()
 		return nil, err
 	}
-	p.Engine = smime.NewEngineWithOptions(p.Store, o.Engine)
+	strict := false
+	if p.Revocation, strict, err = openRevocation(ctx, p, o); err != nil {
+		p.Close()
+		return nil, err
+	}
+	eo := o.Engine
+	if eo.Revocation == nil {
+		eo.Revocation, eo.RevocationStrict = p.Revocation, strict
+	}
+	p.Engine = smime.NewEngineWithOptions(p.Store, eo)
+	p.Revocations = &Revocations{checker: p.Revocation, store: p.Store, engine: p.Engine, prof: p.Profile, offline: o.Offline}
 	if o.NoDesk {
 		return p, nil
 	}
@@ -85,6 +109,9 @@ func Open(ctx context.Context, dir string, o Options) (*Parts, error) {
 	}
 	if do.Logger == nil {
 		do.Logger = p.Log
+	}
+	if do.Revocation == nil {
+		do.Revocation = p.Revocation
 	}
 	if p.Desk, err = mail.Open(ctx, prof, p.Store, p.Engine, &do); err != nil {
 		p.Close()
@@ -102,6 +129,9 @@ func (p *Parts) Close() error {
 		var errs []error
 		if p.Desk != nil {
 			errs = append(errs, p.Desk.Close())
+		}
+		if p.Revocation != nil {
+			errs = append(errs, p.Revocation.Close())
 		}
 		errs = append(errs, p.Profile.Close())
 		if p.logFile != nil {

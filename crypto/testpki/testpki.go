@@ -79,6 +79,9 @@ type Spec struct {
 	// Without it, crypto/x509 sets one for CAs only.
 	SKI    []byte
 	Issuer *Identity
+	// OCSP and CRL are the certificate's OCSP responder (authority
+	// information access) and CRL distribution point URLs.
+	OCSP, CRL []string
 }
 
 // Identity is a certificate with its private key.
@@ -123,6 +126,8 @@ func New(s Spec) (*Identity, error) {
 		SubjectKeyId:          s.SKI,
 		IsCA:                  s.CA,
 		BasicConstraintsValid: s.CA || s.BasicConstraints,
+		OCSPServer:            s.OCSP,
+		CRLDistributionPoints: s.CRL,
 	}
 	if s.Org != "" {
 		tmpl.Subject.Organization = []string{s.Org}
