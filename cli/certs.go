@@ -17,7 +17,7 @@ import (
 var certsGroup = &group{
 	name: "certs",
 	subs: []subcommand{
-		{"import", certsImport, "FILE… [--passphrase-file F]", "import certificates and private keys (PEM, DER, PKCS#7, PKCS#12; - reads standard input)"},
+		{"import", certsImport, "FILE… [--passphrase-file F]", "import certificates and private keys (PEM, DER, PKCS#7, PKCS#12; - reads standard input) and CRLs (.crl, PEM or DER)"},
 		{"list", certsList, "[--json]", "list the store"},
 		{"export", certsExport, "FPR [--der] [--out FILE]", "write a certificate as PEM (or DER)"},
 		{"delete", certsDelete, "FPR", "remove a certificate and its private key"},
