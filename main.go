@@ -68,7 +68,7 @@ type parts struct{ *wiring.Parts }
 
 // Cores are the parts as the window sees them.
 func (p parts) Cores() ui.Cores {
-	return ui.Cores{Desk: p.Desk, Store: p.Store, Engine: p.Engine, Profile: p.Profile}
+	return ui.Cores{Desk: p.Desk, Store: p.Store, Engine: p.Engine, Profile: p.Profile, Revocations: p.Revocations}
 }
 
 // Start starts the desk's background work.

@@ -172,6 +172,11 @@ func (c *articleCard) showFailures(res *smime.Result) {
 			warn := wrapBold("⚠ " + tr("advice.verify-in-person"))
 			warn.Importance = widget.DangerImportance
 			texts = append(texts, warn)
+		case smime.SigRevoked:
+			if l := revocationLines(res.Revocation, revSigner, false); len(l) > 0 {
+				texts = append(texts, wrapLabel(strings.Join(l, "\n")))
+			}
+			texts = append(texts, wrapLabel(tr("advice.revoked")))
 		default:
 			texts = append(texts, wrapLabel(tr("advice.signature-failed")))
 		}
@@ -184,7 +189,7 @@ func (c *articleCard) showFailures(res *smime.Result) {
 	}
 	texts = append(texts, container.NewHBox(retry))
 	icon := theme.WarningIcon()
-	if res.Signature == smime.SigTampered || res.Signature == smime.SigMalformed || encFailed {
+	if res.Signature == smime.SigTampered || res.Signature == smime.SigMalformed || res.Signature == smime.SigRevoked || encFailed {
 		icon = theme.ErrorIcon()
 	}
 	c.failures.Add(banner(icon, tinted(theme.ColorNameError, 40), texts...))

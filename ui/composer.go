@@ -412,7 +412,11 @@ func (c *composer) encryptTooltip(on, enabled bool) string {
 		lines = append(lines, tr("compose.encrypt.disabled"))
 		if len(c.caps.Missing) > 0 {
 			lines = append(lines, trf("compose.encrypt.missing", map[string]any{"Addresses": strings.Join(c.caps.Missing, ", ")}))
-		} else if c.capsKnown && len(c.caps.Recipients) == 0 {
+		}
+		for _, rv := range c.caps.Revoked {
+			lines = append(lines, revokedRecipientLine(rv))
+		}
+		if len(c.caps.Missing) == 0 && len(c.caps.Revoked) == 0 && c.capsKnown && len(c.caps.Recipients) == 0 {
 			lines = append(lines, tr("compose.encrypt.no-recipients"))
 		}
 	case on:
@@ -430,6 +434,15 @@ func (c *composer) encryptTooltip(on, enabled bool) string {
 		lines = append(lines, trf("compose.encrypt.own", map[string]any{"Line": recipientLine(smime.RecipientCert{Address: c.fromAddress(), Cert: *c.caps.Own}, now)}))
 	}
 	return joinTooltip(lines)
+}
+
+// revokedRecipientLine says whose certificate its CA revoked: the agent
+// needs a new certificate from that recipient, as for a missing one.
+func revokedRecipientLine(rv smime.RevokedRecipient) string {
+	if rv.Revocation.RevokedAt.IsZero() {
+		return trf("compose.encrypt.revoked.no-date", map[string]any{"Address": rv.Address})
+	}
+	return trf("compose.encrypt.revoked", map[string]any{"Address": rv.Address, "Date": formatDate(rv.Revocation.RevokedAt)})
 }
 
 // signTooltip is the Sign toggle's text with the signing certificate.

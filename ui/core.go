@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"siegel/certs"
+	"siegel/certs/revocation"
 	"siegel/crypto/smime"
 	"siegel/mail"
 	"siegel/mail/account"
@@ -71,10 +72,27 @@ type Profile interface {
 	SetAdmin(ctx context.Context, current, newPW []byte) error
 }
 
-// Cores are the parts of the core the window runs on.
+// Revocations is what the settings use of revocation checking
+// (*wiring.Revocations): importing a CRL, the stored CRLs, what is known
+// about a stored certificate without asking its CA, and the two settings,
+// which the core applies at once.
+type Revocations interface {
+	ImportCRL(ctx context.Context, data []byte) (revocation.CRLInfo, error)
+	CRLs(ctx context.Context) ([]revocation.CRLInfo, error)
+	Status(ctx context.Context, fingerprint string) (smime.Revocation, error)
+	Online(ctx context.Context) (bool, error)
+	SetOnline(ctx context.Context, on bool) error
+	Strict(ctx context.Context) (bool, error)
+	SetStrict(ctx context.Context, strict bool) error
+}
+
+// Cores are the parts of the core the window runs on. Revocations may be
+// nil (a core without revocation checking): the views then leave out its
+// controls.
 type Cores struct {
-	Desk    Desk
-	Store   Store
-	Engine  Checker
-	Profile Profile
+	Desk        Desk
+	Store       Store
+	Engine      Checker
+	Profile     Profile
+	Revocations Revocations
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"siegel/certs"
+	"siegel/certs/revocation"
 	"siegel/crypto/smime"
 	"siegel/crypto/vault"
 	"siegel/mail"
@@ -37,6 +38,12 @@ var errorKeys = []struct {
 	{certs.ErrNotFound, "error.certs.not-found"},
 	{certs.ErrNoKey, "error.certs.no-key"},
 	{certs.ErrEmptyPassphrase, "error.certs.empty-passphrase"},
+	// Revocation lists.
+	{revocation.ErrNotCRL, "error.crl.not-crl"},
+	{revocation.ErrNoIssuer, "error.crl.no-issuer"},
+	{revocation.ErrBadSignature, "error.crl.bad-signature"},
+	{revocation.ErrStale, "error.crl.stale"},
+	{revocation.ErrTooLarge, "error.crl.too-large"},
 	// The profile.
 	{vault.ErrWrongPassphrase, "error.profile.wrong-passphrase"},
 	{vault.ErrEmptyPassphrase, "error.profile.empty-passphrase"},

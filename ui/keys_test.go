@@ -53,8 +53,8 @@ func TestTranslationKeys(t *testing.T) {
 	if len(keys) < 200 {
 		t.Fatalf("found only %d keys in the source", len(keys))
 	}
-	for _, s := range []smime.SignatureState{smime.SigNone, smime.SigMalformed, smime.SigTampered, smime.SigCertNotFound,
-		smime.SigUntrusted, smime.SigExpired, smime.SigSenderMismatch, smime.SigWeak, smime.SigDateMismatch, smime.SigValid} {
+	for _, s := range []smime.SignatureState{smime.SigNone, smime.SigMalformed, smime.SigTampered, smime.SigRevoked, smime.SigCertNotFound,
+		smime.SigUntrusted, smime.SigExpired, smime.SigSenderMismatch, smime.SigWeak, smime.SigArrivalMismatch, smime.SigDateMismatch, smime.SigValid} {
 		keys[s.MessageKey()] = true
 		keys["short.signature."+string(s)] = true
 	}
@@ -78,6 +78,17 @@ func TestTranslationKeys(t *testing.T) {
 		keys[k.key] = true
 	}
 	keys["certs.delete.confirm-key"] = true
+	for _, whose := range []string{revSigner, revCert, "ca"} {
+		keys["revocation.revoked."+whose] = true
+		keys["revocation.revoked."+whose+".date"] = true
+	}
+	for _, src := range []string{"ocsp", "crl"} {
+		keys["revocation.source."+src] = true
+	}
+	for _, reason := range []string{"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
+		"cessationOfOperation", "certificateHold", "removeFromCRL", "privilegeWithdrawn", "aACompromise"} {
+		keys["revocation.reason."+reason] = true
+	}
 	for key := range keys {
 		if assets.Text("en", key) == key {
 			t.Errorf("en.json lacks %q", key)

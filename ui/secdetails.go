@@ -26,6 +26,7 @@ func showSecurityDetails(u *UI, win fyne.Window, r *smime.Result) {
 		fieldGrid(
 			tr("details.encryption"), tr(orEncNone(r.Encryption).MessageKey()),
 			tr("details.signature"), tr(orSigNone(r.Signature).MessageKey()),
+			tr("details.revocation"), strings.Join(revocationLines(r.Revocation, revSigner, true), "\n"),
 			tr("details.analysed"), formatTime(r.Analysed),
 		),
 	}
@@ -35,9 +36,11 @@ func showSecurityDetails(u *UI, win fyne.Window, r *smime.Result) {
 	for i, l := range r.Layers {
 		items = append(items, widget.NewSeparator(),
 			heading(trf("details.layer", map[string]any{"N": i + 1, "Kind": tr("layer." + string(l.Kind))})))
-		state := tr("encryption." + l.State)
+		var state string
 		if l.Kind == smime.LayerSigned || l.Kind == smime.LayerOpaqueSigned {
 			state = tr("signature." + l.State)
+		} else {
+			state = tr("encryption." + l.State)
 		}
 		recipients := ""
 		if l.Recipients > 0 {
@@ -57,6 +60,7 @@ func showSecurityDetails(u *UI, win fyne.Window, r *smime.Result) {
 				tr("details.digest"), s.Digest,
 				tr("details.signature-algorithm"), s.Signature,
 				tr("details.signing-time"), formatTime(s.SigningTime),
+				tr("details.revocation"), strings.Join(revocationLines(s.Revocation, revSigner, true), "\n"),
 			))
 			if s.Cert != nil {
 				items = append(items, certBlock(u, win, s.Cert, s.CertDER, now))

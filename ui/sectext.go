@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"siegel/assets"
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
 )
@@ -98,6 +99,7 @@ func signatureTooltip(r *smime.Result, now time.Time) string {
 	if state == smime.SigNone {
 		return lines[0]
 	}
+	lines = append(lines, revocationLines(r.Revocation, revSigner, false)...)
 	if r.Signer != nil {
 		lines = append(lines, "", tr("tip.signed-by"))
 		lines = append(lines, certLines(r.Signer, now)...)
@@ -180,4 +182,90 @@ func shortFingerprint(fp string) string {
 		g = append(g[:4], "…")
 	}
 	return strings.Join(g, " ")
+}
+
+// Whose certificate a revocation answer is about when it names no issuing
+// CA: the signer's (an article's seal) or the one being shown (the
+// certificate store).
+const (
+	revSigner = "signer"
+	revCert   = "cert"
+)
+
+// revocationLines says what the CA answered about revocation: for a
+// revocation, which certificate (the signer's, or the issuing CA the
+// answer names), since when, why and per which source; that the check is
+// under way or could not be made, and why; or that it is not revoked.
+// "Not checked" is only said when notChecked is set (the details): on a
+// seal it would be noise beside every signature of an offline desk.
+func revocationLines(r *smime.Revocation, whose string, notChecked bool) []string {
+	if r == nil {
+		return nil
+	}
+	switch r.Status {
+	case smime.RevRevoked:
+		key, data := "revocation.revoked."+whose, map[string]any{"Subject": r.Subject}
+		if r.Subject != "" {
+			key = "revocation.revoked.ca"
+		}
+		if !r.RevokedAt.IsZero() {
+			key += ".date"
+			data["Date"] = formatDate(r.RevokedAt)
+		}
+		lines := []string{trf(key, data)}
+		if r.Reason != "" {
+			lines = append(lines, trf("revocation.reason", map[string]any{"Reason": revocationReason(r.Reason)}))
+		}
+		if r.Source != "" {
+			src := map[string]any{"Source": revocationSource(r.Source), "Time": formatTime(r.CheckedAt)}
+			if r.CheckedAt.IsZero() {
+				lines = append(lines, trf("revocation.source", src))
+			} else {
+				lines = append(lines, trf("revocation.source.checked", src))
+			}
+		}
+		return lines
+	case smime.RevUnknown:
+		data := map[string]any{"Reason": r.Reason, "Subject": r.Subject}
+		switch {
+		case r.Reason == "":
+			return []string{tr("revocation.unknown.no-reason")}
+		case r.Subject != "":
+			return []string{trf("revocation.unknown.ca", data)}
+		}
+		return []string{trf("revocation.unknown", data)}
+	case smime.RevChecking:
+		return []string{tr("revocation.checking")}
+	case smime.RevGood:
+		if r.Source == "" || r.CheckedAt.IsZero() {
+			return []string{tr("revocation.good.plain")}
+		}
+		return []string{trf("revocation.good", map[string]any{"Time": formatTime(r.CheckedAt), "Source": revocationSource(r.Source)})}
+	}
+	if !notChecked {
+		return nil
+	}
+	if r.Reason == "" {
+		return []string{tr("revocation.not-checked.no-reason")}
+	}
+	return []string{trf("revocation.not-checked", map[string]any{"Reason": r.Reason})}
+}
+
+// revocationReason is an RFC 5280 reason code name in words; a name the
+// translations do not know is shown as the CA wrote it.
+func revocationReason(name string) string {
+	key := "revocation.reason." + name
+	if assets.Text("en", key) == key {
+		return name
+	}
+	return tr(key)
+}
+
+// revocationSource names where an answer came from.
+func revocationSource(s string) string {
+	switch s {
+	case "ocsp", "crl":
+		return tr("revocation.source." + s)
+	}
+	return strings.ToUpper(s)
 }

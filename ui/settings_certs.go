@@ -13,6 +13,7 @@ import (
 	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 
 	"siegel/certs"
+	"siegel/crypto/smime"
 )
 
 // certsPage is the Certificates tab (DESIGN.md §4): the store as a table —
@@ -20,7 +21,9 @@ import (
 // when expired or expiring within 30 days), a key when the private key is
 // stored, "collected" for certificates taken from verified mail, and the
 // fingerprint — with Import from file, Paste, Details, Export, Export with
-// private key, and Delete.
+// private key, and Delete; with revocation checking also Import CRL and
+// the stored revocation lists (settings_crl.go), and each certificate's
+// revocation status in its details.
 type certsPage struct {
 	s     *settingsWindow
 	list  []certs.Summary
@@ -29,6 +32,7 @@ type certsPage struct {
 	count *widget.Label
 
 	importBtn, pasteBtn, detailsBtn, exportBtn, exportKeyBtn, deleteBtn *ttwidget.Button
+	importCRLBtn, crlsBtn                                               *ttwidget.Button // nil without Cores.Revocations
 }
 
 func newCertsPage(s *settingsWindow) *certsPage {
@@ -85,9 +89,17 @@ func (p *certsPage) build() fyne.CanvasObject {
 	p.deleteBtn = ttwidget.NewButtonWithIcon(tr("certs.delete"), theme.DeleteIcon(), p.delete)
 	p.deleteBtn.Importance = widget.DangerImportance
 	p.count = widget.NewLabel("")
+	left := []fyne.CanvasObject{p.importBtn, p.pasteBtn}
+	p.importCRLBtn, p.crlsBtn = nil, nil
+	if p.s.u.c.Revocations != nil {
+		p.importCRLBtn = ttwidget.NewButtonWithIcon(tr("certs.import-crl"), theme.FolderOpenIcon(), p.importCRL)
+		p.crlsBtn = ttwidget.NewButtonWithIcon(tr("certs.crls"), theme.ListIcon(), p.showCRLs)
+		p.crlsBtn.SetToolTip(tr("certs.crls.tip"))
+		left = append(left, p.importCRLBtn, p.crlsBtn)
+	}
 	p.enableButtons()
-	buttons := container.NewHBox(p.importBtn, p.pasteBtn, widget.NewSeparator(), p.detailsBtn, p.exportBtn, p.exportKeyBtn,
-		layout.NewSpacer(), p.deleteBtn)
+	buttons := container.NewHBox(append(left, widget.NewSeparator(), p.detailsBtn, p.exportBtn, p.exportKeyBtn,
+		layout.NewSpacer(), p.deleteBtn)...)
 	return container.NewBorder(container.NewPadded(buttons), p.count, nil, nil, p.table)
 }
 
@@ -144,6 +156,9 @@ func (p *certsPage) enableButtons() {
 	sel, ok := p.selected()
 	lockable(p.importBtn, open, tr("certs.import.tip"))
 	lockable(p.pasteBtn, open, tr("certs.paste.tip"))
+	if p.importCRLBtn != nil {
+		lockable(p.importCRLBtn, open, tr("certs.import-crl.tip"))
+	}
 	choose := func(b *ttwidget.Button, enabled bool, tip string) {
 		b.SetToolTip(tip)
 		if enabled {
@@ -245,9 +260,18 @@ func (p *certsPage) details() {
 	if !ok {
 		return
 	}
-	store, ctx, win := p.s.u.c.Store, p.s.u.userCtx(), p.s.win
+	store, revs, ctx, win := p.s.u.c.Store, p.s.u.c.Revocations, p.s.u.userCtx(), p.s.win
 	p.s.u.jobs.run(func() {
 		e, err := store.Get(ctx, sel.Fingerprint)
+		var rev *smime.Revocation
+		if err == nil && revs != nil {
+			// What is known already: the details never wait for a CA.
+			r, rerr := revs.Status(ctx, sel.Fingerprint)
+			if rerr != nil {
+				r = smime.Revocation{Status: smime.RevUnknown, Reason: errorText(rerr)}
+			}
+			rev = &r
+		}
 		p.s.u.jobs.do(func() {
 			if err != nil {
 				showError(win, err)
@@ -255,6 +279,9 @@ func (p *certsPage) details() {
 			}
 			info := e.Summary.Info
 			items := []fyne.CanvasObject{certBlock(p.s.u, win, &info, e.Cert.Raw, time.Now())}
+			if rev != nil {
+				items = append(items, fieldGrid(tr("details.revocation"), strings.Join(revocationLines(rev, revCert, true), "\n")))
+			}
 			notes := []string{}
 			if e.Summary.HasKey {
 				notes = append(notes, tr("certs.has-key"))

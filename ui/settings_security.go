@@ -20,25 +20,31 @@ var (
 )
 
 // securityPage is the Security tab: S/MIME on or off, the defaults of
-// Encrypt and Sign, the cipher and key transport of outgoing mail, the
-// profile passphrase and the administrator password.
+// Encrypt and Sign, revocation checking (online or only imported CRLs,
+// and whether an unknown status fails a signature), the cipher and key
+// transport of outgoing mail, the profile passphrase and the
+// administrator password.
 type securityPage struct {
 	s *settingsWindow
 
 	sec          secSettings
 	cipher       string
 	keyTransport string
-	loaded       bool
-	filling      bool
+	// revOnline and revStrict are the revocation settings as the core
+	// last reported them (online and lenient until it has).
+	revOnline, revStrict bool
+	loaded               bool
+	filling              bool
 
 	smime, signDef, encDef *ttwidget.Check
+	online, strict         *ttwidget.Check // nil without Cores.Revocations
 	cipherSel, ktSel       *widget.Select
 	passBtn, adminBtn      *ttwidget.Button
 	removeAdminBtn         *ttwidget.Button
 }
 
 func newSecurityPage(s *settingsWindow) *securityPage {
-	return &securityPage{s: s, sec: s.u.sec, cipher: cipherValues[0], keyTransport: keyTransportValues[0]}
+	return &securityPage{s: s, sec: s.u.sec, cipher: cipherValues[0], keyTransport: keyTransportValues[0], revOnline: true}
 }
 
 func (p *securityPage) build() fyne.CanvasObject {
@@ -56,15 +62,30 @@ func (p *securityPage) build() fyne.CanvasObject {
 	p.passBtn = ttwidget.NewButton(tr("security.change-passphrase"), p.changePassphrase)
 	p.adminBtn = ttwidget.NewButton("", p.setAdmin)
 	p.removeAdminBtn = ttwidget.NewButton(tr("security.admin.remove"), p.removeAdmin)
+	var revItems []fyne.CanvasObject
+	p.online, p.strict = nil, nil
+	if p.s.u.c.Revocations != nil {
+		p.online = ttwidget.NewCheck(tr("security.revocation.online"), func(on bool) { p.revocationChanged(&p.revOnline, on) })
+		p.strict = ttwidget.NewCheck(tr("security.revocation.strict"), func(on bool) { p.revocationChanged(&p.revStrict, on) })
+		revItems = []fyne.CanvasObject{
+			widget.NewSeparator(),
+			heading(tr("security.revocation.heading")),
+			p.online, wrapLabel(tr("security.revocation.online.note")),
+			p.strict, wrapLabel(tr("security.revocation.strict.note")),
+		}
+	}
 	p.show()
 	form := widget.NewForm(
 		widget.NewFormItem(tr("security.cipher"), p.cipherSel),
 		widget.NewFormItem(tr("security.key-transport"), p.ktSel),
 	)
-	return container.NewVScroll(container.NewPadded(container.NewVBox(
+	objs := []fyne.CanvasObject{
 		heading(tr("security.smime.heading")),
 		p.smime, wrapLabel(tr("security.smime.note")),
 		p.signDef, p.encDef,
+	}
+	objs = append(objs, revItems...)
+	return container.NewVScroll(container.NewPadded(container.NewVBox(append(objs,
 		widget.NewSeparator(),
 		heading(tr("security.algorithms")),
 		form, wrapLabel(tr("security.algorithms.note")),
@@ -74,21 +95,28 @@ func (p *securityPage) build() fyne.CanvasObject {
 		container.NewHBox(p.passBtn),
 		wrapLabel(tr("security.admin.note")),
 		container.NewHBox(p.adminBtn, p.removeAdminBtn),
-	)))
+	)...)))
 }
 
 // reload reads the settings.
 func (p *securityPage) reload() {
-	prof, ctx := p.s.u.c.Profile, p.s.u.ctx
+	prof, revs, ctx := p.s.u.c.Profile, p.s.u.c.Revocations, p.s.u.ctx
 	p.s.u.jobs.run(func() {
 		c, err1 := prof.Setting(ctx, mail.SettingCipher, cipherValues[0])
 		kt, err2 := prof.Setting(ctx, mail.SettingKeyTransport, keyTransportValues[0])
+		online, strict := true, false
+		var err3, err4 error
+		if revs != nil {
+			online, err3 = revs.Online(ctx)
+			strict, err4 = revs.Strict(ctx)
+		}
 		p.s.u.jobs.do(func() {
-			if err1 != nil || err2 != nil {
-				showError(p.s.win, firstErr(err1, err2))
+			if err := firstErr(err1, err2, err3, err4); err != nil {
+				showError(p.s.win, err)
 				return
 			}
 			p.cipher, p.keyTransport, p.sec, p.loaded = c, kt, p.s.u.sec, true
+			p.revOnline, p.revStrict = online, strict
 			p.show()
 		})
 	})
@@ -112,6 +140,10 @@ func (p *securityPage) show() {
 	p.smime.SetChecked(p.sec.enabled)
 	p.signDef.SetChecked(p.sec.signDefault)
 	p.encDef.SetChecked(p.sec.encryptDefault)
+	if p.online != nil {
+		p.online.SetChecked(p.revOnline)
+		p.strict.SetChecked(p.revStrict)
+	}
 	for i, v := range cipherValues {
 		if v == p.cipher {
 			p.cipherSel.SetSelectedIndex(i)
@@ -133,7 +165,11 @@ func (p *securityPage) lockChanged() {
 	}
 	a := p.s.admin
 	open := p.loaded && a.open()
-	for _, c := range []*ttwidget.Check{p.smime, p.signDef, p.encDef} {
+	checks := []*ttwidget.Check{p.smime, p.signDef, p.encDef}
+	if p.online != nil {
+		checks = append(checks, p.online, p.strict)
+	}
+	for _, c := range checks {
 		if open {
 			c.Enable()
 			c.SetToolTip("")
@@ -188,6 +224,36 @@ func (p *securityPage) changed(key string, on bool) {
 	}
 	p.lockChanged()
 	p.store(key, strconv.FormatBool(on), func() { p.s.u.setSecurity(p.sec) })
+}
+
+// revocationChanged stores a revocation switch through the core, which
+// applies it at once; into is the page's copy of the setting. On failure
+// the page shows the stored state again.
+func (p *securityPage) revocationChanged(into *bool, on bool) {
+	if p.filling {
+		return
+	}
+	if !p.s.admin.open() {
+		p.reload()
+		return
+	}
+	*into = on
+	revs, ctx, win := p.s.u.c.Revocations, p.s.u.userCtx(), p.s.win
+	online := into == &p.revOnline
+	p.s.u.jobs.run(func() {
+		var err error
+		if online {
+			err = revs.SetOnline(ctx, on)
+		} else {
+			err = revs.SetStrict(ctx, on)
+		}
+		p.s.u.jobs.do(func() {
+			if err != nil {
+				showError(win, err)
+				p.reload()
+			}
+		})
+	})
 }
 
 // choose stores the value of a chosen name.
