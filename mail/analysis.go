@@ -223,6 +223,12 @@ func (d *Desk) storeVerdict(ctx context.Context, articleID, ticketID int64, old 
 //	2: revocation answers (and the revocation column).
 const verdictRules = 2
 
+// RecheckRevocations asks the running desk to analyse again, in the
+// background, every article whose verdict rests on a revocation answer:
+// after a change of how answers count (the "treat unknown as untrusted"
+// setting). It does not wait.
+func (d *Desk) RecheckRevocations() { kick(d.revocationKick) }
+
 // revocationColumn is the revocation status a verdict rests on, for the
 // articles' revocation column: empty when no revocation answer was asked
 // for (no chain, no checker).

@@ -7,6 +7,7 @@ import (
 	"siegel/certs"
 	"siegel/certs/revocation"
 	"siegel/crypto/smime"
+	"siegel/mail"
 	"siegel/profile"
 )
 
@@ -29,6 +30,7 @@ type Revocations struct {
 	store   *certs.Store
 	engine  *smime.Engine
 	prof    *profile.Profile
+	desk    *mail.Desk // nil without a desk
 	// offline is the command line's --offline: online checks stay off
 	// whatever the setting says.
 	offline bool
@@ -87,12 +89,15 @@ func (r *Revocations) Strict(ctx context.Context) (bool, error) {
 }
 
 // SetStrict sets whether an unknown revocation status fails a signature,
-// and applies it; the verdicts are made again by the next re-check.
+// and applies it: the desk makes the verdicts again in the background.
 func (r *Revocations) SetStrict(ctx context.Context, strict bool) error {
 	if err := r.prof.SetSetting(ctx, SettingRevocationStrict, onOff(strict)); err != nil {
 		return err
 	}
 	r.engine.SetRevocationStrict(strict)
+	if r.desk != nil {
+		r.desk.RecheckRevocations()
+	}
 	return nil
 }
 

@@ -141,6 +141,13 @@ func TestRevocationUpdatesTheDesk(t *testing.T) {
 	waitArticle(t, p, changed, func(a mail.Article) bool {
 		return a.Security.Revocation != nil && a.Security.Revocation.Status == smime.RevUnknown
 	})
+	// The strict setting takes effect on the shown articles at once.
+	if err := p.Revocations.SetStrict(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	waitArticle(t, p, changed, func(a mail.Article) bool { return a.Security.Signature == smime.SigUntrusted })
+	p.Revocations.SetStrict(ctx, false)
+	waitArticle(t, p, changed, func(a mail.Article) bool { return a.Security.Signature == smime.SigValid })
 	w.Down.Store(false) // the network comes back
 	waitArticle(t, p, changed, func(a mail.Article) bool { return a.Security.Signature == smime.SigRevoked })
 }

@@ -117,6 +117,7 @@ func Open(ctx context.Context, dir string, o Options) (*Parts, error) {
 		p.Close()
 		return nil, err
 	}
+	p.Revocations.desk = p.Desk
 	return p, nil
 }
 
