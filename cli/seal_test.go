@@ -65,8 +65,19 @@ func TestSealCommand(t *testing.T) {
 			if strings.Contains(out.String(), "Ihre Anfrage") && encrypt {
 				t.Errorf("plaintext in the encrypted message")
 			}
+			// Encrypted, the Subject travels inside and reads "[...]"
+			// outside (RFC 9788); the protected copy is in the signed or
+			// encrypted entity either way.
+			subject := "Subject: Re: [Ticket#10001] =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+			outerSubject := subject
+			if encrypt {
+				outerSubject = "Subject: [...]\r\n"
+			}
+			if !strings.Contains(string(content), subject) && strings.Contains(tc.name, "sign") {
+				t.Errorf("the signed entity lacks the protected %q", subject)
+			}
 			for _, h := range []string{"From: \"Helpdesk\" <agent@example.com>\r\n", "To: <customer@example.org>\r\n",
-				"Subject: Re: [Ticket#10001] =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n", "Message-ID: <", "Date: "} {
+				outerSubject, "Message-ID: <", "Date: "} {
 				if !strings.Contains(out.String(), h) {
 					t.Errorf("outer header lacks %q", h)
 				}

@@ -265,8 +265,13 @@ func TestThanksStates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s := hdr.Header.Get("Subject"); !strings.HasSuffix(s, ": [Ticket#10042] Drucker") || strings.Contains(s, "Re:") {
+			// Encrypted, the Subject travels inside; outside it reads
+			// "[...]" (RFC 9788).
+			if s := res.Header().Subject; !strings.HasSuffix(s, ": [Ticket#10042] Drucker") || strings.Contains(s, "Re:") {
 				t.Errorf("subject %q", s)
+			}
+			if s, want := hdr.Header.Get("Subject"), "[...]"; tt.enc == smime.EncDecrypted && tt.sig == smime.SigValid && s != want {
+				t.Errorf("outer subject %q, want %q", s, want)
 			}
 		})
 	}

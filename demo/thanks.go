@@ -45,7 +45,10 @@ func (r *responder) accept(from string, to []string, data []byte) {
 	if r.delay < 0 || !strings.EqualFold(from, HelpdeskAddress) {
 		return
 	}
-	env := message.ReadEnvelope(data)
+	// The customer's mail program decrypts it: the Subject of encrypted
+	// mail travels inside (RFC 9788), outside it reads "[...]".
+	res, _ := r.seeder.world.engine(time.Now()).Open(r.ctx, data)
+	env := res.Header()
 	subject, msgID := env.Subject, env.MessageID
 	refs := slices.Clone(env.References)
 	if msgID != "" {

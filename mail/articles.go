@@ -62,7 +62,7 @@ func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
 	if err := json.Unmarshal([]byte(sec), a.Security); err != nil {
 		return a, fmt.Errorf("article %d security: %w", a.ID, err)
 	}
-	if env := &a.Security.Envelope; env.Author.Address != "" || env.FromProblem != "" {
+	if env := a.Security.Header(); env.Author.Address != "" || env.FromProblem != "" {
 		// The header the verdict was made against: what is shown beside
 		// the badge is what was judged.
 		a.From, a.To, a.Cc, a.ReplyTo, a.InReplyTo, a.References = env.Shown(), env.To, env.Cc, env.ReplyTo, env.InReplyTo, env.References

@@ -45,6 +45,10 @@ const (
 	SettingCipher = "smime.cipher"
 	// SettingKeyTransport is "pkcs1v15" (the default) or "oaep".
 	SettingKeyTransport = "smime.key_transport"
+	// SettingHideSubject is "on" (the default: the Subject of encrypted
+	// mail travels inside, outside it reads "[...]", RFC 9788) or "off",
+	// for partners whose mail programs show only the outer Subject.
+	SettingHideSubject = "smime.hide_subject"
 )
 
 // maxAttempts bounds the delivery attempts after temporary failures
@@ -232,6 +236,11 @@ func (d *Desk) sealOptions(ctx context.Context) (smime.SealOptions, error) {
 	if kt == "oaep" {
 		o.KeyTransport = smime.RSAOAEP
 	}
+	hide, err := d.p.Setting(ctx, SettingHideSubject, "on")
+	if err != nil {
+		return o, err
+	}
+	o.KeepSubject = hide == "off"
 	return o, nil
 }
 

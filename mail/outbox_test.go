@@ -539,3 +539,42 @@ func TestLongAttemptIsNotTakenForInterrupted(t *testing.T) {
 		t.Errorf("the server received the message %d times, want once", n)
 	}
 }
+
+// TestSendHidesSubject: encrypted mail carries its Subject inside
+// (RFC 9788) and "[...]" outside, unless the setting keeps it; the desk
+// files the sent article under the real Subject either way.
+func TestSendHidesSubject(t *testing.T) {
+	for _, hide := range []string{"on", "off"} {
+		t.Run("hide="+hide, func(t *testing.T) {
+			e := newEnv(t, nil)
+			tk := aliceTicket(t, e)
+			if err := e.side.Profile.SetSetting(e.ctx, SettingHideSubject, hide); err != nil {
+				t.Fatal(err)
+			}
+			item, err := e.desk.Send(e.ctx, reply(t, e, tk, "Inside only.", true, true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			item = e.deliverUntil(t, item.ID, OutboxSent)
+			got := e.smtp.Received()
+			if len(got) != 1 {
+				t.Fatalf("SMTP server received %d messages, want 1", len(got))
+			}
+			outer := message.ReadEnvelope(got[0].Data).Subject
+			a, err := e.desk.Article(e.ctx, item.ArticleID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := a.Security.Header().Subject
+			if hide == "on" {
+				want = smime.ObscuredSubject
+			}
+			if outer != want {
+				t.Errorf("outer Subject: got %q, want %q", outer, want)
+			}
+			if a.Subject != item.Subject || !strings.Contains(a.Subject, tk.Subject) || a.Security.Protected == nil {
+				t.Errorf("stored article: subject %q (sent %q, ticket %q), protected %+v", a.Subject, item.Subject, tk.Subject, a.Security.Protected)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ type newArticle struct {
 }
 
 // env is the header the engine judged: the one the desk stores and shows.
-func (n *newArticle) env() *message.Envelope { return &n.an.res.Envelope }
+func (n *newArticle) env() *message.Envelope { return n.an.res.Header() }
 
 type location struct {
 	mailboxID   int64

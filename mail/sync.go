@@ -268,7 +268,7 @@ func (s *sink) start(ctx context.Context) {
 						at = s.d.now()
 					}
 					it.an = s.d.analyse(s.pctx, it.msg.Raw, at)
-					it.hdr = &it.an.res.Envelope
+					it.hdr = it.an.res.Header()
 				}
 				close(it.ready)
 			}

@@ -355,5 +355,11 @@ func NewField(name, value string) Field {
 	return Field{raw: []byte(name + ": " + value + "\r\n"), nameLen: len(name)}
 }
 
+// PrefixedField is the field named name whose value is f as it stands,
+// folding included: "HP-Outer: Subject: …" (RFC 9788).
+func PrefixedField(name string, f Field) Field {
+	return Field{raw: append([]byte(name+": "), f.raw...), nameLen: len(name)}
+}
+
 // Raw is the field as it stands in the input, line ends included.
 func (f Field) Raw() []byte { return f.raw }

@@ -122,8 +122,17 @@ func (e *Engine) open(ctx context.Context, raw []byte, at time.Time, reveal bool
 		}
 		cur = message.ParseEntity(next)
 	}
+	shown := &cur
+	if !reveal {
+		shown = o.protectedHeader(&cur)
+		o.protectedSender()
+	} else if mt, _ := cur.MediaType(); mt == "message/rfc822" {
+		// Reveal shows what Open showed: the wrapped message itself.
+		shown = o.protectedHeader(&cur)
+		res.Protected = nil
+	}
 	o.summarise()
-	return res, displayEntity(&cur)
+	return res, displayEntity(shown)
 }
 
 // layerType is what classify finds at one level.

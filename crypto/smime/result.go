@@ -162,6 +162,9 @@ type Result struct {
 	// its Author is the sender a valid signature vouches for, and the one
 	// every view shows beside the verdict.
 	Envelope message.Envelope `json:"envelope"`
+	// Protected is the header the sender protected inside the message
+	// (RFC 9788), when it has one; Header merges it for display.
+	Protected *Protected `json:"protected,omitempty"`
 }
 
 // Retryable reports whether a later analysis may give another result once

@@ -43,7 +43,19 @@ type SealOptions struct {
 	Sign, Encrypt bool
 	Cipher        Cipher
 	KeyTransport  KeyTransport
+	// KeepSubject leaves the Subject of an encrypted message outside as
+	// it is, for partners whose mail programs cannot show protected
+	// headers; by default the outer Subject is "[...]" (RFC 9788).
+	KeepSubject bool
 }
+
+// ObscuredSubject is the outer Subject of an encrypted message: the real
+// one travels inside (RFC 9788 §11.1).
+const ObscuredSubject = "[...]"
+
+// protectedFields are the header fields Seal copies into the protected
+// entity (RFC 9788 header protection).
+var protectedFields = []string{"From", "Sender", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References"}
 
 // Errors of Seal and Check. Seal wraps them with detail; test with
 // errors.Is, and with errors.As for *MissingCertError.
@@ -143,6 +155,7 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 	if !slices.ContainsFunc(inner, func(f message.Field) bool { return f.Is("Content-Type") }) {
 		inner = append(inner, message.NewField("Content-Type", "text/plain; charset=us-ascii"))
 	}
+	inner, outer = protectHeader(inner, outer, opts)
 	head := message.AppendFields(nil, outer)
 
 	// One buffer holds the protected entity and, when encrypting, later the
@@ -192,6 +205,44 @@ func (e *Engine) Seal(ctx context.Context, raw []byte, opts SealOptions) ([]byte
 		"Content-Disposition: attachment; filename=smime.p7m\r\n"+
 		"Content-Description: S/MIME Encrypted Message\r\n\r\n"...)
 	return message.AppendBase64Lines(out, der), nil
+}
+
+// protectHeader puts a copy of the header fields into the protected
+// entity and marks it (hp="clear" when only signing, hp="cipher" when
+// encrypting); when encrypting, the outer Subject becomes "[...]" unless
+// KeepSubject, and HP-Outer fields record what stays outside. Receivers
+// that know RFC 9788 show the protected copy; the others show the outer
+// header as before.
+func protectHeader(inner, outer []message.Field, opts SealOptions) ([]message.Field, []message.Field) {
+	hp := "clear"
+	if opts.Encrypt {
+		hp = "cipher"
+	}
+	var prot, hpOuter []message.Field
+	newOuter := make([]message.Field, 0, len(outer))
+	for _, f := range outer {
+		if !slices.ContainsFunc(protectedFields, f.Is) {
+			newOuter = append(newOuter, f)
+			continue
+		}
+		prot = append(prot, f)
+		if opts.Encrypt && f.Is("Subject") && !opts.KeepSubject {
+			f = message.NewField("Subject", ObscuredSubject)
+		}
+		newOuter = append(newOuter, f)
+		if opts.Encrypt {
+			hpOuter = append(hpOuter, message.PrefixedField("HP-Outer", f))
+		}
+	}
+	out := make([]message.Field, 0, len(prot)+len(hpOuter)+len(inner))
+	out = append(append(out, prot...), hpOuter...)
+	for _, f := range inner {
+		if f.Is("Content-Type") {
+			f = message.NewField("Content-Type", strings.TrimRight(strings.TrimSpace(f.Value()), ";")+`; hp="`+hp+`"`)
+		}
+		out = append(out, f)
+	}
+	return out, newOuter
 }
 
 // isContentField reports whether a top-level field belongs to the
