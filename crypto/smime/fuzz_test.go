@@ -140,6 +140,7 @@ func TestFuzzSeeds(t *testing.T) {
 			"openssl-gcm":               {"decrypted", "none"},
 			"openssl-sign-encrypt-sign": {"decrypted", "valid"},
 			"too-deep":                  {"none", "malformed"},
+			"openssl-wrapped":           {"none", "valid"},
 		} {
 			raw, err := os.ReadFile(filepath.Join(dir, "seed-"+name))
 			if err != nil {
@@ -195,6 +196,8 @@ func TestFuzzSeeds(t *testing.T) {
 	seeds["truncated-signature"] = hdr(breakCMS(t, signed, func(d []byte) []byte { return d[:len(d)/3] }))
 	seeds["garbage-signature"] = hdr(breakCMS(t, signed, func(d []byte) []byte { return []byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff} }))
 	seeds["truncated-envelope"] = hdr(breakCMS(t, sslEncrypt(t, inner, []string{"-aes256"}, w.agent), func(d []byte) []byte { return d[:len(d)-10] }))
+	seeds["openssl-wrapped"] = hdr(sslSign(t, p, []byte("Content-Type: message/rfc822\r\n\r\nFrom: alice@example.org\r\n"+
+		"Subject: wrapped\r\nContent-Type: text/plain\r\n\r\nwrapped\r\n"), w.alice, "-md", "sha256"))
 	seeds["no-boundary"] = []byte("From: a@example.org\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"\r\n\r\nx\r\n")
 	deep := inner
 	for range 10 {
