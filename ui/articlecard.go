@@ -31,15 +31,23 @@ type articleCard struct {
 	openErr  error
 	retrying bool
 
-	card     *widget.Card
-	from     *widget.Label
-	date     *widget.Label
-	bar      *securityBar
-	failures *fyne.Container
-	body     *widget.Label
-	note     *widget.Label
-	files    *fyne.Container
-	obj      fyne.CanvasObject
+	card *widget.Card
+	// from is the sender's display name, fromAddr its address: a name may
+	// be cut to fit, the address never (a padded or long name must not
+	// push the address out of sight).
+	from, fromAddr *widget.Label
+	date           *widget.Label
+	// protected holds the notes on header fields that read otherwise
+	// outside the signature or encryption (RFC 9788). It sits with the
+	// header, in the warning colours, away from the body: what it quotes
+	// is exactly what the signature does not cover.
+	protected *fyne.Container
+	bar       *securityBar
+	failures  *fyne.Container
+	body      *widget.Label
+	note      *widget.Label
+	files     *fyne.Container
+	obj       fyne.CanvasObject
 }
 
 func newArticleCard(u *UI, a mail.Article) *articleCard {
@@ -57,12 +65,14 @@ func (c *articleCard) build() fyne.CanvasObject {
 	c.files = container.NewVBox()
 	c.from = boldLabel("")
 	c.from.Truncation = fyne.TextTruncateEllipsis
+	c.fromAddr = boldLabel("")
 	c.date = widget.NewLabel("")
+	c.protected = container.NewVBox()
 	a := c.art
 	c.card = widget.NewCard("", "", container.NewVBox(
-		container.NewBorder(nil, nil, nil, c.date, c.from),
+		container.NewBorder(nil, nil, nil, c.date, container.New(&fromLayout{name: c.from, addr: c.fromAddr}, c.from, c.fromAddr)),
 		fieldGrid(tr("article.to"), addressList(a.To), tr("article.cc"), addressList(a.Cc)),
-		c.bar.obj, c.failures, widget.NewSeparator(), c.body, c.note, c.files))
+		c.protected, c.bar.obj, c.failures, widget.NewSeparator(), c.body, c.note, c.files))
 	c.obj = c.card
 	c.show()
 	return c.obj
@@ -90,11 +100,15 @@ func (c *articleCard) show() {
 		return
 	}
 	a := c.art
-	from := person(a.From.Name, a.From.Address)
-	if from == "" {
-		from = tr("article.no-sender")
+	name, addr := a.From.Name, a.From.Address
+	switch {
+	case name == "" && addr == "":
+		name = tr("article.no-sender")
+	case name != "" && addr != "":
+		addr = "<" + addr + ">"
 	}
-	c.from.SetText(from)
+	c.from.SetText(name)
+	c.fromAddr.SetText(addr)
 	date := a.Date
 	if date.IsZero() {
 		date = a.Arrived
@@ -112,9 +126,12 @@ func (c *articleCard) show() {
 	if c.u.sec.enabled {
 		c.bar.set(res)
 		c.bar.obj.Show()
+		c.showProtected(res)
 		c.showFailures(res)
 	} else {
 		c.bar.obj.Hide()
+		c.protected.Objects = nil
+		c.protected.Hide()
 		c.failures.Objects = nil
 		c.failures.Refresh()
 	}
@@ -143,6 +160,29 @@ func (c *articleCard) show() {
 		}
 	}
 	c.files.Refresh()
+}
+
+// shownFrom is the sender as the card shows it, name and address.
+func (c *articleCard) shownFrom() string {
+	return strings.TrimSpace(c.from.Text + " " + c.fromAddr.Text)
+}
+
+// showProtected marks the header fields whose outer value differs from
+// the protected copy the card shows: one warning line per field, with
+// what stands outside.
+func (c *articleCard) showProtected(res *smime.Result) {
+	c.protected.Objects = nil
+	// Hidden when empty: the card's VBox would pad even an empty row.
+	c.protected.Hide()
+	if lines := differsLines(res.Protected, &res.Envelope); len(lines) > 0 {
+		texts := make([]fyne.CanvasObject, len(lines))
+		for i, l := range lines {
+			texts[i] = wrapLabel(l)
+		}
+		c.protected.Add(banner(theme.WarningIcon(), tinted(theme.ColorNameWarning, 40), texts...))
+		c.protected.Show()
+	}
+	c.protected.Refresh()
 }
 
 // showFailures shows the banner of a failed signature or decryption: the
@@ -281,4 +321,53 @@ func (b *securityBar) details() {
 	if b.res != nil {
 		showSecurityDetails(b.u, b.u.win, b.res)
 	}
+}
+
+// fromLayout lays out a sender's name and address on one line: the
+// address at its full width right after the name, the name cut with an
+// ellipsis only when both do not fit. A Border layout would push the
+// address to the far edge, an HBox would give a cut name no more than
+// its ellipsis.
+type fromLayout struct{ name, addr *widget.Label }
+
+// nameWidth is the width the name needs uncut. The label's truncation
+// cuts a text exactly as wide as its room, so it gets a pixel more.
+func (l *fromLayout) nameWidth() float32 {
+	if l.name.Text == "" {
+		return 0
+	}
+	return fyne.MeasureText(l.name.Text, theme.TextSize(), l.name.TextStyle).Width + 2*theme.InnerPadding() + 1
+}
+
+func (l *fromLayout) addrWidth() float32 {
+	if l.addr.Text == "" {
+		return 0
+	}
+	return l.addr.MinSize().Width
+}
+
+// overlap is how far the address moves into the name's right padding, so
+// that the two read as one "Name <address>" with a space's gap.
+func (l *fromLayout) overlap() float32 {
+	if l.name.Text == "" || l.addr.Text == "" {
+		return 0
+	}
+	return theme.InnerPadding()
+}
+
+func (l *fromLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	addrW, gap := l.addrWidth(), l.overlap()
+	nameW := min(l.nameWidth(), max(size.Width-addrW+gap, 0))
+	l.name.Move(fyne.NewPos(0, 0))
+	l.name.Resize(fyne.NewSize(nameW, size.Height))
+	l.addr.Move(fyne.NewPos(max(nameW-gap, 0), 0))
+	l.addr.Resize(fyne.NewSize(addrW, size.Height))
+}
+
+func (l *fromLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	w := l.addrWidth() - l.overlap()
+	if l.name.Text != "" {
+		w += l.name.MinSize().Width // its ellipsis
+	}
+	return fyne.NewSize(w, max(l.name.MinSize().Height, l.addr.MinSize().Height))
 }

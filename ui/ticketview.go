@@ -46,7 +46,8 @@ func (v *ticketView) build(offset float64) {
 	v.title.SizeName = theme.SizeNameSubHeadingText
 	v.title.Wrapping = fyne.TextWrapWord
 	v.customer = widget.NewLabel("")
-	v.customer.Truncation = fyne.TextTruncateEllipsis
+	// Wrapped, not cut: a long display name must not hide the address.
+	v.customer.Wrapping = fyne.TextWrapWord
 	v.state = widget.NewLabel("")
 	v.stateBtn = ttwidget.NewButton("", v.toggleState)
 	v.showHeader()
