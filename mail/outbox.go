@@ -41,9 +41,11 @@ const (
 // page sets them.
 const (
 	// SettingCipher is "aes256-cbc" (the default, understood everywhere)
-	// or "aes256-gcm", as `siegel seal --cipher` says.
+	// or "aes256-gcm", as `siegel seal --cipher` says (the window writes
+	// "aes-256-cbc" and "aes-256-gcm", which mean the same).
 	SettingCipher = "smime.cipher"
-	// SettingKeyTransport is "pkcs1v15" (the default) or "oaep".
+	// SettingKeyTransport is "pkcs1v15" (the default) or "oaep" (the
+	// window writes "rsa-oaep").
 	SettingKeyTransport = "smime.key_transport"
 	// SettingHideSubject is "on" (the default: the Subject of encrypted
 	// mail travels inside, outside it reads "[...]", RFC 9788) or "off",
@@ -226,14 +228,16 @@ func (d *Desk) sealOptions(ctx context.Context) (smime.SealOptions, error) {
 	if err != nil {
 		return o, err
 	}
-	if c == "aes256-gcm" {
+	// The window stores "aes-256-gcm", the command line's flag reads
+	// "aes256-gcm": both mean GCM.
+	if c == "aes256-gcm" || c == "aes-256-gcm" {
 		o.Cipher = smime.AES256GCM
 	}
 	kt, err := d.p.Setting(ctx, SettingKeyTransport, "pkcs1v15")
 	if err != nil {
 		return o, err
 	}
-	if kt == "oaep" {
+	if kt == "oaep" || kt == "rsa-oaep" {
 		o.KeyTransport = smime.RSAOAEP
 	}
 	hide, err := d.p.Setting(ctx, SettingHideSubject, "on")
