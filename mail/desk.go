@@ -71,6 +71,10 @@ type Options struct {
 	Workers int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// UndoDelay is how long a sent message waits in the outbox before it
+	// is delivered, so the agent can take it back (Undo); the window uses
+	// 5 seconds, the default 0 delivers at once.
+	UndoDelay time.Duration
 	// Revocation, when set, announces that the revocation checker learnt
 	// something (an answer came in, an imported CRL, the network came
 	// back): the articles with a revocation answer are analysed again.

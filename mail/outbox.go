@@ -31,6 +31,9 @@ const (
 	// failures went on too long. LastError has the server's words; Resend
 	// tries again.
 	OutboxFailed OutboxState = "failed"
+	// OutboxUndone: the agent took the message back (Undo) before it was
+	// delivered; only events carry it, the item is gone.
+	OutboxUndone OutboxState = "undone"
 	// OutboxUncertain: the connection broke while the server confirmed the
 	// message, and its Sent folder does not tell. It may have been
 	// delivered; Resend sends it again if the agent decides so.
@@ -126,6 +129,11 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	if err != nil {
 		return OutboxItem{}, err
 	}
+	if must, err := d.mustEncrypt(ctx, &dr); err != nil {
+		return OutboxItem{}, err
+	} else if must {
+		return OutboxItem{}, ErrMustEncrypt
+	}
 	number, ticketID, err := d.draftTicket(ctx, &dr)
 	if err != nil {
 		return OutboxItem{}, err
@@ -174,7 +182,7 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	err = tx.QueryRowContext(ctx, `INSERT INTO outbox (account_id, draft_id, ticket_id, ticket_number, message_id, mail_from,
 		rcpts, subject, raw, state, next_attempt, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`,
 		acct.ID, draftID, nullID(ticketID), number, msgID, acct.Address, string(rcptJSON), subject, sealed,
-		millis(now), millis(now)).Scan(&id)
+		millis(now.Add(d.opts.UndoDelay)), millis(now)).Scan(&id)
 	if err != nil {
 		return OutboxItem{}, fmt.Errorf("mail: send: %w", err)
 	}

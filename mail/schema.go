@@ -145,6 +145,15 @@ var schema = []string{
 	// revocation checker learns something, also after a restart.
 	`ALTER TABLE articles ADD COLUMN revocation TEXT NOT NULL DEFAULT ''`,
 	`CREATE INDEX articles_revocation ON articles (revocation) WHERE revocation <> ''`,
+	// A draft that quotes or forwards an encrypted message is sealed at
+	// rest whatever its Encrypt says (Draft.Confidential).
+	`ALTER TABLE drafts ADD COLUMN confidential INTEGER NOT NULL DEFAULT 0`,
+	// Text modules: the agent types "::name" and the text goes in.
+	`CREATE TABLE text_modules (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		text TEXT NOT NULL
+	)`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

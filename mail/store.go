@@ -232,6 +232,15 @@ func openTicket(ctx context.Context, tx *txn, n *newArticle) (id, number int64, 
 	} else {
 		customer = n.env().Shown()
 	}
+	if customer.Name == "" && customer.Address != "" {
+		// A new ticket typed to a bare address: the name the customer is
+		// known by from earlier tickets.
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT customer_name FROM tickets WHERE customer = ? AND customer_name <> ''
+			ORDER BY last_activity DESC LIMIT 1`, strings.ToLower(customer.Address)).Scan(&name); err == nil {
+			customer.Name = name
+		}
+	}
 	arrived := millis(n.arrived)
 	err = tx.QueryRowContext(ctx, `INSERT INTO tickets (number, account_id, subject, customer, customer_name, state, created, last_activity)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
