@@ -200,15 +200,8 @@ func (d *Desk) ReplyDraft(ctx context.Context, ticketID int64) (Draft, error) {
 		return Draft{}, err
 	}
 	dr := Draft{AccountID: t.AccountID, TicketID: t.ID, Subject: ReplySubject(t.Number, t.Subject), State: DraftOpen}
-	if dr.AccountID == 0 {
-		ids, err := d.accountIDs(ctx)
-		if err != nil {
-			return Draft{}, err
-		}
-		if len(ids) == 0 {
-			return Draft{}, ErrNoAccount
-		}
-		dr.AccountID = ids[0]
+	if dr.AccountID, err = d.accountOr(ctx, dr.AccountID); err != nil {
+		return Draft{}, err
 	}
 	arts, err := d.Articles(ctx, ticketID)
 	if err != nil {

@@ -82,17 +82,26 @@ func (d *Desk) ForwardDraft(ctx context.Context, articleID int64, text string) (
 	}
 	dr := Draft{AccountID: t.AccountID, TicketID: t.ID, Text: text, Attachments: v.Attachments, State: DraftOpen,
 		Subject: strings.TrimSpace("Fwd: " + FormatTag(t.Number) + " " + t.Subject), Confidential: v.Encrypted, Encrypt: v.Encrypted}
-	if dr.AccountID == 0 {
-		ids, err := d.accountIDs(ctx)
-		if err != nil {
-			return Draft{}, err
-		}
-		if len(ids) == 0 {
-			return Draft{}, ErrNoAccount
-		}
-		dr.AccountID = ids[0]
+	if dr.AccountID, err = d.accountOr(ctx, dr.AccountID); err != nil {
+		return Draft{}, err
 	}
 	return dr, nil
+}
+
+// accountOr is id, or the first account when the ticket has none (its
+// account was deleted): answers go out from there.
+func (d *Desk) accountOr(ctx context.Context, id int64) (int64, error) {
+	if id != 0 {
+		return id, nil
+	}
+	ids, err := d.accountIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, ErrNoAccount
+	}
+	return ids[0], nil
 }
 
 // CustomerWroteEncrypted reports whether the newest article from the
