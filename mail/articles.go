@@ -130,8 +130,12 @@ func (d *Desk) RawArticle(ctx context.Context, id int64) ([]byte, error) {
 // and are never stored. Its verdict is the stored one (Article.Security).
 type ArticleView struct {
 	Article
-	Text        string
-	FromHTML    bool
+	Text     string
+	FromHTML bool
+	// HTML is the article's HTML rendering, for the window to show
+	// formatted (message.Body.HTML); its inline images are among the
+	// Attachments, marked Inline.
+	HTML        string
 	Attachments []message.Attachment
 }
 
@@ -158,7 +162,7 @@ func (d *Desk) OpenArticle(ctx context.Context, id int64) (*ArticleView, error) 
 	}
 	if content != nil {
 		b := message.Extract(content)
-		v.Text, v.FromHTML, v.Attachments = b.Text, b.FromHTML, b.Attachments
+		v.Text, v.FromHTML, v.HTML, v.Attachments = b.Text, b.FromHTML, b.HTML, b.Attachments
 	}
 	return v, nil
 }
