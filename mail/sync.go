@@ -256,8 +256,8 @@ type sink struct {
 	// keepCursor: the sink stores the parent of an answer (parents.go),
 	// below the cursors, and moves none.
 	keepCursor bool
-	large   int64 // account.LargeMessageSize
-	bytes   *budget
+	large      int64 // account.LargeMessageSize
+	bytes      *budget
 
 	started bool
 	pctx    context.Context
