@@ -32,6 +32,8 @@ type histMark struct {
 	low  imap.UID
 	n    int
 	done bool
+	// stored is closed once the batch is committed and reported.
+	stored chan struct{}
 }
 
 // histFolder is what this process knows of a folder's history.
@@ -126,8 +128,12 @@ func (d *Desk) historySlice(ctx context.Context, acct *account.Account, conn *im
 	s.start(ctx)
 	batch := d.opts.HistoryBatch
 	if len(rem) == 0 {
-		err = s.mark(&histMark{low: row.historyLow, done: true})
+		err = s.mark(&histMark{low: row.historyLow, done: true, stored: make(chan struct{})})
 	}
+	// One batch downloads while the one before is analysed and stored;
+	// the next waits for that one's commit, so a pause, the deadline or
+	// new mail stop the slice one batch later at most.
+	var prev *histMark
 	for len(rem) > 0 {
 		n := min(batch, len(rem))
 		chunk := rem[len(rem)-n:]
@@ -136,9 +142,18 @@ func (d *Desk) historySlice(ctx context.Context, acct *account.Account, conn *im
 		if todo, err = d.unstored(ctx, row, chunk); err == nil && len(todo) > 0 {
 			err = conn.Fetch(ctx, row.name, todo, row.resync, s)
 		}
+		m := &histMark{low: chunk[0], n: n, done: len(rem) == 0, stored: make(chan struct{})}
 		if err == nil {
-			err = s.mark(&histMark{low: chunk[0], n: n, done: len(rem) == 0})
+			err = s.mark(m)
 		}
+		if err == nil && prev != nil {
+			select {
+			case <-prev.stored:
+			case <-s.pctx.Done():
+				err = s.failure()
+			}
+		}
+		prev = m
 		if err != nil || len(rem) == 0 || time.Now().After(deadline) || conn.Pending() {
 			break
 		}

@@ -488,6 +488,9 @@ func (s *sink) write() {
 		err := s.store(batch)
 		for _, it := range batch {
 			s.bytes.release(it.charge)
+			if it.mark != nil && err == nil {
+				close(it.mark.stored)
+			}
 		}
 		clear(batch) // drop the messages' bytes now
 		batch = batch[:0]
