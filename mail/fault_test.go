@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -263,6 +264,9 @@ func TestSendSurvivesCutsAnywhere(t *testing.T) {
 // childEnv names the profile folder a TestSyncKilled child syncs.
 const childEnv = "SIEGEL_MAIL_KILL_CHILD"
 
+// childBatchEnv sets the child's Options.HistoryBatch.
+const childBatchEnv = "SIEGEL_MAIL_KILL_BATCH"
+
 // TestSyncKilledChild is the process TestSyncKilled kills: it syncs the
 // profile in the folder named by childEnv until the pass is done.
 func TestSyncKilledChild(t *testing.T) {
@@ -271,7 +275,11 @@ func TestSyncKilledChild(t *testing.T) {
 		t.Skip("run by TestSyncKilled")
 	}
 	side := mailtest.OpenSide(t, dir)
-	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, nil)
+	var opts Options
+	if b := os.Getenv(childBatchEnv); b != "" {
+		opts.HistoryBatch, _ = strconv.Atoi(b)
+	}
+	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
