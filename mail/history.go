@@ -377,15 +377,6 @@ func (d *Desk) setHistoryPaused(ctx context.Context, accountID int64, paused boo
 	return nil
 }
 
-// watching reports whether the desk's watcher syncs the account (then it
-// also fetches the history, and Sync leaves the history to it).
-func (d *Desk) watching(accountID int64) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, ok := d.watchers[accountID]
-	return ok && d.running && !d.closed
-}
-
 // watchConn records the watcher's connection of an account, so that
 // ResumeHistory can wake it from IDLE; nil removes it.
 func (d *Desk) watchConn(accountID int64, conn *imapsync.Conn) {

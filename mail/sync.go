@@ -86,10 +86,12 @@ func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
 }
 
 // SyncAccount makes one sync pass over one account on a connection of its
-// own: the new mail of INBOX and the Sent folder, then — unless the
-// desk's watcher does it (the desk is started) or the agent paused it —
-// the folders' history to its end, newest first, in slices between which
-// new mail is looked for again.
+// own: the new mail of INBOX and the Sent folder, then — unless the agent
+// paused it — the folders' history to its end, newest first, in slices
+// between which new mail is looked for again. It returns when all is
+// fetched; a running desk's watcher fetches the history by itself and
+// reports it with HistoryProgress, so a window need not call this to get
+// it (the two take turns, batch by batch, and never fetch one twice).
 func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
 	as := AccountSync{AccountID: id}
 	acct, err := d.accountWithPasswords(ctx, id)
@@ -105,9 +107,8 @@ func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
 		return as
 	}
 	defer conn.Close()
-	history := !d.watching(id)
 	for {
-		left := d.syncStep(ctx, acct, conn, &as, history, 10*d.opts.HistorySlice)
+		left := d.syncStep(ctx, acct, conn, &as, true, 10*d.opts.HistorySlice)
 		if as.Err != nil || !left || ctx.Err() != nil {
 			break
 		}
