@@ -331,7 +331,9 @@ func (s *sink) start(ctx context.Context) {
 	s.pctx, s.cancel = context.WithCancel(ctx)
 	workers := s.d.opts.Workers
 	s.work = make(chan *item, workers)
-	s.order = make(chan *item, 2*workers+storeBatch/4)
+	// Deep enough that the download and the analysis go on while the
+	// writer commits a batch; the byte budget bounds the memory.
+	s.order = make(chan *item, 2*storeBatch+2*workers)
 	s.done = make(chan struct{})
 	for range workers {
 		s.wg.Add(1)

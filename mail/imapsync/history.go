@@ -178,8 +178,8 @@ func (c *Conn) FetchRaw(ctx context.Context, mailbox string, uidValidity uint32,
 }
 
 // Pending reports whether the server announced new messages in the
-// selected mailbox since the last Wait: the history of a folder yields
-// to new mail then.
+// selected mailbox since the last Sync or Wait: the history of a folder
+// yields to new mail then.
 func (c *Conn) Pending() bool { return len(c.updates) > 0 }
 
 // Wake makes a Wait in progress (or the next one) return at once, as if
