@@ -127,8 +127,8 @@ func TestHistoryNewestFirstPauseResume(t *testing.T) {
 	if got, want := storedIDs(t, e), qIDs(10, 30); !slices.Equal(got, want) {
 		t.Errorf("paused after the first batch: got %v stored, want %v", got, want)
 	}
-	if p := inboxHistory(t, e); p.Done != 20 || p.Total != n || !p.Paused {
-		t.Errorf("History = %+v, want 20 of %d, paused", p, n)
+	if p := inboxHistory(t, e); p.Done != 20 || p.Total != n || !p.Paused || p.Remaining <= 0 {
+		t.Errorf("History = %+v, want 20 of %d, paused, with an estimate of the time left", p, n)
 	}
 	if last := progress[len(progress)-1]; !last.Paused {
 		t.Errorf("last event %+v, want it paused", last)

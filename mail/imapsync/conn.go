@@ -18,6 +18,12 @@
 //     without being kept and handed over with a *TooLargeError instead of
 //     its bytes: the server's announced size never decides an allocation.
 //
+// The first sync of a folder is the mail core's to shape (history newest
+// first): Examine says where the folder stands, SearchUIDs finds the UIDs
+// of a window (SEARCH SINCE), Fetch hands over chosen UIDs,
+// SearchMessageID finds the parent of an answer, and FetchRaw fetches one
+// message again for an article whose bytes were left on the server.
+//
 // Between syncs, Wait blocks in IDLE when the server supports it and
 // otherwise sleeps for the poll interval.
 //
