@@ -66,6 +66,13 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 		return err
 	}
 	trust, _ := json.Marshal(a.Trust)
+	var oldDays int
+	if err := d.db.QueryRowContext(ctx, `SELECT history_days FROM accounts WHERE id = ?`, a.ID).Scan(&oldDays); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoAccount
+		}
+		return fmt.Errorf("mail: update account: %w", err)
+	}
 	res, err := d.db.ExecContext(ctx, `UPDATE accounts SET address = ?, name = ?,
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, imap_password = COALESCE(?, imap_password),
 		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_user = ?, smtp_password = COALESCE(?, smtp_password),
@@ -82,6 +89,11 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNoAccount
+	}
+	if oldDays != a.HistoryDays {
+		if err := d.reopenHistory(ctx, a.ID); err != nil {
+			return err
+		}
 	}
 	return d.restartWatcher(a.ID)
 }

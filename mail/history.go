@@ -80,6 +80,26 @@ func (d *Desk) prepareFolder(ctx context.Context, conn *imapsync.Conn, row *mail
 	return nil
 }
 
+// reopenHistory makes the folders of an account look for history again
+// below their cursors, after the account's window changed: a longer one
+// fetches the older mail it now covers, a shorter one ends at once.
+func (d *Desk) reopenHistory(ctx context.Context, accountID int64) error {
+	rows, err := d.db.QueryContext(ctx, `UPDATE mailboxes SET history_done = 0
+		WHERE account_id = ? AND uidvalidity != 0 AND history_low > 0 RETURNING id`, accountID)
+	if err != nil {
+		return fmt.Errorf("mail: history of account %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("mail: history of account %d: %w", accountID, err)
+		}
+		d.forgetHistory(id)
+	}
+	return rows.Err()
+}
+
 // forgetHistory drops what this process knows of a folder's history.
 func (d *Desk) forgetHistory(mailboxID int64) {
 	d.histMu.Lock()

@@ -195,6 +195,22 @@ func TestHistoryLimit(t *testing.T) {
 			if p := inboxHistory(t, e); p.Done != len(tt.want) || p.Total != len(tt.want) {
 				t.Errorf("History = %+v, want %d of %d", p, len(tt.want), len(tt.want))
 			}
+			if tt.days == account.HistoryAll {
+				return
+			}
+			// A longer window fetches the older mail it now covers.
+			e.acct.HistoryDays = account.HistoryAll
+			if err := e.desk.UpdateAccount(e.ctx, e.acct); err != nil {
+				t.Fatal(err)
+			}
+			e.sync()
+			if got := storedIDs(t, e); len(got) != len(ages) {
+				t.Errorf("after the window grew to all: got %v, want all %d", got, len(ages))
+			}
+			if p := inboxHistory(t, e); p.Done != len(ages) || p.Total != len(ages) {
+				t.Errorf("History = %+v, want %d of %d", p, len(ages), len(ages))
+			}
+			checkConsistent(t, e.desk.db, e.imap)
 		})
 	}
 }
