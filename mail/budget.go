@@ -10,7 +10,7 @@ import (
 // messages in the pipeline is bounded too, but a count alone lets a run
 // of large messages take gigabytes; this keeps the heap flat however the
 // mailbox is made.
-const pipelineBytes = 96 << 20
+var pipelineBytes int64 = 96 << 20 // a variable so that a test can lower it
 
 // budget is a counting semaphore of bytes.
 type budget struct {

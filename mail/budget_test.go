@@ -2,8 +2,12 @@ package mail
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"siegel/mail/mailtest"
 )
 
 func TestBudget(t *testing.T) {
@@ -38,4 +42,35 @@ func TestBudget(t *testing.T) {
 	if n, ok := b.acquire(cctx, 1); ok || n != 0 {
 		t.Errorf("got %d, %v with nothing free and the context ended, want nothing", n, ok)
 	}
+}
+
+// The sync holds at most the byte budget of messages, however many wait
+// on the server and however slow the writer: the live heap stays far
+// below the bytes of the mailbox.
+func TestSyncMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("holds 60 MB on the test server")
+	}
+	old := pipelineBytes
+	pipelineBytes = 4 << 20
+	defer func() { pipelineBytes = old }()
+	e := newEnv(t, nil)
+	const n, size = 60, 1 << 20
+	for i := range n {
+		raw := mailtest.Message(t, "alice@example.org", mailtest.DeskAddress, fmt.Sprint("Big ", i), strings.Repeat("big text\r\n", size/10),
+			mailtest.WithID(fmt.Sprintf("big%d@example.org", i)))
+		e.deliver(raw)
+	}
+	heap := liveHeap()
+	e.sync()
+	peak := heap()
+	if got := e.count(`SELECT count(*) FROM articles`); got != n {
+		t.Fatalf("got %d articles, want %d", got, n)
+	}
+	// The budget, a message being read and one being written, the
+	// search text and the database's caches: well under half the mailbox.
+	if limit := uint64(n * size / 2); peak > limit {
+		t.Errorf("peak live heap %d MB above the start, want under %d MB (the mailbox is %d MB)", peak>>20, limit>>20, n*size>>20)
+	}
+	t.Logf("peak live heap %.1f MB for a mailbox of %d MB", float64(peak)/(1<<20), n*size>>20)
 }
