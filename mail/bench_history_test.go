@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"siegel/crypto/certinfo"
 	"siegel/mail/account"
 	"siegel/mail/imapsync"
 	"siegel/mail/mailtest"
@@ -28,7 +29,9 @@ import (
 // 100,000-ticket store of the window's tests. Its size is
 // SIEGEL_BENCH_MESSAGES (default 5,000; the figure is 100,000),
 // the attachment unit SIEGEL_BENCH_ATTACH_KB (default 100 KB; 1024 gives
-// the 1–10 MB).
+// the 1–10 MB). With SIEGEL_BENCH_DOVECOT=1 it runs against a
+// real Dovecot on loopback (filled from the corpus at each run) instead
+// of the in-process server.
 
 // benchCorpusVersion changes when the corpus' content changes.
 const benchCorpusVersion = 1
@@ -170,14 +173,34 @@ func BenchmarkFirstSync(b *testing.B) {
 	unitKB := benchEnvInt("SIEGEL_BENCH_ATTACH_KB", 100)
 	path := benchCorpus(b, n, unitKB)
 	ctx := context.Background()
-	server := mailtest.NewIMAP(b, nil)
 	base := time.Now().Add(-time.Duration(n) * time.Minute)
 	var bytes int64
-	pems := readCorpus(b, path, func(i int, raw []byte) {
-		server.AppendAt(b, "INBOX", raw, base.Add(time.Duration(i)*time.Minute))
-		bytes += int64(len(raw))
-	})
-	acct := &account.Account{Address: mailtest.DeskAddress, IMAP: server.Server(), SMTP: server.Server()}
+	var acct *account.Account
+	var pems [][]byte
+	if os.Getenv("SIEGEL_BENCH_DOVECOT") != "" {
+		// A real Dovecot on loopback, filled from the corpus.
+		dc := mailtest.StartDovecot(b)
+		acct = &account.Account{Address: mailtest.DeskAddress, IMAP: dc.Server(account.TLS), SMTP: dc.Server(account.TLS),
+			Trust: account.Trust{Pins: []string{certinfo.Fingerprint(dc.Cert.Cert)}}}
+		c, err := imapsync.Dial(ctx, acct)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pems = readCorpus(b, path, func(i int, raw []byte) {
+			if err := c.Append(ctx, "INBOX", raw, base.Add(time.Duration(i)*time.Minute)); err != nil {
+				b.Fatal(err)
+			}
+			bytes += int64(len(raw))
+		})
+		c.Close()
+	} else {
+		server := mailtest.NewIMAP(b, nil)
+		pems = readCorpus(b, path, func(i int, raw []byte) {
+			server.AppendAt(b, "INBOX", raw, base.Add(time.Duration(i)*time.Minute))
+			bytes += int64(len(raw))
+		})
+		acct = &account.Account{Address: mailtest.DeskAddress, IMAP: server.Server(), SMTP: server.Server()}
+	}
 	b.ResetTimer()
 	for range b.N {
 		// Fetch only.
