@@ -301,8 +301,13 @@ func TestLargeMessageFetchedWhenOpened(t *testing.T) {
 			bigTicket = x
 		}
 	}
-	if bigTicket.Signature != smime.SigValid {
-		t.Errorf("the list shows the large message as %s, want valid", bigTicket.Signature)
+	if bigTicket.Signature != smime.SigValid || !bigTicket.NewestRemote {
+		t.Errorf("the list shows the large message as %s, remote %v; want valid, fetched when opened", bigTicket.Signature, bigTicket.NewestRemote)
+	}
+	for _, x := range tk {
+		if x.Subject == "Small" && x.NewestRemote {
+			t.Errorf("the list shows the small message as fetched when opened")
+		}
 	}
 	a := e.articles(bigTicket.ID)[0]
 	if !a.Remote || a.Security.Signature != smime.SigValid || a.Size != len(big) {
