@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"siegel/mail"
@@ -14,7 +15,7 @@ import (
 	"siegel/mail/account/discover"
 )
 
-const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--no-test]"
+const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--history DAYS|all] [--no-test]"
 
 // accountGroup is `siegel account` and its subcommands.
 var accountGroup = &group{
@@ -68,6 +69,7 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	var pins listFlag
 	fs.Var(&pins, "tls-pin", "SHA-256 fingerprint of a server certificate to accept as it is (repeatable)")
 	noTest := fs.Bool("no-test", false, "store the account without testing its connections")
+	history := fs.String("history", "", "how far back the first sync fetches: a number of days, or all (default 365)")
 	if rest, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	} else if len(rest) > 0 || *email == "" || (*imapURL == "") != (*smtpURL == "") {
@@ -76,6 +78,10 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	}
 	a := account.Account{Address: strings.TrimSpace(*email), Name: *name}
 	var err error
+	if a.HistoryDays, err = parseHistory(*history); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: --history: %v\n", err)
+		return 2
+	}
 	if *imapURL == "" {
 		if code := discoverServers(ctx, env, &a); code != 0 {
 			return code
@@ -140,8 +146,24 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(env.Stdout, "Account %s added: IMAP %s, SMTP %s.\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP))
+	fmt.Fprintf(env.Stdout, "Account %s added: IMAP %s, SMTP %s, %s.\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP), historyWords(a))
 	return 0
+}
+
+// parseHistory reads --history: "" (the default), a number of days, or
+// "all".
+func parseHistory(s string) (int, error) {
+	switch s = strings.TrimSpace(strings.ToLower(s)); s {
+	case "":
+		return 0, nil
+	case "all":
+		return account.HistoryAll, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is neither a number of days nor all", s)
+	}
+	return n, nil
 }
 
 // discoverServers fills in a's servers from its address and says where
@@ -230,6 +252,14 @@ func printConnReport(w io.Writer, a account.Account, rep mail.ConnectionReport) 
 	fmt.Fprintf(w, ".\nSMTP %s: logged in.\n", a.SMTP.URL(account.SMTP))
 }
 
+// historyWords says how far back the first sync goes.
+func historyWords(a account.Account) string {
+	if days := a.History(); days > 0 {
+		return fmt.Sprintf("history of %d days", days)
+	}
+	return "all history"
+}
+
 type accountJSON struct {
 	ID      int64    `json:"id"`
 	Address string   `json:"address"`
@@ -238,6 +268,8 @@ type accountJSON struct {
 	SMTP    string   `json:"smtp"`
 	Pins    []string `json:"tls_pins,omitempty"`
 	ExtraCA bool     `json:"tls_extra_ca"`
+	// HistoryDays is the history window in days, 0 for all.
+	HistoryDays int `json:"history_days"`
 }
 
 func accountList(ctx context.Context, env Env, args []string) int {
@@ -260,7 +292,7 @@ func accountList(ctx context.Context, env Env, args []string) int {
 	for _, a := range list {
 		if *asJSON {
 			line, _ := json.Marshal(accountJSON{ID: a.ID, Address: a.Address, Name: a.Name,
-				IMAP: a.IMAP.URL(account.IMAP), SMTP: a.SMTP.URL(account.SMTP), Pins: a.Trust.Pins, ExtraCA: len(a.Trust.RootsPEM) > 0})
+				IMAP: a.IMAP.URL(account.IMAP), SMTP: a.SMTP.URL(account.SMTP), Pins: a.Trust.Pins, ExtraCA: len(a.Trust.RootsPEM) > 0, HistoryDays: a.History()})
 			fmt.Fprintln(env.Stdout, string(line))
 			continue
 		}

@@ -39,11 +39,12 @@ func (d *Desk) AddAccount(ctx context.Context, a account.Account) (int64, error)
 	trust, _ := json.Marshal(a.Trust)
 	res, err := d.db.ExecContext(ctx, `INSERT INTO accounts (address, name,
 		imap_host, imap_port, imap_security, imap_user, imap_password,
-		smtp_host, smtp_port, smtp_security, smtp_user, smtp_password, trust, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		smtp_host, smtp_port, smtp_security, smtp_user, smtp_password, trust, created, history_days, large_message)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		strings.TrimSpace(a.Address), a.Name,
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
-		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), millis(d.now()))
+		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), millis(d.now()),
+		a.HistoryDays, a.LargeMessage)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
@@ -65,13 +66,21 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 		return err
 	}
 	trust, _ := json.Marshal(a.Trust)
+	var oldDays int
+	if err := d.db.QueryRowContext(ctx, `SELECT history_days FROM accounts WHERE id = ?`, a.ID).Scan(&oldDays); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoAccount
+		}
+		return fmt.Errorf("mail: update account: %w", err)
+	}
 	res, err := d.db.ExecContext(ctx, `UPDATE accounts SET address = ?, name = ?,
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, imap_password = COALESCE(?, imap_password),
 		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_user = ?, smtp_password = COALESCE(?, smtp_password),
-		trust = ? WHERE id = ?`,
+		trust = ?, history_days = ?, large_message = ? WHERE id = ?`,
 		strings.TrimSpace(a.Address), a.Name,
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
-		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), a.ID)
+		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust),
+		a.HistoryDays, a.LargeMessage, a.ID)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
@@ -80,6 +89,11 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNoAccount
+	}
+	if oldDays != a.HistoryDays {
+		if err := d.reopenHistory(ctx, a.ID); err != nil {
+			return err
+		}
 	}
 	return d.restartWatcher(a.ID)
 }
@@ -131,13 +145,13 @@ func (d *Desk) sealPasswords(ctx context.Context, a account.Account) (imapPw, sm
 }
 
 const accountColumns = `id, address, name, imap_host, imap_port, imap_security, imap_user,
-	smtp_host, smtp_port, smtp_security, smtp_user, trust`
+	smtp_host, smtp_port, smtp_security, smtp_user, trust, history_days, large_message`
 
 func scanAccount(sc interface{ Scan(...any) error }) (account.Account, error) {
 	var a account.Account
 	var trust string
 	err := sc.Scan(&a.ID, &a.Address, &a.Name, &a.IMAP.Host, &a.IMAP.Port, &a.IMAP.Security, &a.IMAP.User,
-		&a.SMTP.Host, &a.SMTP.Port, &a.SMTP.Security, &a.SMTP.User, &trust)
+		&a.SMTP.Host, &a.SMTP.Port, &a.SMTP.Security, &a.SMTP.User, &trust, &a.HistoryDays, &a.LargeMessage)
 	if err != nil {
 		return a, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"siegel/crypto/smime"
+	"siegel/mail/imapsync"
 	"siegel/profile"
 )
 
@@ -69,6 +70,13 @@ type Options struct {
 	// Workers is the number of messages analysed in parallel during a sync
 	// (default GOMAXPROCS).
 	Workers int
+	// HistoryBatch is how many UIDs of a folder's history one batch
+	// fetches, newest first (default imapsync.BatchSize).
+	HistoryBatch int
+	// HistorySlice is how long the watcher fetches history before it
+	// looks for new mail again (default 2 seconds; Sync without a
+	// watcher takes ten times as long).
+	HistorySlice time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// UndoDelay is how long a sent message waits in the outbox before it
@@ -108,6 +116,12 @@ func (o *Options) withDefaults() Options {
 	if out.Now == nil {
 		out.Now = time.Now
 	}
+	if out.HistoryBatch <= 0 {
+		out.HistoryBatch = imapsync.BatchSize
+	}
+	if out.HistorySlice <= 0 {
+		out.HistorySlice = 2 * time.Second
+	}
 	return out
 }
 
@@ -142,6 +156,12 @@ type Desk struct {
 	// since the store last changed.
 	offeredMu sync.Mutex
 	offered   map[[32]byte]bool
+
+	// histMu guards what this process knows of the folders' history
+	// (by mailbox ID) and the watchers' connections (by account).
+	histMu sync.Mutex
+	hist   map[int64]*histFolder
+	conns  map[int64]*imapsync.Conn
 
 	mu       sync.Mutex
 	running  bool
@@ -178,6 +198,8 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 		revocationKick: make(chan struct{}, 1),
 		watchers:       map[int64]context.CancelFunc{},
 		offered:        map[[32]byte]bool{},
+		hist:           map[int64]*histFolder{},
+		conns:          map[int64]*imapsync.Conn{},
 		log:            logOrDiscard(opts.withDefaults().Logger),
 	}
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {

@@ -1,10 +1,13 @@
 package mail
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Event is something the UI may want to show. The concrete types are
-// SyncProgress, SyncDone, ArticleAdded, ArticleChanged, TicketChanged and
-// OutboxChanged; subscribers switch on the type.
+// SyncProgress, SyncDone, HistoryProgress, ArticleAdded, ArticleChanged,
+// TicketChanged and OutboxChanged; subscribers switch on the type.
 type Event interface{ event() }
 
 // SyncProgress reports a mailbox being synchronised: Done of Total new
@@ -98,3 +101,20 @@ func (d *Desk) emit(ev Event) {
 		f(ev)
 	}
 }
+
+// HistoryProgress reports the history of one folder (its mail older than
+// what the first sync fetched first, newest first): Done of Total
+// messages of the history window are fetched, Remaining is the estimated
+// time left at the rate of this session (0 when not known yet), Paused
+// when the agent paused the account's history (PauseHistory). Done ==
+// Total when the history is complete.
+type HistoryProgress struct {
+	AccountID int64
+	Mailbox   string
+	Done      int
+	Total     int
+	Remaining time.Duration
+	Paused    bool
+}
+
+func (HistoryProgress) event() {}

@@ -154,6 +154,24 @@ var schema = []string{
 		name TEXT NOT NULL UNIQUE COLLATE NOCASE,
 		text TEXT NOT NULL
 	)`,
+	// The history settings of an account (account.Account.HistoryDays,
+	// LargeMessage) and whether the agent paused its history.
+	`ALTER TABLE accounts ADD COLUMN history_days INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE accounts ADD COLUMN large_message INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE accounts ADD COLUMN history_paused INTEGER NOT NULL DEFAULT 0`,
+	// The history cursor of a folder (history.go): every message of the
+	// history window with a UID from history_low to last_uid is stored;
+	// history_low moves down as the history is fetched, newest first.
+	// Folders synced before this step fetched everything oldest first:
+	// their history is done.
+	`ALTER TABLE mailboxes ADD COLUMN history_low INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE mailboxes ADD COLUMN history_done INTEGER NOT NULL DEFAULT 1`,
+	`ALTER TABLE mailboxes ADD COLUMN history_total INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE mailboxes ADD COLUMN history_fetched INTEGER NOT NULL DEFAULT 0`,
+	// An article whose raw bytes stay on the server (larger than the
+	// account's LargeMessage): raw is empty, the location says where to
+	// fetch it from.
+	`ALTER TABLE articles ADD COLUMN remote INTEGER NOT NULL DEFAULT 0`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

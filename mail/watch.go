@@ -95,12 +95,13 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	lock := d.accountLock(id)
+	// One pass is the new mail and, while history is left, a slice of
+	// it: between slices the new mail is looked at again, so history
+	// never delays it.
+	left := false
 	pass := func(conn *imapsync.Conn) bool {
-		lock.Lock()
-		defer lock.Unlock()
 		as := AccountSync{AccountID: id, Address: acct.Address}
-		d.syncConn(cctx, acct, conn, &as)
+		left = d.syncStep(cctx, acct, conn, &as, true, d.opts.HistorySlice)
 		if ctx.Err() != nil {
 			return false
 		}
@@ -115,15 +116,19 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 		return false, nil
 	}
 	defer conn.Close()
+	d.watchConn(id, conn)
+	defer d.watchConn(id, nil)
 	if !pass(conn) {
 		return false, nil
 	}
 	for {
-		if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
-			if ctx.Err() == nil {
-				d.syncDone(SyncDone{AccountID: id, Err: err})
+		if !left {
+			if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
+				if ctx.Err() == nil {
+					d.syncDone(SyncDone{AccountID: id, Err: err})
+				}
+				return true, nil
 			}
-			return true, nil
 		}
 		if !pass(conn) {
 			return true, nil

@@ -53,12 +53,50 @@ type Account struct {
 	IMAP    Server
 	SMTP    Server
 	Trust   Trust
+	// HistoryDays is how far back the first sync of a folder fetches:
+	// 0 means DefaultHistoryDays, HistoryAll everything.
+	HistoryDays int
+	// LargeMessage is the size in bytes above which a message's raw
+	// bytes stay on the server (analysed once at sync, fetched again when
+	// opened); 0 means DefaultLargeMessage.
+	LargeMessage int64
+}
+
+// The defaults and special values of the history settings.
+const (
+	DefaultHistoryDays = 365
+	HistoryAll         = -1
+	// DefaultLargeMessage is 25 MB, the attachment size mail systems
+	// commonly pass before base64: larger messages are rare and costly to
+	// keep twice (on the server and in the profile).
+	DefaultLargeMessage = 25 << 20
+)
+
+// History returns how many days back the history goes, or 0 for all.
+func (a *Account) History() int {
+	switch {
+	case a.HistoryDays == 0:
+		return DefaultHistoryDays
+	case a.HistoryDays < 0:
+		return 0
+	}
+	return a.HistoryDays
+}
+
+// LargeMessageSize is LargeMessage with its default.
+func (a *Account) LargeMessageSize() int64 {
+	if a.LargeMessage <= 0 {
+		return DefaultLargeMessage
+	}
+	return a.LargeMessage
 }
 
 // Errors of Validate and ParseURL.
 var (
 	ErrAddress = errors.New("invalid e-mail address")
 	ErrURL     = errors.New("invalid server URL")
+	// ErrHistory is a history setting out of range.
+	ErrHistory = errors.New("invalid history setting")
 	// ErrPlainRemote is returned for a URL without TLS whose host is not a
 	// loopback address: passwords never cross a network in the clear.
 	ErrPlainRemote = errors.New("a server without TLS is only allowed on this computer (127.0.0.1, ::1, localhost); use imaps://, imap+starttls://, smtps:// or smtp+starttls://")
@@ -83,6 +121,12 @@ func (a *Account) Validate() error {
 	}
 	if err := a.SMTP.validate(SMTP); err != nil {
 		return err
+	}
+	if a.HistoryDays < HistoryAll {
+		return fmt.Errorf("%w: history of %d days", ErrHistory, a.HistoryDays)
+	}
+	if a.LargeMessage < 0 {
+		return fmt.Errorf("%w: large message size %d", ErrHistory, a.LargeMessage)
 	}
 	_, err = a.Trust.pool()
 	return err
