@@ -53,6 +53,15 @@ type Account struct {
 	IMAP    Server
 	SMTP    Server
 	Trust   Trust
+	// Auth is how both servers are logged in to; "" is AuthPassword.
+	Auth   AuthMethod `json:",omitempty"`
+	OAuth2 OAuth2     `json:",omitempty"`
+	// Token gives the access tokens of an OAuth2 account. It is set by
+	// whoever holds the refresh token (the mail core) and never stored.
+	Token TokenFunc `json:"-"`
+	// NeedsSignIn is set by the mail core when the provider refused the
+	// refresh token: sync and sending wait until the user signs in again.
+	NeedsSignIn bool `json:"-"`
 }
 
 // Errors of Validate and ParseURL.
@@ -83,6 +92,15 @@ func (a *Account) Validate() error {
 	}
 	if err := a.SMTP.validate(SMTP); err != nil {
 		return err
+	}
+	switch a.Auth {
+	case "", AuthPassword:
+	case AuthOAuth2:
+		if err := a.OAuth2.validate(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: unknown authentication %q", ErrOAuth2, a.Auth)
 	}
 	_, err = a.Trust.pool()
 	return err
