@@ -97,7 +97,12 @@ func loginIMAP(ctx context.Context, c *imapclient.Client, a *Account) error {
 		return err
 	}
 	return withToken(ctx, a, func(tok string) error {
-		return c.Authenticate(newBearerClient(mech, srv.User, tok, srv.Host, srv.Port))
+		// go-imap sends an empty continuation as "=", which is only
+		// right for an initial response (RFC 4959) and which Dovecot
+		// refuses as bad base64 — leaving a BAD, not the NO that
+		// tells a refused token. Any answer ends the failed exchange,
+		// so XOAUTH2 gets a single %x01, as OAUTHBEARER does.
+		return c.Authenticate(newBearerClient(mech, srv.User, tok, srv.Host, srv.Port, []byte{0x01}))
 	}, func(err error) bool {
 		var e *imap.Error
 		return errors.As(err, &e) && e.Type == imap.StatusResponseTypeNo

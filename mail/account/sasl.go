@@ -30,17 +30,22 @@ func chooseMechanism(offered []string) (string, error) {
 	return "", ErrMechanism
 }
 
-// newBearerClient is the SASL client of mechanism mech for user with token.
-func newBearerClient(mech, user, token, host string, port int) sasl.Client {
+// newBearerClient is the SASL client of mechanism mech for user with
+// token. ack, when not nil, replaces XOAUTH2's empty answer to an error
+// challenge.
+func newBearerClient(mech, user, token, host string, port int, ack []byte) sasl.Client {
 	if mech == XOAuth2 {
-		return &xoauth2Client{user: user, token: token}
+		return &xoauth2Client{user: user, token: token, ack: ack}
 	}
 	return &oauthBearerClient{sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{
 		Username: user, Token: token, Host: host, Port: port})}
 }
 
 // xoauth2Client is the client side of XOAUTH2.
-type xoauth2Client struct{ user, token string }
+type xoauth2Client struct {
+	user, token string
+	ack         []byte // the answer to the error challenge
+}
 
 func (c *xoauth2Client) Start() (string, []byte, error) {
 	return XOAuth2, []byte("user=" + c.user + "\x01auth=Bearer " + c.token + "\x01\x01"), nil
@@ -49,7 +54,12 @@ func (c *xoauth2Client) Start() (string, []byte, error) {
 // Next answers the server's error challenge (a JSON status) with the empty
 // response XOAUTH2 asks for, so the server ends the exchange with its
 // failure reply and the connection stays usable for a second try.
-func (c *xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
+func (c *xoauth2Client) Next([]byte) ([]byte, error) {
+	if c.ack == nil {
+		return []byte{}, nil
+	}
+	return c.ack, nil
+}
 
 // oauthBearerClient is go-sasl's OAUTHBEARER client, except that an error
 // challenge is answered with the %x01 of RFC 7628 §3.2.3 rather than by
@@ -72,7 +82,7 @@ func (a *smtpBearer) Start(info *smtp.ServerInfo) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	a.c = newBearerClient(mech, a.user, a.token, a.host, a.port)
+	a.c = newBearerClient(mech, a.user, a.token, a.host, a.port, nil)
 	return a.c.Start()
 }
 
