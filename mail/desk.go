@@ -139,6 +139,9 @@ type Desk struct {
 	offeredMu sync.Mutex
 	offered   map[[32]byte]bool
 
+	// tok holds the OAuth2 token sources.
+	tok tokens
+
 	mu       sync.Mutex
 	running  bool
 	closed   bool
