@@ -231,7 +231,10 @@ func TestOAuth2EndToEnd(t *testing.T) {
 		return got.State == OutboxSent && len(smtpServer.Received()) == 2
 	})
 	eventually(t, "the new message to be synced", func() bool {
-		return evs.count(func(ev Event) bool { e, ok := ev.(SyncDone); return ok && e.AccountID == a2.ID && e.New == 1 && e.Err == nil }) > 0
+		return evs.count(func(ev Event) bool {
+			e, ok := ev.(SyncDone)
+			return ok && e.AccountID == a2.ID && e.New == 1 && e.Err == nil
+		}) > 0
 	})
 	if got, _ := d.Account(ctx, a2.ID); got.NeedsSignIn {
 		t.Errorf("NeedsSignIn = true after SignIn, want false")
