@@ -30,6 +30,8 @@ type AuthServer struct {
 	User     string
 	// Lifetime of the access tokens (default a minute).
 	Lifetime time.Duration
+	// Deny makes the user decline the sign-in (error=access_denied).
+	Deny bool
 
 	srv *httptest.Server
 	mu  sync.Mutex
@@ -133,6 +135,7 @@ func (s *AuthServer) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case q.Get("client_id") != s.ClientID:
+		// RFC 6749 §4.1.2.1: never redirect for an unknown client.
 		http.Error(w, "unknown client_id", http.StatusBadRequest)
 		return
 	case q.Get("response_type") != "code":
@@ -140,6 +143,13 @@ func (s *AuthServer) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	case q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) < 43:
 		back(url.Values{"error": {"invalid_request"}, "error_description": {"PKCE S256 required"}})
+		return
+	}
+	s.mu.Lock()
+	deny := s.Deny
+	s.mu.Unlock()
+	if deny {
+		back(url.Values{"error": {"access_denied"}, "error_description": {"the user declined"}})
 		return
 	}
 	code := randomToken()

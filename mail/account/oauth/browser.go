@@ -16,9 +16,17 @@ var ErrNoBrowser = errors.New("oauth: no browser could be opened")
 // put in place of "%s"), else with xdg-open. It returns once the command
 // has been running for a moment without failing: a browser given as
 // $BROWSER may well run until the user closes it.
-func OpenBrowser(url string) error {
+func OpenBrowser(url string) error { return Opener(os.Getenv("BROWSER"))(url) }
+
+// Opener is OpenBrowser with browser in place of $BROWSER (the command
+// line reads its environment through its own Getenv).
+func Opener(browser string) func(url string) error {
+	return func(url string) error { return open(browser, url) }
+}
+
+func open(browser, url string) error {
 	args := []string{"xdg-open", url}
-	if b := strings.TrimSpace(os.Getenv("BROWSER")); b != "" {
+	if b := strings.TrimSpace(browser); b != "" {
 		// $BROWSER may list several commands separated by ":"; the first
 		// is used.
 		first, _, _ := strings.Cut(b, ":")
