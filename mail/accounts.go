@@ -264,7 +264,7 @@ func (d *Desk) accountWithPasswords(ctx context.Context, id int64) (*account.Acc
 		if err != nil {
 			return nil, err
 		}
-		a.Token = d.tokenFunc(a.ID, src)
+		a.Token = d.tokenFunc(&a, src)
 	}
 	return &a, nil
 }

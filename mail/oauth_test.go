@@ -153,6 +153,25 @@ func TestOAuth2EndToEnd(t *testing.T) {
 		t.Errorf("got %d refreshes after a refused token, want %d", got, refreshes+2)
 	}
 
+	// Another desk on the profile (the command line) refreshes, and the
+	// provider rotates the refresh token: this desk's is dead, and it
+	// takes the stored one rather than asking for a sign-in.
+	other, err := Open(ctx, side.Profile, side.Store, side.Engine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := other.SyncAccount(ctx, a2.ID); s.Err != nil {
+		t.Fatalf("sync by a second desk: %v", s.Err)
+	}
+	other.Close()
+	as.ForgetAccessTokens()
+	if s := d.SyncAccount(ctx, a2.ID); s.Err != nil {
+		t.Fatalf("sync after another desk rotated the refresh token: %v", s.Err)
+	}
+	if got, _ := d.Account(ctx, a2.ID); got.NeedsSignIn {
+		t.Fatalf("NeedsSignIn after another desk rotated the refresh token, want false")
+	}
+
 	// Sending with the token.
 	send := func(subject string) OutboxItem {
 		t.Helper()

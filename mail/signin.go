@@ -123,15 +123,45 @@ func (d *Desk) tokenSource(ctx context.Context, a *account.Account) (*oauth.Sour
 }
 
 // tokenFunc is src's TokenFunc that marks the account "sign in again"
-// when the provider refuses the refresh token.
-func (d *Desk) tokenFunc(id int64, src *oauth.Source) account.TokenFunc {
+// when the provider refuses the refresh token — unless another process on
+// the profile (the command line beside the window) has stored a newer one:
+// providers that rotate refresh tokens kill the old one at each refresh.
+func (d *Desk) tokenFunc(a *account.Account, src *oauth.Source) account.TokenFunc {
+	id, settings := a.ID, a.OAuth2
 	return func(ctx context.Context, renew bool) (string, error) {
 		tok, err := src.Token(ctx, renew)
+		if errors.Is(err, oauth.ErrSignInAgain) {
+			if fresh := d.reloadSource(ctx, id, settings, src); fresh != nil {
+				d.log.Info("oauth: using the refresh token another process stored", "account", id)
+				src = fresh
+				tok, err = src.Token(ctx, true)
+			}
+		}
 		if errors.Is(err, oauth.ErrSignInAgain) {
 			d.needSignIn(context.WithoutCancel(ctx), id, err)
 		}
 		return tok, err
 	}
+}
+
+// reloadSource returns a source made from the stored refresh token when it
+// differs from old's, and puts it in old's place; else nil.
+func (d *Desk) reloadSource(ctx context.Context, id int64, s account.OAuth2, old *oauth.Source) *oauth.Source {
+	var sealed []byte
+	if err := d.db.QueryRowContext(ctx, `SELECT oauth2_refresh FROM accounts WHERE id = ?`, id).Scan(&sealed); err != nil || sealed == nil {
+		return nil
+	}
+	b, err := d.p.Open(ctx, "accounts", "oauth2_refresh", sealed)
+	if err != nil || string(b) == old.RefreshToken() {
+		return nil
+	}
+	src := oauth.NewSource(s, &oauth2.Token{RefreshToken: string(b)}, d.sourceOptions(id))
+	d.tok.mu.Lock()
+	if d.tok.sources[id] == old {
+		d.tok.sources[id] = src
+	}
+	d.tok.mu.Unlock()
+	return src
 }
 
 // needSignIn persists the "sign in again" mark and announces it once.

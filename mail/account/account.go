@@ -11,9 +11,15 @@
 //	imap://user@127.0.0.1:1143     no TLS: only for loopback hosts
 //	smtp://user@localhost:2525     (test and demo servers)
 //
+// An account logs in with a password, or (Auth = AuthOAuth2) with an
+// OAuth2 access token from its Token func over SASL OAUTHBEARER (RFC 7628)
+// or XOAUTH2, whichever the server offers, OAUTHBEARER first; a refused
+// token is renewed and tried once more. Signing in and refreshing are
+// mail/account/oauth's work.
+//
 // DialIMAP and DialSMTP connect, secure the connection and log in. Their
 // failures are *Error values whose Kind (ErrDNS, ErrRefused, ErrTimeout,
-// ErrTLS, ErrCertificate, ErrAuth) callers test with errors.Is, so the
+// ErrTLS, ErrCertificate, ErrAuth, ErrToken) callers test with errors.Is, so the
 // settings dialog can say exactly what is wrong.
 package account
 
@@ -98,6 +104,10 @@ func (a *Account) Validate() error {
 	case AuthOAuth2:
 		if err := a.OAuth2.validate(); err != nil {
 			return err
+		}
+		// The bearer mechanisms name the user beside the token.
+		if a.IMAP.User == "" || a.SMTP.User == "" {
+			return fmt.Errorf("%w: OAuth2 needs the user name of both servers (usually the address)", ErrOAuth2)
 		}
 	default:
 		return fmt.Errorf("%w: unknown authentication %q", ErrOAuth2, a.Auth)
