@@ -146,8 +146,8 @@ func TestPresets(t *testing.T) {
 		}
 		s := p.Settings("my-client", "")
 		a := account.Account{Address: "help@example.org", Auth: account.AuthOAuth2, OAuth2: s,
-			IMAP: account.Server{Host: "imap.example.org", Port: 993, Security: account.TLS},
-			SMTP: account.Server{Host: "smtp.example.org", Port: 465, Security: account.TLS}}
+			IMAP: account.Server{Host: "imap.example.org", Port: 993, Security: account.TLS, User: "help@example.org"},
+			SMTP: account.Server{Host: "smtp.example.org", Port: 465, Security: account.TLS, User: "help@example.org"}}
 		if err := a.Validate(); err != nil {
 			t.Errorf("%s: Validate = %v", tt.name, err)
 		}
@@ -157,5 +157,39 @@ func TestPresets(t *testing.T) {
 	}
 	if _, ok := oauth.Lookup("yahoo"); ok {
 		t.Error("Lookup(yahoo) found a preset")
+	}
+}
+
+// TestSignInLoopback checks the redirect of RFC 8252: an IP literal on
+// loopback, PKCE S256 in the request, and nothing listening afterwards.
+func TestSignInLoopback(t *testing.T) {
+	as := mailtest.NewAuthServer(t)
+	var authURL string
+	browser := func(s string) error {
+		authURL = s
+		go func() {
+			if resp, err := http.Get(s); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := oauth.SignIn(ctx, as.Settings(), &oauth.SignInOptions{Browser: browser}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(authURL)
+	q := u.Query()
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || redirect.Scheme != "http" || redirect.Hostname() != "127.0.0.1" || redirect.Port() == "" || redirect.Path != "/" {
+		t.Errorf("got redirect_uri %q, want http://127.0.0.1:PORT/", q.Get("redirect_uri"))
+	}
+	if q.Get("code_challenge_method") != "S256" || q.Get("state") == "" || q.Get("client_id") != as.ClientID {
+		t.Errorf("got authorization request %v, want S256, a state and the client ID", q)
+	}
+	if resp, err := http.Get(redirect.String()); err == nil {
+		resp.Body.Close()
+		t.Errorf("the redirect listener still answers after the sign-in")
 	}
 }
