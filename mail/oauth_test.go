@@ -239,6 +239,25 @@ func TestOAuth2EndToEnd(t *testing.T) {
 	if got, _ := d.OutboxItem(ctx, second.ID); got.State != OutboxQueued {
 		t.Errorf("outbox item while waiting = %s, want queued", got.State)
 	}
+	// Another process may sign in (`siegel account signin`): the watcher
+	// sees the stored mark go (every RetryMax) and syncs.
+	okSyncs := func(ev Event) bool { e, ok := ev.(SyncDone); return ok && e.AccountID == a2.ID && e.Err == nil }
+	okBase := evs.count(okSyncs)
+	other, err = Open(ctx, side.Profile, side.Store, side.Engine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.SignIn(ctx, a2.ID, nil); err != nil {
+		t.Fatalf("SignIn by another desk: %v", err)
+	}
+	other.Close()
+	eventually(t, "the watcher to sync after the other desk's sign-in", func() bool { return evs.count(okSyncs) > okBase })
+	// And is revoked once more, to sign in here.
+	as.RevokeAll()
+	d.forgetTokens(a2.ID)
+	if s := d.SyncAccount(ctx, a2.ID); !errors.Is(s.Err, oauth.ErrSignInAgain) {
+		t.Fatalf("sync after the second revocation = %v, want ErrSignInAgain", s.Err)
+	}
 
 	// Signing in again resumes sync and sending.
 	bearer.Deliver(t, mailtest.Message(t, "carol@example.org", mailtest.DeskAddress, "Neu", "Hallo.", mailtest.WithID("b2@example.org")))

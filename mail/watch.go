@@ -63,10 +63,8 @@ func (d *Desk) watch(ctx context.Context, id int64) {
 		if errors.Is(err, oauth.ErrSignInAgain) {
 			// Retrying cannot help: wait for SignIn.
 			d.log.Info("sync: waiting for a new sign-in", "account", id)
-			select {
-			case <-ctx.Done():
+			if !d.waitSignIn(ctx, id, signIn) {
 				return
-			case <-signIn:
 			}
 			b.reset()
 			continue
@@ -83,6 +81,28 @@ func (d *Desk) watch(ctx context.Context, id int64) {
 		d.log.Info("sync: reconnecting", "account", id, "after", wait)
 		if !sleep(ctx, wait) {
 			return
+		}
+	}
+}
+
+// waitSignIn waits until account id is signed in again: by SignIn in this
+// process (signIn closes), or in another (the command line), which the
+// stored mark shows — looked at every RetryMax, without a connection. It
+// reports whether ctx is still alive.
+func (d *Desk) waitSignIn(ctx context.Context, id int64, signIn <-chan struct{}) bool {
+	t := time.NewTicker(d.opts.RetryMax)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-signIn:
+			return true
+		case <-t.C:
+			var needs bool
+			if err := d.db.QueryRowContext(ctx, `SELECT needs_signin FROM accounts WHERE id = ?`, id).Scan(&needs); err != nil || !needs {
+				return ctx.Err() == nil // signed in, or the account is gone
+			}
 		}
 	}
 }
