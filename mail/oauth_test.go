@@ -252,28 +252,34 @@ func TestOAuth2EndToEnd(t *testing.T) {
 	}
 	other.Close()
 	eventually(t, "the watcher to sync after the other desk's sign-in", func() bool { return evs.count(okSyncs) > okBase })
-	// And is revoked once more, to sign in here.
+	eventually(t, "the outbox to send after the other desk's sign-in", func() bool {
+		got, _ := d.OutboxItem(ctx, second.ID)
+		return got.State == OutboxSent && len(smtpServer.Received()) == 2
+	})
+
+	// Revoked once more, with the desk running: the outbox keeps the
+	// message queued.
 	as.RevokeAll()
 	d.forgetTokens(a2.ID)
-	if s := d.SyncAccount(ctx, a2.ID); !errors.Is(s.Err, oauth.ErrSignInAgain) {
-		t.Fatalf("sync after the second revocation = %v, want ErrSignInAgain", s.Err)
+	third := send("Dritte Antwort")
+	eventually(t, "the account to be marked again", func() bool { a, _ := d.Account(ctx, a2.ID); return a.NeedsSignIn })
+	time.Sleep(300 * time.Millisecond)
+	if got, _ := d.OutboxItem(ctx, third.ID); got.State != OutboxQueued || got.Attempts != 0 || len(smtpServer.Received()) != 2 {
+		t.Errorf("outbox item after the second revocation = %+v; want queued, no attempt counted", got)
 	}
 
 	// Signing in again resumes sync and sending.
+	newMail := func(ev Event) bool { e, ok := ev.(SyncDone); return ok && e.AccountID == a2.ID && e.New == 1 && e.Err == nil }
+	mailBase := evs.count(newMail)
 	bearer.Deliver(t, mailtest.Message(t, "carol@example.org", mailtest.DeskAddress, "Neu", "Hallo.", mailtest.WithID("b2@example.org")))
 	if err := d.SignIn(ctx, a2.ID, nil); err != nil {
 		t.Fatalf("Desk.SignIn again: %v", err)
 	}
 	eventually(t, "the queued message to be sent", func() bool {
-		got, _ := d.OutboxItem(ctx, second.ID)
-		return got.State == OutboxSent && len(smtpServer.Received()) == 2
+		got, _ := d.OutboxItem(ctx, third.ID)
+		return got.State == OutboxSent && len(smtpServer.Received()) == 3
 	})
-	eventually(t, "the new message to be synced", func() bool {
-		return evs.count(func(ev Event) bool {
-			e, ok := ev.(SyncDone)
-			return ok && e.AccountID == a2.ID && e.New == 1 && e.Err == nil
-		}) > 0
-	})
+	eventually(t, "the new message to be synced", func() bool { return evs.count(newMail) > mailBase })
 	if got, _ := d.Account(ctx, a2.ID); got.NeedsSignIn {
 		t.Errorf("NeedsSignIn = true after SignIn, want false")
 	}

@@ -372,6 +372,11 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		if !next.IsZero() {
 			wait = max(next.Sub(d.now()), 10*time.Millisecond)
 		}
+		if d.waitingForSignIn(ctx) {
+			// SignIn here kicks the outbox; one by another process
+			// (the command line) shows only in the stored mark.
+			wait = min(wait, d.opts.RetryMax)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -382,6 +387,16 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		}
 		t.Stop()
 	}
+}
+
+// waitingForSignIn reports whether messages wait for an account to sign
+// in again.
+func (d *Desk) waitingForSignIn(ctx context.Context) bool {
+	var n int
+	d.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox
+		WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0))
+		AND account_id IN (SELECT id FROM accounts WHERE needs_signin = 1)`).Scan(&n)
+	return n > 0
 }
 
 // DeliverOutbox delivers every message that is due now, one after the
