@@ -269,7 +269,10 @@ func TestOAuth2EndToEnd(t *testing.T) {
 	}
 
 	// Signing in again resumes sync and sending.
-	newMail := func(ev Event) bool { e, ok := ev.(SyncDone); return ok && e.AccountID == a2.ID && e.New == 1 && e.Err == nil }
+	newMail := func(ev Event) bool {
+		e, ok := ev.(SyncDone)
+		return ok && e.AccountID == a2.ID && e.New == 1 && e.Err == nil
+	}
 	mailBase := evs.count(newMail)
 	bearer.Deliver(t, mailtest.Message(t, "carol@example.org", mailtest.DeskAddress, "Neu", "Hallo.", mailtest.WithID("b2@example.org")))
 	if err := d.SignIn(ctx, a2.ID, nil); err != nil {
