@@ -162,6 +162,8 @@ type Desk struct {
 	histMu sync.Mutex
 	hist   map[int64]*histFolder
 	conns  map[int64]*imapsync.Conn
+	// tok holds the OAuth2 token sources.
+	tok tokens
 
 	mu       sync.Mutex
 	running  bool

@@ -80,10 +80,23 @@
 // for a server that gave up during the data, so a dropped connection there
 // is retried rather than taken for a lost confirmation.
 //
+// # OAuth2 accounts
+//
+// An account whose Auth is account.AuthOAuth2 (Microsoft 365, Google) logs
+// in with a bearer token (mail/account/oauth). Its refresh token is sealed
+// in the profile like a password; the access tokens live in memory, one
+// token source per account shared by sync and the outbox, refreshed before
+// they expire and once more when a server refuses one. When the provider
+// refuses the refresh token (oauth.ErrSignInAgain) the account is marked
+// "sign in again" (Account.NeedsSignIn, persisted) and AccountNeedsSignIn
+// is announced: its watcher waits without retrying and its outbox
+// messages stay queued, their attempt not counted, until SignIn runs the
+// browser sign-in again; then AccountSignedIn, and both resume.
+//
 // # Events
 //
 // Subscribe delivers SyncProgress, SyncDone, HistoryProgress, ArticleAdded,
-// ArticleChanged, TicketChanged and OutboxChanged from the desk's
-// goroutines; the UI hands them to its own. Start's goroutines end with
-// Close.
+// ArticleChanged, TicketChanged, OutboxChanged, AccountNeedsSignIn and
+// AccountSignedIn from the desk's goroutines; the UI hands them to its
+// own. Start's goroutines end with Close.
 package mail

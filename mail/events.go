@@ -7,7 +7,8 @@ import (
 
 // Event is something the UI may want to show. The concrete types are
 // SyncProgress, SyncDone, HistoryProgress, ArticleAdded, ArticleChanged,
-// TicketChanged and OutboxChanged; subscribers switch on the type.
+// TicketChanged, OutboxChanged, AccountNeedsSignIn and AccountSignedIn;
+// subscribers switch on the type.
 type Event interface{ event() }
 
 // SyncProgress reports a mailbox being synchronised: Done of Total new
@@ -54,12 +55,28 @@ type OutboxChanged struct {
 	Item OutboxItem
 }
 
-func (SyncProgress) event()   {}
-func (SyncDone) event()       {}
-func (ArticleAdded) event()   {}
-func (ArticleChanged) event() {}
-func (TicketChanged) event()  {}
-func (OutboxChanged) event()  {}
+// AccountNeedsSignIn reports that the provider refused an OAuth2
+// account's stored sign-in (revoked, expired, password changed): the
+// account shows "Sign in again", its sync and its outbox wait until
+// SignIn. Err says what the provider answered.
+type AccountNeedsSignIn struct {
+	AccountID int64
+	Err       error
+}
+
+// AccountSignedIn reports a completed SignIn: sync and sending resume.
+type AccountSignedIn struct {
+	AccountID int64
+}
+
+func (AccountNeedsSignIn) event() {}
+func (AccountSignedIn) event()    {}
+func (SyncProgress) event()       {}
+func (SyncDone) event()           {}
+func (ArticleAdded) event()       {}
+func (ArticleChanged) event()     {}
+func (TicketChanged) event()      {}
+func (OutboxChanged) event()      {}
 
 // subscribers holds the Subscribe callbacks.
 type subscribers struct {

@@ -11,6 +11,7 @@ import (
 
 	"siegel/crypto/smime"
 	"siegel/mail/account"
+	"siegel/mail/account/oauth"
 	"siegel/mail/imapsync"
 	"siegel/mail/submit"
 	"siegel/message"
@@ -383,6 +384,11 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		if !next.IsZero() {
 			wait = max(next.Sub(d.now()), 10*time.Millisecond)
 		}
+		if d.waitingForSignIn(ctx) {
+			// SignIn here kicks the outbox; one by another process
+			// (the command line) shows only in the stored mark.
+			wait = min(wait, d.opts.RetryMax)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -393,6 +399,16 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		}
 		t.Stop()
 	}
+}
+
+// waitingForSignIn reports whether messages wait for an account to sign
+// in again.
+func (d *Desk) waitingForSignIn(ctx context.Context) bool {
+	var n int
+	d.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox
+		WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0))
+		AND account_id IN (SELECT id FROM accounts WHERE needs_signin = 1)`).Scan(&n)
+	return n > 0
 }
 
 // DeliverOutbox delivers every message that is due now, one after the
@@ -422,6 +438,10 @@ func (d *Desk) outboxRow(ctx context.Context, id int64) (*outboxRow, error) {
 	return &r, nil
 }
 
+// signedInOnly leaves out the messages of accounts that must sign in
+// again: they stay as they are until SignIn.
+const signedInOnly = `account_id NOT IN (SELECT id FROM accounts WHERE needs_signin = 1)`
+
 // deliverDue works through the due messages: queued ones are sent, sent
 // ones not yet in the Sent folder are appended, and interrupted ones are
 // settled — an attempt stays "sending" or "committing" for at most
@@ -435,6 +455,7 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 	for ctx.Err() == nil {
 		rows, err := d.db.QueryContext(ctx, `SELECT id, state FROM outbox
 			WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0)) AND next_attempt <= ?
+			AND `+signedInOnly+`
 			ORDER BY next_attempt, id LIMIT 100`, millis(d.now()))
 		if err != nil {
 			return time.Time{}, fmt.Errorf("mail: outbox: %w", err)
@@ -485,7 +506,8 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 	}
 	var next sql.NullInt64
 	err := d.db.QueryRowContext(ctx, `SELECT min(next_attempt) FROM outbox
-		WHERE state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0)`).Scan(&next)
+		WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0))
+		AND `+signedInOnly).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, ctx.Err()
 	}
@@ -511,6 +533,13 @@ func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
 	case err == nil:
 		d.log.Info("outbox: delivered", "outbox", item.ID, "attempt", item.Attempts)
 		d.markSent(ctx, item, false)
+	case errors.Is(err, oauth.ErrSignInAgain):
+		// Not the message's failure: it waits, queued, for SignIn
+		// (which kicks the outbox), and the attempt does not count.
+		d.log.Warn("outbox: waiting for a new sign-in", "outbox", item.ID, "account", item.AccountID)
+		d.execLogged(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), next_attempt = ?
+			WHERE id = ? AND state = 'sending'`, millis(d.now()), item.ID)
+		d.emitOutbox(ctx, item.ID)
 	case errors.Is(err, submit.ErrUncertain):
 		d.log.Warn("outbox: delivery uncertain", "outbox", item.ID, "err", err)
 		d.resolveUncertain(ctx, item)

@@ -172,6 +172,16 @@ var schema = []string{
 	// account's LargeMessage): raw is empty, the location says where to
 	// fetch it from.
 	`ALTER TABLE articles ADD COLUMN remote INTEGER NOT NULL DEFAULT 0`,
+	// OAuth2 sign-in (issue 11): the method, the settings as JSON
+	// (account.OAuth2: endpoints, client ID, scopes), the refresh token
+	// sealed like the passwords, and whether the provider refused it so
+	// that the user must sign in again. The access token stays in memory:
+	// it lives an hour, and one refresh after a restart is cheaper than
+	// a sealed column rewritten at every refresh.
+	`ALTER TABLE accounts ADD COLUMN auth TEXT NOT NULL DEFAULT 'password'`,
+	`ALTER TABLE accounts ADD COLUMN oauth2 TEXT NOT NULL DEFAULT '{}'`,
+	`ALTER TABLE accounts ADD COLUMN oauth2_refresh BLOB`,
+	`ALTER TABLE accounts ADD COLUMN needs_signin INTEGER NOT NULL DEFAULT 0`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed
@@ -182,6 +192,7 @@ func migrate(ctx context.Context, p *profile.Profile) error {
 	}
 	p.RegisterSealed("accounts", "id", "imap_password")
 	p.RegisterSealed("accounts", "id", "smtp_password")
+	p.RegisterSealed("accounts", "id", "oauth2_refresh")
 	p.RegisterSealed("drafts", "id", "content_sealed")
 	return nil
 }

@@ -11,9 +11,15 @@
 //	imap://user@127.0.0.1:1143     no TLS: only for loopback hosts
 //	smtp://user@localhost:2525     (test and demo servers)
 //
+// An account logs in with a password, or (Auth = AuthOAuth2) with an
+// OAuth2 access token from its Token func over SASL OAUTHBEARER (RFC 7628)
+// or XOAUTH2, whichever the server offers, OAUTHBEARER first; a refused
+// token is renewed and tried once more. Signing in and refreshing are
+// mail/account/oauth's work.
+//
 // DialIMAP and DialSMTP connect, secure the connection and log in. Their
 // failures are *Error values whose Kind (ErrDNS, ErrRefused, ErrTimeout,
-// ErrTLS, ErrCertificate, ErrAuth) callers test with errors.Is, so the
+// ErrTLS, ErrCertificate, ErrAuth, ErrToken) callers test with errors.Is, so the
 // settings dialog can say exactly what is wrong.
 package account
 
@@ -53,6 +59,15 @@ type Account struct {
 	IMAP    Server
 	SMTP    Server
 	Trust   Trust
+	// Auth is how both servers are logged in to; "" is AuthPassword.
+	Auth   AuthMethod `json:",omitempty"`
+	OAuth2 OAuth2     `json:",omitempty"`
+	// Token gives the access tokens of an OAuth2 account. It is set by
+	// whoever holds the refresh token (the mail core) and never stored.
+	Token TokenFunc `json:"-"`
+	// NeedsSignIn is set by the mail core when the provider refused the
+	// refresh token: sync and sending wait until the user signs in again.
+	NeedsSignIn bool `json:"-"`
 	// HistoryDays is how far back the first sync of a folder fetches:
 	// 0 means DefaultHistoryDays, HistoryAll everything.
 	HistoryDays int
@@ -127,6 +142,19 @@ func (a *Account) Validate() error {
 	}
 	if a.LargeMessage < 0 {
 		return fmt.Errorf("%w: large message size %d", ErrHistory, a.LargeMessage)
+	}
+	switch a.Auth {
+	case "", AuthPassword:
+	case AuthOAuth2:
+		if err := a.OAuth2.validate(); err != nil {
+			return err
+		}
+		// The bearer mechanisms name the user beside the token.
+		if a.IMAP.User == "" || a.SMTP.User == "" {
+			return fmt.Errorf("%w: OAuth2 needs the user name of both servers (usually the address)", ErrOAuth2)
+		}
+	default:
+		return fmt.Errorf("%w: unknown authentication %q", ErrOAuth2, a.Auth)
 	}
 	_, err = a.Trust.pool()
 	return err
