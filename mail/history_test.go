@@ -464,3 +464,27 @@ func TestWatcherHistoryYieldsToNewMail(t *testing.T) {
 	e.desk.Close()
 	checkConsistent(t, e.desk.db, e.imap)
 }
+
+// TestCheckMailReturnsAfterTheNewest: the window's Check mail stores the
+// newest messages of a first sync and returns, leaving the history to the
+// watcher; Sync fetches it all.
+func TestCheckMailReturnsAfterTheNewest(t *testing.T) {
+	e := newEnv(t, &envOptions{desk: &Options{HistoryBatch: 10, HistorySlice: time.Nanosecond}})
+	const n = 40
+	base := time.Now().Add(-n * time.Hour)
+	for i := range n {
+		e.imap.AppendAt(t, "INBOX", mailtest.Message(t, fmt.Sprintf("c%d@example.com", i), mailtest.DeskAddress,
+			fmt.Sprintf("Question %02d", i), "x", mailtest.WithID(fmt.Sprintf("q%02d@example.org", i))), base.Add(time.Duration(i)*time.Hour))
+	}
+	if _, err := e.desk.CheckMail(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := storedIDs(t, e)
+	if len(got) == 0 || len(got) >= n || !slices.Contains(got, "q39@example.org") || slices.Contains(got, "q00@example.org") {
+		t.Errorf("after Check mail: got %d stored (%v), want the newest batch, not the oldest", len(got), got)
+	}
+	e.sync()
+	if got := storedIDs(t, e); len(got) != n {
+		t.Errorf("after Sync: got %d stored, want %d", len(got), n)
+	}
+}

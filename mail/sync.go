@@ -69,6 +69,18 @@ type NewArticle struct {
 // analysed. It returns the report and, if some account failed, the
 // failures joined (the report says which).
 func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
+	return d.syncAll(ctx, true)
+}
+
+// CheckMail is the window's "Check mail": every account's new mail and
+// one slice of its history (the newest first: on a first sync, the newest
+// tickets), then it returns. The running desk's watchers fetch the rest
+// of the history by themselves and report it with HistoryProgress.
+func (d *Desk) CheckMail(ctx context.Context) (SyncReport, error) {
+	return d.syncAll(ctx, false)
+}
+
+func (d *Desk) syncAll(ctx context.Context, whole bool) (SyncReport, error) {
 	ids, err := d.accountIDs(ctx)
 	if err != nil {
 		return SyncReport{}, err
@@ -76,7 +88,7 @@ func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
 	var rep SyncReport
 	var errs []error
 	for _, id := range ids {
-		as := d.SyncAccount(ctx, id)
+		as := d.syncAccount(ctx, id, whole)
 		rep.Accounts = append(rep.Accounts, as)
 		if as.Err != nil {
 			errs = append(errs, as.Err)
@@ -93,6 +105,12 @@ func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
 // reports it with HistoryProgress, so a window need not call this to get
 // it (the two take turns, batch by batch, and never fetch one twice).
 func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
+	return d.syncAccount(ctx, id, true)
+}
+
+// syncAccount is SyncAccount; without whole, it stops after one slice of
+// the history.
+func (d *Desk) syncAccount(ctx context.Context, id int64, whole bool) AccountSync {
 	as := AccountSync{AccountID: id}
 	acct, err := d.accountWithPasswords(ctx, id)
 	if err != nil {
@@ -109,7 +127,7 @@ func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
 	defer conn.Close()
 	for {
 		left := d.syncStep(ctx, acct, conn, &as, true, 10*d.opts.HistorySlice)
-		if as.Err != nil || !left || ctx.Err() != nil {
+		if as.Err != nil || !left || ctx.Err() != nil || !whole {
 			break
 		}
 	}
