@@ -131,7 +131,7 @@ func TestProtectedNotes(t *testing.T) {
 		SetLanguage(tt.lang)
 		res := &smime.Result{Encryption: smime.EncDecrypted, Signature: smime.SigValid, Envelope: outer,
 			Protected: &smime.Protected{Mode: "cipher", Signed: tt.signed, Differs: []string{"Subject", "From", "To", "Date"}}}
-		card := newArticleCard(u, mail.Article{ID: 1, Security: res})
+		card := newArticleCard(u, mail.Article{ID: 1, Security: res}, true)
 		card.build()
 		if got, want := strings.Join(protectedNotes(card), "\n"), strings.Join(tt.want, "\n"); got != want {
 			t.Errorf("%s, signed %v: the notes read\n%s\nwant\n%s", tt.lang, tt.signed, got, want)

@@ -292,13 +292,13 @@ func TestRevokedBanner(t *testing.T) {
 	} {
 		SetLanguage(tt.lang)
 		rev := revocationCases[0].rev
-		card := &articleCard{u: u, failures: container.NewVBox()}
+		card := &articleCard{u: u, failures: container.NewVBox(), detailed: true}
 		card.showFailures(&smime.Result{Signature: smime.SigRevoked, Encryption: smime.EncNone, Revocation: &rev})
 		var texts []string
 		errorIcon := false
 		for _, o := range objects(card.failures) {
-			if l, ok := o.(*widget.Label); ok {
-				texts = append(texts, l.Text)
+			if s := textOf(o); s != "" {
+				texts = append(texts, s)
 			}
 			if ic, ok := o.(*widget.Icon); ok && ic.Resource != nil && ic.Resource.Name() == theme.ErrorIcon().Name() {
 				errorIcon = true

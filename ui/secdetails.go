@@ -80,7 +80,7 @@ func showSecurityDetails(u *UI, win fyne.Window, r *smime.Result) {
 	}
 	d := dialog.NewCustom(tr("details.title"), tr("dialog.close"), container.NewVScroll(container.NewVBox(items...)), win)
 	d.Resize(dialogSize(win, 760, 620))
-	d.Show()
+	showModal(win, d, nil)
 }
 
 // protectedSection is the details' part on the protected header (RFC
@@ -222,5 +222,5 @@ func (u *UI) saveBytes(win fyne.Window, name string, data []byte) {
 	}, win)
 	d.SetFileName(name)
 	d.Resize(dialogSize(win, 800, 600))
-	d.Show()
+	showModal(win, d, nil)
 }

@@ -362,7 +362,7 @@ func (p *securityPage) passphraseDialog(hasVault bool) {
 						return
 					}
 					s.d.Hide()
-					dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win).Show()
+					showModal(win, dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win), nil)
 				})
 			})
 		},
@@ -386,11 +386,11 @@ func (p *securityPage) setAdmin() {
 // removeAdmin removes the administrator password after a confirmation.
 func (p *securityPage) removeAdmin() {
 	p.s.admin.require(func() {
-		dialog.ShowConfirm(tr("security.admin.remove"), tr("security.admin.remove.confirm"), func(yes bool) {
+		showModal(p.s.win, dialog.NewConfirm(tr("security.admin.remove"), tr("security.admin.remove.confirm"), func(yes bool) {
 			if yes {
 				p.storeAdmin(nil)
 			}
-		}, p.s.win)
+		}, p.s.win), nil)
 	})
 }
 
