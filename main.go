@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"reflect"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"fyne.io/fyne/v2"
@@ -20,6 +21,7 @@ import (
 
 	"siegel/cli"
 	"siegel/demo"
+	"siegel/mail"
 	"siegel/profile"
 	"siegel/ui"
 	"siegel/wiring"
@@ -132,7 +134,7 @@ func realDir(dir string) (string, error) {
 // openParts opens the profile in dir with the passphrase dialog of
 // prompter, and its certificate store, engine and desk.
 func openParts(ctx context.Context, dir string, prompter *ui.Prompter, verbose io.Writer) (parts, error) {
-	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase, Verbose: verbose})
+	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase, Verbose: verbose, Desk: windowDesk()})
 	if err != nil {
 		return parts{}, err
 	}
@@ -158,6 +160,7 @@ func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writ
 	}
 	d, err := demo.Start(ctx, dir, &demo.Options{
 		OnError: func(err error) { fmt.Fprintf(stderr, "siegel: %v\n", err) },
+		Desk:    windowDesk(),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
@@ -265,3 +268,10 @@ func viewport(w fyne.Window) *glfw.Window {
 	}
 	return *(**glfw.Window)(unsafe.Pointer(f.UnsafeAddr()))
 }
+
+// undoDelay is how long a sent message waits before the outbox takes it:
+// the window's "Sending… Undo".
+const undoDelay = 5 * time.Second
+
+// windowDesk is how the window runs the desk.
+func windowDesk() *mail.Options { return &mail.Options{UndoDelay: undoDelay} }
