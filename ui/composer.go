@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -42,6 +43,18 @@ const (
 // Each starts from the Security defaults unless the agent switched it.
 // What the agent writes is kept as a draft as they type; Send puts it
 // into the outbox, and the composer shows the outbox's state of it.
+//
+// An answer starts with the article answered quoted below the cursor
+// (Desk.QuotedReplyDraft); "::" and a name in the text offers the text
+// modules, and To and Cc offer the known contacts. Sending unencrypted
+// to a customer who wrote encrypted asks first, or is refused when the
+// setting requires encryption. After Send, "Sending… Undo" shows while
+// the outbox holds the message back.
+//
+// The widgets are in the Tab order To, Cc, Subject, the text, Attach,
+// Encrypt, Sign, Send: the focus follows the order of the objects in the
+// tree, so the form, the text and the buttons are placed in that order
+// whatever their place on screen (see stackedInOrder).
 type composer struct {
 	u        *UI
 	ticketID int64 // 0: a new ticket
@@ -68,14 +81,28 @@ type composer struct {
 	from                  *widget.Select
 	fromLabel             *widget.Label
 	to, cc, subject, body *entry
-	attachments           []message.Attachment
-	files                 *fyne.Container
-	encrypt, sign         *toggle
-	attach                *ttwidget.Button
-	sendBtn               *ttwidget.Button
-	status                *widget.Label
-	resend                *widget.Button
-	obj                   fyne.CanvasObject
+	// draftGen counts the drafts the composer took up, so a save that
+	// ends after another draft came does not give it its ID.
+	draftGen      int
+	attachments   []message.Attachment
+	files         *fyne.Container
+	encrypt, sign *toggle
+	attach        *ttwidget.Button
+	sendBtn       *ttwidget.Button
+	status        *widget.Label
+	resend        *widget.Button
+	obj           fyne.CanvasObject
+
+	// The suggestion lists: text modules in the text, contacts in To
+	// and Cc; the generations drop answers overtaken by more typing.
+	moduleList, toList, ccList *suggestions
+	moduleGen, contactGen      int
+	inserting                  bool // a suggestion is going in: not typing
+
+	// undoItem is the message sent that Undo can still take back.
+	undoItem  siegelmail.OutboxItem
+	undoTimer *time.Timer
+	undoBox   *fyne.Container
 
 	checkLater, saveLater *debouncer
 	// onWork, when set, runs when the composer finds work in progress
@@ -112,14 +139,23 @@ func (c *composer) build() fyne.CanvasObject {
 	c.cc.Validator = addressValidator(false)
 	c.subject = newEntry(u.keys)
 	c.body = newMultiLineEntry(u.keys)
+	// Tab leaves the text for Attach, as in the rest of the form: Fyne
+	// hands Tab to a multi-line entry, which would type a tab character
+	// (rarely wanted in mail) and leave the buttons out of reach of the
+	// keyboard. The composer's text is the window's one multi-line entry
+	// with the keymap, so the key is bound there.
+	u.keys.addKey(fyne.KeyTab, func() { tabFrom(u.win.Canvas()) })
 	c.body.SetPlaceHolder(tr("compose.body.placeholder"))
 	// Three rows at least: more would leave the articles above, the
 	// reading, two lines of text in the default window.
 	c.body.SetMinRowsVisible(3)
-	c.to.OnChanged = func(string) { c.edited(true) }
-	c.cc.OnChanged = func(string) { c.edited(true) }
+	c.moduleList = newSuggestions(c.body, c.insertModule)
+	c.toList = newSuggestions(c.to, func(s suggestion) { c.insertContact(c.to, s) })
+	c.ccList = newSuggestions(c.cc, func(s suggestion) { c.insertContact(c.cc, s) })
+	c.to.OnChanged = func(string) { c.typed(true, func() { c.offerContacts(c.to, c.toList) }) }
+	c.cc.OnChanged = func(string) { c.typed(true, func() { c.offerContacts(c.cc, c.ccList) }) }
 	c.subject.OnChanged = func(string) { c.edited(false) }
-	c.body.OnChanged = func(string) { c.edited(false) }
+	c.body.OnChanged = func(string) { c.typed(false, c.offerModules) }
 
 	c.encrypt = newToggle(tr("compose.encrypt"), iconLock, iconLockOpen, func(on bool) {
 		c.encWant = &on
@@ -142,6 +178,9 @@ func (c *composer) build() fyne.CanvasObject {
 	c.resend = widget.NewButtonWithIcon(tr("compose.resend"), theme.MailSendIcon(), c.resendTracked)
 	c.resend.Hide()
 	c.files = container.NewVBox()
+	undoBtn := widget.NewButtonWithIcon(tr("compose.undo"), theme.ContentUndoIcon(), c.undo)
+	c.undoBox = container.NewHBox(widget.NewLabel(tr("compose.undo.sending")), undoBtn)
+	c.undoBox.Hide()
 
 	form := container.New(layout.NewFormLayout(),
 		widget.NewLabel(tr("compose.from")), container.NewStack(c.fromLabel, c.from),
@@ -150,8 +189,12 @@ func (c *composer) build() fyne.CanvasObject {
 		widget.NewLabel(tr("compose.subject")), c.subject,
 	)
 	buttons := container.NewHBox(c.attach, c.encrypt, c.sign, layout.NewSpacer(), c.resend, c.sendBtn)
-	bottom := container.NewVBox(c.files, c.status, buttons)
-	c.obj = container.NewPadded(container.NewBorder(form, bottom, nil, nil, c.body))
+	// The buttons first in the tree, below the files and the status on
+	// screen: Tab goes from the text to Attach, and the files' Remove
+	// buttons and Undo come after Send.
+	bottom := container.New(stackedInOrder{c.files, c.status, c.undoBox, buttons}, buttons, c.files, c.status, c.undoBox)
+	// Border's own constructor puts the centre first, before the form.
+	c.obj = container.NewPadded(container.New(layout.NewBorderLayout(form, bottom, nil, nil), form, c.body, bottom))
 
 	if keep != nil {
 		c.fill(*keep)
@@ -185,7 +228,7 @@ func (c *composer) load() {
 		}
 		var unsent []siegelmail.OutboxItem
 		if err == nil && !restored && ticketID != 0 {
-			dr, err = desk.ReplyDraft(ctx, ticketID)
+			dr, err = desk.QuotedReplyDraft(ctx, ticketID, attribution)
 		}
 		if err == nil && ticketID != 0 {
 			unsent, _ = desk.Outbox(ctx, siegelmail.OutboxQuery{TicketID: ticketID, Unsent: true})
@@ -216,7 +259,7 @@ func (c *composer) loaded1(accts []account.Account, dr siegelmail.Draft, restore
 		cur := c.current()
 		dr.To, dr.Cc, dr.Subject, dr.Text, dr.Attachments = cur.To, cur.Cc, cur.Subject, cur.Text, cur.Attachments
 	}
-	c.draft = dr
+	c.replaceDraft(dr)
 	if restored {
 		enc, sign := dr.Encrypt, dr.Sign
 		c.encWant, c.signWant = &enc, &sign
@@ -247,8 +290,33 @@ func (c *composer) fill(dr siegelmail.Draft) {
 	c.cc.SetText(strings.Join(dr.Cc, ", "))
 	c.subject.SetText(dr.Subject)
 	c.body.SetText(dr.Text)
+	// The agent writes above the quote (or the forwarded message).
+	c.body.CursorRow, c.body.CursorColumn = 0, 0
+	c.body.Refresh()
 	c.attachments = slices.Clone(dr.Attachments)
 	c.showFiles()
+}
+
+// replaceDraft takes up another draft: the one taken back by Undo, a
+// forward, the next answer after Send.
+func (c *composer) replaceDraft(dr siegelmail.Draft) {
+	c.draftGen++
+	c.draft = dr
+}
+
+// startDraft shows a draft the ticket began (a forward) in place of what
+// the composer held, which stays a draft of its own if it was written.
+func (c *composer) startDraft(dr siegelmail.Draft) {
+	c.saveLater.stop()
+	c.save()
+	c.replaceDraft(dr)
+	c.encWant, c.signWant = nil, nil
+	if dr.Encrypt {
+		on := true
+		c.encWant = &on
+	}
+	c.fill(dr)
+	c.edited(true)
 }
 
 // showAccounts shows the sending account: a choice for a new ticket when
@@ -312,6 +380,18 @@ func nonEmpty(s string) []string {
 	return []string{strings.TrimSpace(s)}
 }
 
+// typed follows typing in a field that offers suggestions: the edit,
+// then the offer.
+func (c *composer) typed(recipients bool, offer func()) {
+	if c.filling {
+		return
+	}
+	c.edited(recipients)
+	if !c.inserting {
+		offer()
+	}
+}
+
 // edited follows the agent's edits: the draft is kept after a while, and
 // a change of the recipients (or sender) asks the engine again.
 func (c *composer) edited(recipients bool) {
@@ -336,7 +416,7 @@ func (c *composer) save() {
 	}
 	c.saving, c.dirty = true, false
 	d := c.current()
-	desk, ctx := c.u.c.Desk, c.u.userCtx()
+	desk, ctx, gen := c.u.c.Desk, c.u.userCtx(), c.draftGen
 	c.u.jobs.run(func() {
 		id, err := desk.SaveDraft(ctx, d)
 		c.u.jobs.do(func() {
@@ -346,7 +426,7 @@ func (c *composer) save() {
 				c.setStatus(trf("compose.save-failed", map[string]any{"Error": errorText(err)}), true)
 				return
 			}
-			if c.draft.ID == 0 {
+			if c.draft.ID == 0 && gen == c.draftGen {
 				c.draft.ID = id
 			}
 			if c.saveAgain {
@@ -545,6 +625,52 @@ func (c *composer) send() {
 	c.saveLater.stop()
 	d := c.current()
 	c.sendBtn.Disable()
+	if d.Encrypt {
+		c.sendNow(d)
+		return
+	}
+	desk, prof, ctx, ticketID := c.u.c.Desk, c.u.c.Profile, c.u.userCtx(), c.ticketID
+	c.u.jobs.run(func() {
+		rule, err := prof.Setting(ctx, siegelmail.SettingEncryptedReplies, "ask")
+		enc := d.Confidential
+		if err == nil && !enc && ticketID != 0 {
+			enc, err = desk.CustomerWroteEncrypted(ctx, ticketID)
+		}
+		c.u.jobs.do(func() { c.sendUnencrypted(d, enc, rule, err) })
+	})
+}
+
+// sendUnencrypted sends with Encrypt off: at once, unless the customer
+// wrote encrypted (or the draft holds what an encrypted message said).
+// Then the agent is asked first, or, when the setting requires it, told
+// that it must be encrypted: a plain answer would repeat in the open what
+// the customer took care to hide.
+func (c *composer) sendUnencrypted(d siegelmail.Draft, customerEncrypted bool, rule string, err error) {
+	switch {
+	case err != nil:
+		c.sendBtn.Enable()
+		c.setStatus(errorText(err), true)
+	case !customerEncrypted:
+		c.sendNow(d)
+	case rule == "require":
+		c.sendBtn.Enable()
+		c.setStatus(tr("compose.must-encrypt"), true)
+	default:
+		ask := dialog.NewCustomConfirm(tr("compose.unencrypted.title"), tr("compose.unencrypted.send"), tr("compose.unencrypted.cancel"),
+			wrapLabel(tr("compose.unencrypted.question")), func(send bool) {
+				if send {
+					c.sendNow(d)
+				} else {
+					c.sendBtn.Enable()
+				}
+			}, c.u.win)
+		showModal(c.u.win, ask, nil)
+	}
+}
+
+// sendNow keeps the draft and hands it to the outbox.
+func (c *composer) sendNow(d siegelmail.Draft) {
+	c.sendBtn.Disable()
 	c.setStatus(tr("compose.sending"), false)
 	desk, ctx := c.u.c.Desk, c.u.userCtx()
 	c.u.jobs.run(func() {
@@ -564,18 +690,23 @@ func (c *composer) queued(d siegelmail.Draft, item siegelmail.OutboxItem, err er
 		if d.ID != 0 {
 			c.draft.ID = d.ID
 		}
-		c.setStatus(errorText(err), true)
+		if errors.Is(err, siegelmail.ErrMustEncrypt) {
+			c.setStatus(tr("compose.must-encrypt"), true)
+		} else {
+			c.setStatus(errorText(err), true)
+		}
 		return
 	}
 	c.tracking = item.ID
 	c.sent = append(c.sent, item.ID)
 	c.showItem(item)
+	c.showUndo(item)
 	// Start the next message: an answer keeps the recipients and subject.
 	next := siegelmail.Draft{AccountID: d.AccountID, TicketID: c.ticketID, InReplyTo: d.InReplyTo, References: d.References}
 	if c.ticketID != 0 {
 		next.To, next.Cc, next.Subject = d.To, d.Cc, d.Subject
 	}
-	c.draft = next
+	c.replaceDraft(next)
 	c.encWant, c.signWant = nil, nil
 	c.fill(next)
 	c.dirty = false
@@ -588,6 +719,13 @@ func (c *composer) outboxChanged(it siegelmail.OutboxItem) {
 		return
 	}
 	c.tracking = it.ID
+	if it.ID == c.undoItem.ID {
+		if it.State == siegelmail.OutboxQueued {
+			c.undoItem = it
+			return // still held back: the bar stays
+		}
+		c.hideUndo()
+	}
 	c.showItem(it)
 	if c.ticketID == 0 && it.State == siegelmail.OutboxSent && it.TicketID != 0 && slices.Contains(c.sent, it.ID) {
 		c.u.main.openTicketID(it.TicketID)
@@ -615,6 +753,8 @@ func (c *composer) showItem(it siegelmail.OutboxItem) {
 	case siegelmail.OutboxUncertain:
 		c.setStatus(trf("outbox.uncertain", map[string]any{"Subject": it.Subject}), true)
 		c.resend.Show()
+	case siegelmail.OutboxUndone:
+		c.setStatus(tr("compose.undo.done"), false)
 	}
 }
 
@@ -716,10 +856,43 @@ func (c *composer) focus() {
 	canvas.Focus(c.body)
 }
 
+// focusTo puts the cursor into To (a forward: the agent names whom to).
+func (c *composer) focusTo() {
+	c.u.win.Canvas().Focus(c.to)
+}
+
 // close keeps what was written; the composer goes away.
 func (c *composer) close() {
 	c.closed = true
+	c.moduleList.hide()
+	c.toList.hide()
+	c.ccList.hide()
+	if c.undoTimer != nil {
+		c.undoTimer.Stop()
+	}
 	c.checkLater.stop()
 	c.saveLater.stop()
 	c.save()
+}
+
+// stackedInOrder lays objects out one below the other in its own order,
+// whatever their order in the container: that order is the Tab order,
+// which need not be the order on screen.
+type stackedInOrder []fyne.CanvasObject
+
+func (l stackedInOrder) MinSize([]fyne.CanvasObject) fyne.Size {
+	return layout.NewVBoxLayout().MinSize(l)
+}
+
+func (l stackedInOrder) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	layout.NewVBoxLayout().Layout(l, size)
+}
+
+// tabFrom moves the focus as Tab (or Shift+Tab) would between fields.
+func tabFrom(c fyne.Canvas) {
+	if d, ok := fyne.CurrentApp().Driver().(desktop.Driver); ok && d.CurrentKeyModifiers()&fyne.KeyModifierShift != 0 {
+		c.FocusPrevious()
+		return
+	}
+	c.FocusNext()
 }

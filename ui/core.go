@@ -30,6 +30,19 @@ type Desk interface {
 	Send(ctx context.Context, draftID int64) (mail.OutboxItem, error)
 	Outbox(ctx context.Context, q mail.OutboxQuery) ([]mail.OutboxItem, error)
 	Resend(ctx context.Context, id int64) error
+	DeleteDraft(ctx context.Context, id int64) error
+
+	// The composer's helpers: the quoted reply, Forward, the question
+	// before answering an encrypted customer unencrypted, Undo of a sent
+	// message, text modules and address completion.
+	QuotedReplyDraft(ctx context.Context, ticketID int64, attribution mail.Attribution) (mail.Draft, error)
+	ForwardDraft(ctx context.Context, articleID int64, text string) (mail.Draft, error)
+	CustomerWroteEncrypted(ctx context.Context, ticketID int64) (bool, error)
+	Undo(ctx context.Context, itemID int64) (mail.Draft, error)
+	TextModules(ctx context.Context, prefix string) ([]mail.TextModule, error)
+	SaveTextModule(ctx context.Context, m mail.TextModule) (int64, error)
+	DeleteTextModule(ctx context.Context, id int64) error
+	Contacts(ctx context.Context, prefix string, limit int) ([]mail.Contact, error)
 
 	Sync(ctx context.Context) (mail.SyncReport, error)
 	Accounts(ctx context.Context) ([]account.Account, error)

@@ -22,6 +22,7 @@ type settingsWindow struct {
 	certs      *certsPage
 	security   *securityPage
 	appearance *appearancePage
+	modules    *modulesPage
 }
 
 // showSettings opens the settings window, or brings it to the front.
@@ -37,6 +38,7 @@ func (u *UI) showSettings() {
 	s.certs = newCertsPage(s)
 	s.security = newSecurityPage(s)
 	s.appearance = newAppearancePage(s)
+	s.modules = newModulesPage(s)
 	s.build(0)
 	s.win.Resize(u.fitRoom(fyne.NewSize(1200, 680)))
 	c := s.win.Canvas()
@@ -55,6 +57,7 @@ func (u *UI) showSettings() {
 	s.accounts.reload()
 	s.certs.reload()
 	s.security.reload()
+	s.modules.reload()
 }
 
 // build makes the window's content, on tab number tab.
@@ -65,6 +68,7 @@ func (s *settingsWindow) build(tab int) {
 		container.NewTabItemWithIcon(tr("settings.certificates"), iconKey, s.certs.build()),
 		container.NewTabItemWithIcon(tr("settings.security"), iconLock, s.security.build()),
 		container.NewTabItemWithIcon(tr("settings.appearance"), theme.ColorPaletteIcon(), s.appearance.build()),
+		container.NewTabItemWithIcon(tr("settings.modules"), theme.DocumentIcon(), s.modules.build()),
 	)
 	s.tabs.SelectIndex(tab)
 	s.lockChanged()

@@ -14,7 +14,8 @@ import (
 
 // ticketView is the right side of the main window for one ticket: the
 // header with number, subject, customer and state (with Close / Reopen),
-// the articles oldest first as cards, and the reply at the bottom.
+// the articles oldest first as cards (each with Forward), and the reply
+// at the bottom.
 //
 // The reply starts as a single Reply bar, so the articles get the pane:
 // clicking it or Ctrl+R opens the composer below the articles, with a
@@ -200,6 +201,7 @@ func (v *ticketView) add(a mail.Article) {
 		}
 	}
 	c := newArticleCard(v.u, a, true)
+	c.onForward = func() { v.forward(a.ID) }
 	v.byID[a.ID] = c
 	v.cardOrder = append(v.cardOrder, a.ID)
 	v.cards.Add(c.build())
