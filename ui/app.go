@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 
 	"siegel/mail"
 )
@@ -336,7 +335,7 @@ func showError(win fyne.Window, err error) {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return
 	}
-	showModal(win, dialog.NewInformation(tr("dialog.error"), errorText(err), win), nil)
+	showModal(win, errorDialog(win, err), nil)
 }
 
 // rebuild builds the windows again, after the language changed.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -13,14 +14,17 @@ import (
 	"siegel/crypto/smime"
 	"siegel/mail"
 	"siegel/message"
+	"siegel/ui/htmlview"
 )
 
 // articleCard shows one article: From, To, Cc and Date, the security bar,
 // a failure banner with Retry security check, the text and the
 // attachments. The text of an encrypted article comes from decrypting it
 // in memory when the card opens (Desk.OpenArticle); nothing decrypted is
-// stored. HTML arrives as text (message.Extract converts it); nothing is
-// ever fetched from the network.
+// stored. An HTML article shows formatted (htmlbody.go), rendered once per
+// opened view, with the message's own inline images; nothing is ever
+// fetched from the network, and a link opens only after the agent saw its
+// real target.
 //
 // A card is expanded or collapsed to its header line, which then adds the
 // lock and seal and the text's first words; clicking the header switches.
@@ -35,11 +39,13 @@ type articleCard struct {
 	view     *mail.ArticleView
 	openErr  error
 	retrying bool
+	// retried says what the last Retry security check found, so that a
+	// verdict that stayed the same does not look as if nothing ran.
+	retried   string
+	retryNote *widget.Label
 	// expanded: the whole article shows, not only its header line;
 	// opened: the agent expanded it, so a newer article leaves it so.
 	expanded, opened bool
-	// onForward, when set, forwards the article (Forward in the header).
-	onForward func()
 	// detailed: the failure banner shows its advice, not only its line.
 	detailed bool
 
@@ -66,9 +72,18 @@ type articleCard struct {
 	bar       *securityBar
 	failures  *fyne.Container
 	body      *widget.Label
-	note      *widget.Label
-	files     *fyne.Container
-	obj       fyne.CanvasObject
+	// html shows an HTML article formatted, in place of body; htmlDone is
+	// its rendering, kept until another view arrives.
+	html     *widget.RichText
+	htmlDone *htmlBody
+	// note says what the text is not: HTML shown as text, or the remote
+	// items the formatted HTML did not load; copyText copies the text of
+	// the formatted HTML, which rich text cannot select.
+	note     *widget.Label
+	copyText *ttwidget.Button
+	noteRow  *fyne.Container
+	files    *fyne.Container
+	obj      fyne.CanvasObject
 }
 
 func newArticleCard(u *UI, a mail.Article, expanded bool) *articleCard {
@@ -83,6 +98,19 @@ func (c *articleCard) build() fyne.CanvasObject {
 	c.body.Selectable = true
 	c.note = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	c.note.SizeName = theme.SizeNameCaptionText
+	c.retryNote = wrapBold("")
+	c.retryNote.Importance = widget.HighImportance
+	c.retryNote.Hide()
+	c.html = widget.NewRichText()
+	c.html.Wrapping = fyne.TextWrapWord
+	c.html.Hide()
+	c.copyText = ttwidget.NewButtonWithIcon(tr("article.copy-text"), theme.ContentCopyIcon(), func() {
+		if c.view != nil {
+			c.u.app.Clipboard().SetContent(c.view.Text)
+		}
+	})
+	c.copyText.SetToolTip(tr("article.copy-text.tip"))
+	c.noteRow = container.NewBorder(nil, nil, nil, c.copyText, c.note)
 	c.files = container.NewVBox()
 	c.from = boldLabel("")
 	c.from.Truncation = fyne.TextTruncateEllipsis
@@ -94,14 +122,14 @@ func (c *articleCard) build() fyne.CanvasObject {
 	c.snippet = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	c.snippet.Truncation = fyne.TextTruncateEllipsis
 	from := container.New(&fromLayout{name: c.from, addr: c.fromAddr}, c.from, c.fromAddr)
-	c.header = newTapArea(container.NewBorder(nil, nil, c.icons, c.headerEnd(),
+	c.header = newTapArea(container.NewBorder(nil, nil, c.icons, c.date,
 		container.New(&summaryLayout{from: from, snippet: c.snippet}, from, c.snippet)), c.toggle)
 	a := c.art
 	// To and Cc share the line of the security bar: a line less between
 	// the sender and the text.
 	recipients := fieldGrid(tr("article.to"), addressList(a.To), tr("article.cc"), addressList(a.Cc))
 	c.expandedPart = container.NewVBox(c.protected, container.NewBorder(nil, nil, c.bar.obj, nil, recipients),
-		c.failures, c.body, c.note, c.files)
+		c.failures, c.retryNote, c.body, c.html, c.noteRow, c.files)
 	c.card = widget.NewCard("", "", container.NewVBox(c.header, c.expandedPart))
 	c.obj = c.card
 	c.show()
@@ -184,7 +212,10 @@ func (c *articleCard) show() {
 		c.bar.obj.Show()
 		c.showProtected(res)
 		c.showFailures(res)
+		c.retryNote.SetText(c.retried)
+		c.retryNote.Hidden = c.retried == ""
 	} else {
+		c.retryNote.Hide()
 		c.bar.obj.Hide()
 		c.protected.Objects = nil
 		c.protected.Hide()
@@ -192,7 +223,12 @@ func (c *articleCard) show() {
 		c.failures.Refresh()
 	}
 
+	showHTML := c.openErr == nil && c.view != nil && c.view.HTML != ""
+	c.body.Hidden, c.html.Hidden = showHTML, !showHTML
 	switch {
+	case showHTML:
+		c.showHTML()
+		c.body.Text = c.view.Text // the snippet's words
 	case c.openErr != nil:
 		c.body.SetText(errorText(c.openErr))
 	case c.view == nil:
@@ -205,15 +241,30 @@ func (c *articleCard) show() {
 		c.body.SetText(c.view.Text)
 	}
 	c.snippet.SetText(firstWords(c.body.Text))
-	c.note.Hide()
-	if c.view != nil && c.view.FromHTML {
+	c.noteRow.Hide()
+	c.copyText.Hidden = !showHTML
+	switch {
+	case showHTML && c.htmlDone.res.Blocked > 0:
+		n := c.htmlDone.res.Blocked
+		c.note.SetText(trn("article.blocked", n, map[string]any{"Count": n}))
+		c.noteRow.Show()
+	case showHTML:
+		c.note.SetText("")
+		c.noteRow.Show()
+	case c.view != nil && c.view.FromHTML:
 		c.note.SetText(tr("article.from-html"))
-		c.note.Show()
+		c.noteRow.Show()
 	}
 	c.files.Objects = nil
 	if c.view != nil {
+		var shown *htmlBody
+		if showHTML {
+			shown = c.htmlDone
+		}
 		for _, att := range c.view.Attachments {
-			c.files.Add(c.attachmentRow(att))
+			if shown.listed(att.ContentID, att.Inline) {
+				c.files.Add(c.attachmentRow(att))
+			}
 		}
 	}
 	// Hidden when empty, as the failures: the card's VBox would pad
@@ -221,6 +272,18 @@ func (c *articleCard) show() {
 	c.files.Hidden = len(c.files.Objects) == 0
 	c.files.Refresh()
 	c.showExpanded()
+}
+
+// showHTML fills the rich text from the view's HTML, rendering it only
+// when the view is new: a refresh of the card (a verdict, Retry's button)
+// keeps the rendering, and with it the decoded images.
+func (c *articleCard) showHTML() {
+	if c.htmlDone == nil || c.htmlDone.view != c.view {
+		win := c.u.win
+		c.htmlDone = renderHTML(c.view, func(l htmlview.Link) { confirmLink(win, l) })
+		c.html.Segments = c.htmlDone.res.Segments
+		c.html.Refresh()
+	}
 }
 
 // snippetLength is how much of the text a collapsed card shows; the
@@ -277,11 +340,19 @@ func (c *articleCard) showFailures(res *smime.Result) {
 		c.failures.Refresh()
 		return
 	}
+	sev := failureSeverity(res)
 	var headline []string
 	var texts []fyne.CanvasObject
+	if sev == sevDanger {
+		warn := wrapBold(tr("advice.do-not-rely"))
+		warn.Importance = widget.DangerImportance
+		texts = append(texts, warn)
+	}
+	encAbout, sigAbout := failureLines(res)
 	if encFailed {
 		headline = append(headline, tr(res.Encryption.MessageKey()))
 		texts = append(texts, wrapBold(tr(res.Encryption.MessageKey())))
+		texts = append(texts, labels(encAbout)...)
 		if res.Encryption == smime.EncNoKey {
 			texts = append(texts, wrapLabel(tr("advice.no-key")))
 		} else {
@@ -291,19 +362,17 @@ func (c *articleCard) showFailures(res *smime.Result) {
 	if sigFailed {
 		headline = append(headline, tr(res.Signature.MessageKey()))
 		texts = append(texts, wrapBold(tr(res.Signature.MessageKey())))
-		switch res.Signature {
-		case smime.SigCertNotFound:
-			texts = append(texts, wrapLabel(tr("advice.cert-not-found")))
-			warn := wrapBold("⚠ " + tr("advice.verify-in-person"))
-			warn.Importance = widget.DangerImportance
-			texts = append(texts, warn)
-		case smime.SigRevoked:
+		texts = append(texts, labels(sigAbout)...)
+		if res.Signature == smime.SigRevoked {
 			if l := revocationLines(res.Revocation, revSigner, false); len(l) > 0 {
 				texts = append(texts, wrapLabel(strings.Join(l, "\n")))
 			}
-			texts = append(texts, wrapLabel(tr("advice.revoked")))
-		default:
-			texts = append(texts, wrapLabel(tr("advice.signature-failed")))
+		}
+		texts = append(texts, wrapLabel(signatureAdvice(res.Signature)))
+		if res.Signature == smime.SigCertNotFound {
+			warn := wrapBold("⚠ " + tr("advice.verify-in-person"))
+			warn.Importance = widget.DangerImportance
+			texts = append(texts, warn)
 		}
 	}
 	retry := ttwidget.NewButtonWithIcon(tr("article.retry"), theme.ViewRefreshIcon(), c.retry)
@@ -324,14 +393,15 @@ func (c *articleCard) showFailures(res *smime.Result) {
 	}
 	line := ttwidget.NewLabelWithStyle(strings.Join(headline, " · "), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	line.Truncation = fyne.TextTruncateEllipsis
-	line.SetToolTip(strings.Join(headline, "\n"))
+	tip := append(slices.Clone(headline), encAbout...)
+	line.SetToolTip(strings.Join(append(tip, sigAbout...), "\n"))
 	advice := container.NewVBox(texts...)
 	advice.Hidden = !c.detailed
-	icon := theme.WarningIcon()
-	if res.Signature == smime.SigTampered || res.Signature == smime.SigMalformed || res.Signature == smime.SigRevoked || encFailed {
-		icon = theme.ErrorIcon()
+	icon, fill := theme.WarningIcon(), tinted(theme.ColorNameWarning, 40)
+	if sev == sevDanger {
+		icon, fill = theme.ErrorIcon(), tinted(theme.ColorNameError, 40)
 	}
-	c.failures.Add(banner(icon, tinted(theme.ColorNameError, 40),
+	c.failures.Add(banner(icon, fill,
 		container.NewBorder(nil, nil, nil, container.NewHBox(details, retry), line), advice))
 	c.failures.Show()
 	c.failures.Refresh()
@@ -344,7 +414,7 @@ func (c *articleCard) retry() {
 	c.show()
 	id, desk, ctx := c.art.ID, c.u.c.Desk, c.u.userCtx()
 	c.u.jobs.run(func() {
-		_, err := desk.Retry(ctx, id)
+		res, err := desk.Retry(ctx, id)
 		var v *mail.ArticleView
 		if err == nil {
 			v, err = desk.OpenArticle(ctx, id)
@@ -352,10 +422,12 @@ func (c *articleCard) retry() {
 		c.u.jobs.do(func() {
 			c.retrying = false
 			if err != nil {
+				c.retried = ""
 				showError(c.u.win, err)
 			} else {
+				c.retried = retryOutcome(c.res, res)
 				c.view, c.openErr = v, nil
-				c.art, c.res = v.Article, v.Security
+				c.art, c.res = v.Article, res
 			}
 			c.show()
 		})
@@ -505,4 +577,13 @@ func (l *summaryLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 		s.Height = max(s.Height, l.snippet.MinSize().Height)
 	}
 	return s
+}
+
+// labels are wrapping labels, one per line of text.
+func labels(lines []string) []fyne.CanvasObject {
+	objs := make([]fyne.CanvasObject, len(lines))
+	for i, l := range lines {
+		objs[i] = wrapLabel(l)
+	}
+	return objs
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"crypto/x509"
 	"errors"
 	"io"
 	"strings"
@@ -141,8 +143,11 @@ func (p *certsPage) preview(b *certs.Bundle) {
 	now := time.Now()
 	warn := wrapBold("⚠ " + tr("advice.verify-in-person"))
 	warn.Importance = widget.DangerImportance
-	items := []fyne.CanvasObject{wrapLabel(trf("certs.preview.intro", map[string]any{"Name": b.Name, "Certs": len(b.Certs), "Keys": len(b.Keys)})), warn}
-	for _, s := range b.Summaries() {
+	intro := trf("certs.preview.intro", map[string]any{"Name": b.Name,
+		"Certs": trn("certs.preview.certs", len(b.Certs), map[string]any{"Count": len(b.Certs)}),
+		"Keys":  trn("certs.preview.keys", len(b.Keys), map[string]any{"Count": len(b.Keys)})})
+	items := []fyne.CanvasObject{wrapLabel(intro), warn}
+	for i, s := range b.Summaries() {
 		key := ""
 		if s.HasKey {
 			key = tr("certs.preview.with-key")
@@ -160,6 +165,11 @@ func (p *certsPage) preview(b *certs.Bundle) {
 			tr("cert.fingerprint"), groupedFingerprint(s.Fingerprint),
 			tr("cert.private-key"), key,
 		))
+		if t := trustWarning(s, b.Certs[i]); t != "" {
+			l := wrapBold(t)
+			l.Importance = widget.WarningImportance
+			items = append(items, l)
+		}
 	}
 	if len(b.Certs) == 0 && len(b.Keys) > 0 {
 		items = append(items, wrapLabel(tr("certs.preview.key-only")))
@@ -218,5 +228,44 @@ func (p *certsPage) report(rep *certs.ImportReport) {
 		}
 		lines = append(lines, trf(key, map[string]any{"Who": who, "Status": status}))
 	}
-	showModal(p.s.win, dialog.NewInformation(tr("certs.report.title"), strings.Join(lines, "\n"), p.s.win), nil)
+	showModal(p.s.win, dialog.NewInformation(reportTitle(rep), strings.Join(lines, "\n"), p.s.win), nil)
+}
+
+// reportTitle says in a word what an import did: "Imported" only when it
+// stored something; a file whose every certificate and key was there
+// already changed nothing, and must not read as if it had.
+func reportTitle(rep *certs.ImportReport) string {
+	for _, it := range rep.Items {
+		if it.Status != certs.StatusAlreadyStored {
+			return tr("certs.report.title")
+		}
+	}
+	return tr("certs.report.title.already")
+}
+
+// trustWarning is what importing a certificate that vouches for itself
+// or for others means: a CA makes every certificate it issues trusted, a
+// self-signed certificate is trusted for its addresses on no one's word
+// but the file's. Either must be compared by phone, by its fingerprint,
+// with whoever sent it. "" for a certificate a CA issued.
+func trustWarning(s certs.Summary, c *x509.Certificate) string {
+	data := map[string]any{"Subject": s.Subject, "Emails": strings.Join(s.Emails, ", "),
+		"Fingerprint": groupedFingerprint(s.Fingerprint)}
+	switch {
+	case s.IsCA:
+		return "⚠ " + trf("certs.preview.trust-ca", data)
+	case selfSigned(c):
+		if len(s.Emails) == 0 {
+			return "⚠ " + trf("certs.preview.trust-self.no-address", data)
+		}
+		return "⚠ " + trf("certs.preview.trust-self", data)
+	}
+	return ""
+}
+
+// selfSigned reports whether c names itself as its issuer and its own key
+// signed it.
+func selfSigned(c *x509.Certificate) bool {
+	return c != nil && bytes.Equal(c.RawSubject, c.RawIssuer) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }

@@ -5,6 +5,12 @@ import (
 	"errors"
 	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
 	"siegel/certs"
 	"siegel/certs/revocation"
 	"siegel/crypto/smime"
@@ -157,4 +163,72 @@ func ruleText(r certs.Rule, detail string) string {
 		s += " (" + detail + ")"
 	}
 	return s
+}
+
+// errorKey is the translation key errorKeys gives err, or "".
+func errorKey(err error) string {
+	for _, k := range errorKeys {
+		if errors.Is(err, k.err) {
+			return k.key
+		}
+	}
+	return ""
+}
+
+// errorTitles name what failed by the part of the program the error's
+// key belongs to (its prefix): a dialog titled "Something went wrong"
+// says nothing the text would not say better.
+var errorTitles = []struct{ prefix, title string }{
+	{"error.certs.", "error.title.certs"},
+	{"error.crl.", "error.title.crl"},
+	{"error.profile.", "error.title.profile"},
+	{"error.admin.", "error.title.admin"},
+	{"error.account.", "error.title.account"},
+	{"error.send.", "error.title.send"},
+	{"error.ticket.", "error.title.ticket"},
+	{"error.article.", "error.title.ticket"},
+	{"error.timeout", "error.title.timeout"},
+}
+
+// errorTitle is the title of the dialog that shows err.
+func errorTitle(err error) string {
+	var rule *certs.RuleError
+	var missing *smime.MissingCertError
+	var fe *certs.FileError
+	var se *account.Error
+	key := ""
+	switch {
+	case errors.As(err, &rule):
+		key = "error.certs."
+	case errors.As(err, &missing):
+		key = "error.send."
+	case errors.As(err, &fe):
+		return errorTitle(fe.Err)
+	case errors.As(err, &se):
+		key = "error.account."
+	default:
+		if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
+			return errorTitle(j.Unwrap()[0])
+		}
+		key = errorKey(err)
+	}
+	for _, t := range errorTitles {
+		if strings.HasPrefix(key, t.prefix) {
+			return tr(t.title)
+		}
+	}
+	return tr("dialog.error")
+}
+
+// errorDialog shows err as an error: its title says what failed, the
+// error icon beside the sentence (Fyne's own error dialog has the icon
+// but only a fixed title, its information dialog the wrong icon).
+func errorDialog(win fyne.Window, err error) dialog.Dialog {
+	icon := widget.NewIcon(theme.ErrorIcon())
+	text := wrapLabel(errorText(err))
+	text.Selectable = true // to copy a server's reply into a ticket
+	content := container.NewBorder(nil, nil, container.NewVBox(icon), nil, text)
+	d := dialog.NewCustom(errorTitle(err), tr("dialog.ok"), content, win)
+	d.Resize(dialogSize(win, 480, d.MinSize().Height))
+	return d
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -101,6 +102,10 @@ func signatureTooltip(r *smime.Result, now time.Time) string {
 	if state == smime.SigNone {
 		return lines[0]
 	}
+	// What the failure is about (the missing certificate, the other
+	// address) right under it: a hover answers what the admin needs.
+	_, about := failureLines(r)
+	lines = append(lines, about...)
 	lines = append(lines, coverageLine(r))
 	lines = append(lines, revocationLines(r.Revocation, revSigner, false)...)
 	if r.Signer != nil {
@@ -368,4 +373,163 @@ func revocationSource(s string) string {
 		return tr("revocation.source." + s)
 	}
 	return strings.ToUpper(s)
+}
+
+// Banner severities. Only a signature that proves something wrong — the
+// content changed, the signature unreadable, a signer no trusted CA
+// vouches for, a withdrawn certificate — is red with "Do not rely on this
+// message". The others are amber: a missing certificate or key is for
+// the administrator to add, and a weak digest, an expired certificate, a
+// sender or time that does not fit are doubts with their own advice.
+type severity int
+
+const (
+	sevWarning severity = iota
+	sevDanger
+)
+
+// failureSeverity is the banner's severity for a result with a failure.
+func failureSeverity(r *smime.Result) severity {
+	switch r.Signature {
+	case smime.SigTampered, smime.SigMalformed, smime.SigUntrusted, smime.SigRevoked:
+		return sevDanger
+	}
+	return sevWarning
+}
+
+// certRef is a certificate as CMS names it (cms.CertID): by issuer and
+// serial number, or by subject key identifier.
+type certRef struct{ issuer, serial, ski string }
+
+// certIDPattern reads cms.CertID.String as the engine writes it into a
+// layer's Reason. The engine keeps the identifiers of a missing
+// certificate or key nowhere else; reading them back keeps the Result the
+// engine's contract as it is.
+var certIDPattern = regexp.MustCompile(`issuer (.+?), serial (0x[0-9a-f]+|\?)|subject key identifier ([0-9a-f]+)`)
+
+// certRefs are the certificate identifiers a Reason names, in order.
+func certRefs(reason string) []certRef {
+	var refs []certRef
+	for _, m := range certIDPattern.FindAllStringSubmatch(reason, -1) {
+		if m[3] != "" {
+			refs = append(refs, certRef{ski: m[3]})
+			continue
+		}
+		serial := strings.TrimPrefix(m[2], "0x")
+		if len(serial)%2 == 1 {
+			serial = "0" + serial // as certinfo writes serials: whole bytes
+		}
+		refs = append(refs, certRef{issuer: m[1], serial: serial})
+	}
+	return refs
+}
+
+// sentence names a certificate in words.
+func (c certRef) sentence() string {
+	switch {
+	case c.ski != "":
+		return trf("cert.ref.ski", map[string]any{"SKI": c.ski})
+	case c.serial == "?":
+		return trf("cert.ref.issuer", map[string]any{"Issuer": c.issuer})
+	}
+	return trf("cert.ref", map[string]any{"Issuer": c.issuer, "Serial": c.serial})
+}
+
+// missingSigner is the certificate a cert-not-found signature names: of
+// the first signer whose certificate is missing.
+func missingSigner(r *smime.Result) (certRef, bool) {
+	for _, l := range r.Layers {
+		for _, s := range l.Signers {
+			if s.State == smime.SigCertNotFound {
+				if refs := certRefs(s.Reason); len(refs) > 0 {
+					return refs[0], true
+				}
+			}
+		}
+	}
+	return certRef{}, false
+}
+
+// encryptedFor are the certificates a message we cannot decrypt was
+// encrypted for, from its first layer without a key.
+func encryptedFor(r *smime.Result) []certRef {
+	for _, l := range r.Layers {
+		if (l.Kind == smime.LayerEnveloped || l.Kind == smime.LayerAuthEnveloped) && l.State == string(smime.EncNoKey) {
+			return certRefs(l.Reason)
+		}
+	}
+	return nil
+}
+
+// failureLines are the sentences that name what a failure is about: the
+// missing certificate, the two addresses that differ, the two times that
+// do not fit, the certificates a message was encrypted for. They come
+// before the advice in a banner's details.
+func failureLines(r *smime.Result) (enc, sig []string) {
+	if r.Encryption == smime.EncNoKey {
+		if refs := encryptedFor(r); len(refs) > 0 {
+			names := make([]string, len(refs))
+			for i, c := range refs {
+				names[i] = c.sentence()
+			}
+			enc = append(enc, trn("words.no-key", len(refs), map[string]any{"Count": len(refs), "Recipients": strings.Join(names, "; ")}))
+		}
+	}
+	switch r.Signature {
+	case smime.SigCertNotFound:
+		if c, ok := missingSigner(r); ok {
+			sig = append(sig, trf("words.cert-not-found", map[string]any{"Cert": c.sentence()}))
+		}
+	case smime.SigSenderMismatch:
+		if r.Signer != nil && r.Envelope.FromProblem == "" {
+			certAddr := strings.Join(r.Signer.Emails, ", ")
+			key := "words.sender-mismatch"
+			if certAddr == "" {
+				key = "words.sender-mismatch.no-address"
+			}
+			sig = append(sig, trf(key, map[string]any{"Cert": certAddr, "From": r.Envelope.Author.Address}))
+		}
+	case smime.SigDateMismatch:
+		if !r.SigningTime.IsZero() && !r.Envelope.Date.IsZero() {
+			sig = append(sig, trf("words.date-mismatch", map[string]any{"Signed": formatTime(r.SigningTime), "Date": formatTime(r.Envelope.Date)}))
+		}
+	case smime.SigArrivalMismatch:
+		if !r.SigningTime.IsZero() && !r.Arrived.IsZero() {
+			sig = append(sig, trf("words.arrival-mismatch", map[string]any{"Signed": formatTime(r.SigningTime), "Arrived": formatTime(r.Arrived)}))
+		}
+	case smime.SigExpired:
+		if r.Signer != nil {
+			sig = append(sig, trf("words.expired", map[string]any{"From": formatDate(r.Signer.NotBefore), "Until": formatDate(r.Signer.NotAfter)}))
+		}
+	}
+	return enc, sig
+}
+
+// signatureAdvice is what the agent should do about a failed signature.
+func signatureAdvice(s smime.SignatureState) string {
+	switch s {
+	case smime.SigCertNotFound, smime.SigRevoked, smime.SigExpired, smime.SigSenderMismatch,
+		smime.SigWeak, smime.SigDateMismatch, smime.SigArrivalMismatch:
+		return tr("advice." + string(s))
+	}
+	return tr("advice.signature-failed")
+}
+
+// retryOutcome says what Retry security check found: the same verdict
+// again, or the new one, in the short labels of the security bar.
+func retryOutcome(before, after *smime.Result) string {
+	label := func(r *smime.Result) string {
+		switch {
+		case r.Encryption.Failed():
+			return encryptionLabel(r.Encryption)
+		case r.Signature.Failed() || orSigNone(r.Signature) != smime.SigNone:
+			return signatureLabel(r.Signature)
+		}
+		return encryptionLabel(r.Encryption)
+	}
+	now := label(after)
+	if before != nil && before.Encryption == after.Encryption && before.Signature == after.Signature {
+		return trf("article.retry.same", map[string]any{"State": now})
+	}
+	return trf("article.retry.changed", map[string]any{"State": now})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -29,7 +30,9 @@ type certsPage struct {
 	list  []certs.Summary
 	sel   int // selected row, -1: none
 	table *widget.Table
-	count *widget.Label
+	// widths are the columns' widths as fitColumns set them.
+	widths [numCols]float32
+	count  *widget.Label
 
 	importBtn, pasteBtn, detailsBtn, exportBtn, exportKeyBtn, deleteBtn *ttwidget.Button
 	importCRLBtn, crlsBtn                                               *ttwidget.Button // nil without Cores.Revocations
@@ -53,7 +56,15 @@ const (
 	numCols
 )
 
-var colWidths = [numCols]float32{44, 150, 180, 130, 170, 96, 130, 170, 84}
+// colWidths are the columns' least widths; a column grows to its header
+// and its longest cell (up to maxColWidth), so that no header runs into
+// the next (German "Schlüssel" is wider than the key icon) and no cell is
+// cut where the table has room.
+var colWidths = [numCols]float32{44, 120, 140, 110, 110, 90, 100, 190, 80}
+
+// maxColWidth bounds a column that grows to its cells: a long subject or
+// address list is cut there, with its whole text in the details.
+const maxColWidth = 320
 
 func (p *certsPage) build() fyne.CanvasObject {
 	p.table = widget.NewTableWithHeaders(
@@ -63,23 +74,22 @@ func (p *certsPage) build() fyne.CanvasObject {
 	)
 	p.table.ShowHeaderColumn = false
 	p.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		l := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		l.Truncation = fyne.TextTruncateEllipsis
+		return l
 	}
 	p.table.UpdateHeader = func(id widget.TableCellID, obj fyne.CanvasObject) {
 		if id.Row == -1 {
 			obj.(*widget.Label).SetText(tr(colHeaders[id.Col]))
 		}
 	}
-	for c, w := range colWidths {
-		p.table.SetColumnWidth(c, w)
-	}
+	p.fitColumns()
+	// A click selects the certificate, not the cell: the table's own
+	// selection marks one cell, so it is given up at once and every cell
+	// of the row draws the selection instead (certCell.selected).
 	p.table.OnSelected = func(id widget.TableCellID) {
-		p.sel = id.Row
-		p.enableButtons()
-	}
-	p.table.OnUnselected = func(widget.TableCellID) {
-		p.sel = -1
-		p.enableButtons()
+		p.selectRow(id.Row)
+		p.table.Unselect(id)
 	}
 	p.importBtn = ttwidget.NewButtonWithIcon(tr("certs.import"), theme.FolderOpenIcon(), p.importFile)
 	p.pasteBtn = ttwidget.NewButtonWithIcon(tr("certs.paste"), theme.ContentPasteIcon(), p.paste)
@@ -124,13 +134,12 @@ func (p *certsPage) reload() {
 			}
 			p.list = list
 			p.sel = -1
-			p.table.UnselectAll()
 			for i, s := range list {
 				if s.Fingerprint == selFP {
 					p.sel = i
-					p.table.Select(widget.TableCellID{Row: i, Col: colSubject})
 				}
 			}
+			p.fitColumns()
 			p.count.SetText(trn("certs.count", len(list), map[string]any{"Count": len(list)}))
 			p.table.Refresh()
 			p.enableButtons()
@@ -185,75 +194,126 @@ func (p *certsPage) enableButtons() {
 	}
 }
 
+// selectRow selects a certificate (-1: none) and marks its whole row.
+func (p *certsPage) selectRow(row int) {
+	p.sel = row
+	p.table.Refresh()
+	p.enableButtons()
+}
+
+// fitColumns sets each column to the width its header and its cells need,
+// at least colWidths and at most maxColWidth.
+func (p *certsPage) fitColumns() {
+	pad := 2*theme.InnerPadding() + 1 // a label cuts text exactly as wide as its room
+	bold := fyne.TextStyle{Bold: true}
+	now := time.Now()
+	for c := range numCols {
+		w := max(colWidths[c], fyne.MeasureText(tr(colHeaders[c]), theme.TextSize(), bold).Width+pad)
+		// A fingerprint's width follows its digits: its column is fixed,
+		// wide enough for any.
+		if c != colKey && c != colFingerprint {
+			for _, s := range p.list {
+				text, style := cellText(s, c, now)
+				w = max(w, min(fyne.MeasureText(text, theme.TextSize(), style).Width+pad, maxColWidth))
+			}
+		}
+		p.widths[c] = w
+		p.table.SetColumnWidth(c, w)
+	}
+}
+
 // fill writes one cell.
 func (p *certsPage) fill(id widget.TableCellID, cell *certCell) {
 	if id.Row < 0 || id.Row >= len(p.list) {
 		return
 	}
 	s := p.list[id.Row]
-	now := time.Now()
+	cell.setSelected(id.Row == p.sel)
 	cell.icon.Hide()
 	cell.label.Show()
-	cell.label.Importance = widget.MediumImportance
-	cell.label.TextStyle = fyne.TextStyle{}
-	text := ""
-	switch id.Col {
-	case colKey:
+	if id.Col == colKey {
 		cell.label.Hide()
 		if s.HasKey {
 			cell.icon.SetResource(iconKey)
 			cell.icon.Show()
 		}
-	case colSubject:
-		text = s.Subject
-	case colEmails:
-		text = strings.Join(s.Emails, ", ")
-	case colIssuer:
-		text = s.Issuer
-	case colUsage:
-		text = usageText(&s.Info)
-	case colFrom:
-		text = formatDate(s.NotBefore)
-	case colUntil:
-		text = formatDate(s.NotAfter)
+		return
+	}
+	text, style := cellText(s, id.Col, time.Now())
+	cell.label.TextStyle = style
+	cell.label.Importance = widget.MediumImportance
+	if id.Col == colUntil {
 		switch {
-		case now.After(s.NotAfter):
-			text += " · " + tr("cert.expired")
+		case time.Now().After(s.NotAfter):
 			cell.label.Importance = widget.DangerImportance
-			cell.label.TextStyle = fyne.TextStyle{Bold: true}
-		case s.NotAfter.Sub(now) <= expiryWarning:
-			text += " · " + expiryNote(&s.Info, now)
+		case style.Bold:
 			cell.label.Importance = widget.WarningImportance
-			cell.label.TextStyle = fyne.TextStyle{Bold: true}
-		}
-	case colFingerprint:
-		text = shortFingerprint(s.Fingerprint)
-	case colCollected:
-		if s.Collected {
-			text = tr("certs.collected")
 		}
 	}
 	cell.label.SetText(text)
 	cell.label.Refresh()
 }
 
-// certCell is a table cell: a label, or the key icon.
+// cellText is what a column shows of a certificate, and in which style:
+// bold for an expired or soon expiring end.
+func cellText(s certs.Summary, col int, now time.Time) (string, fyne.TextStyle) {
+	switch col {
+	case colSubject:
+		return s.Subject, fyne.TextStyle{}
+	case colEmails:
+		return strings.Join(s.Emails, ", "), fyne.TextStyle{}
+	case colIssuer:
+		return s.Issuer, fyne.TextStyle{}
+	case colUsage:
+		return usageText(&s.Info), fyne.TextStyle{}
+	case colFrom:
+		return formatDate(s.NotBefore), fyne.TextStyle{}
+	case colUntil:
+		text := formatDate(s.NotAfter)
+		switch {
+		case now.After(s.NotAfter):
+			return text + " · " + tr("cert.expired"), fyne.TextStyle{Bold: true}
+		case s.NotAfter.Sub(now) <= expiryWarning:
+			return text + " · " + expiryNote(&s.Info, now), fyne.TextStyle{Bold: true}
+		}
+		return text, fyne.TextStyle{}
+	case colFingerprint:
+		return shortFingerprint(s.Fingerprint), fyne.TextStyle{}
+	case colCollected:
+		if s.Collected {
+			return tr("certs.collected"), fyne.TextStyle{}
+		}
+	}
+	return "", fyne.TextStyle{}
+}
+
+// certCell is a table cell: a label, or the key icon, on the selection's
+// colour when its row is selected.
 type certCell struct {
 	widget.BaseWidget
+	bg    *canvas.Rectangle
 	label *widget.Label
 	icon  *widget.Icon
 }
 
 func newCertCell() *certCell {
-	c := &certCell{label: widget.NewLabel(""), icon: widget.NewIcon(iconKey)}
+	c := &certCell{bg: canvas.NewRectangle(theme.Color(theme.ColorNameSelection)), label: widget.NewLabel(""), icon: widget.NewIcon(iconKey)}
+	c.bg.Hide()
 	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.icon.Hide()
 	c.ExtendBaseWidget(c)
 	return c
 }
 
+// setSelected shows or hides the selection behind the cell.
+func (c *certCell) setSelected(on bool) {
+	c.bg.FillColor = theme.Color(theme.ColorNameSelection)
+	c.bg.Hidden = !on
+	c.bg.Refresh()
+}
+
 func (c *certCell) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewStack(c.label, container.NewCenter(c.icon)))
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, c.label, container.NewCenter(c.icon)))
 }
 
 // details shows the selected certificate in full.
