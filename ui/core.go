@@ -50,6 +50,9 @@ type Desk interface {
 	UpdateAccount(ctx context.Context, a account.Account) error
 	DeleteAccount(ctx context.Context, id int64) error
 	TestConnection(ctx context.Context, a account.Account) (mail.ConnectionReport, error)
+	// SignIn signs a stored OAuth2 account in again in the browser
+	// ("Sign in again"); ctx bounds the wait for the browser.
+	SignIn(ctx context.Context, id int64, browser func(url string) error) error
 
 	Subscribe(fn func(mail.Event)) (cancel func())
 }

@@ -44,6 +44,7 @@ type mainView struct {
 	search                                 *entry
 	searchDelay                            *debouncer
 	bannerBox                              *fyne.Container
+	signIn                                 *signInBar // "Sign in again" (signin.go)
 	list                                   *ticketList
 	split                                  *container.Split
 	pane                                   *fyne.Container // the right side
@@ -58,6 +59,7 @@ func newMainView(u *UI) *mainView {
 	m := &mainView{u: u}
 	m.list = newTicketList(u, m.open)
 	m.status = newStatusLine(u)
+	m.signIn = newSignInBar(u)
 	m.searchDelay = newDebouncer(u.jobs, 250*time.Millisecond)
 	return m
 }
@@ -109,7 +111,7 @@ func (m *mainView) build() {
 	m.split = container.NewHSplit(m.list.build(), m.pane)
 	m.split.Offset = offset
 
-	top := container.NewVBox(toolbar, m.bannerBox)
+	top := container.NewVBox(toolbar, m.bannerBox, m.signIn.object())
 	m.content = container.NewBorder(top, m.status.build(), nil, nil, m.split)
 	u.win.SetContent(withToolTipLayer(container.New(minLayout{}, m.content), u.win.Canvas()))
 	u.win.SetTitle(tr("app.title"))
@@ -237,6 +239,7 @@ func (m *mainView) send() {
 
 // event applies one of the desk's events.
 func (m *mainView) event(ev mail.Event) {
+	m.signIn.event(ev)
 	switch ev := ev.(type) {
 	case mail.SyncProgress:
 		m.status.progress(ev)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 
 	"siegel/mail"
 	"siegel/mail/account"
+	"siegel/mail/account/oauth"
 )
 
 // accountsPage is the Accounts tab: the helpdesk's mailboxes with their
@@ -34,18 +36,15 @@ func newAccountsPage(s *settingsWindow) *accountsPage { return &accountsPage{s: 
 func (p *accountsPage) build() fyne.CanvasObject {
 	p.list = widget.NewList(
 		func() int { return len(p.accounts) },
-		func() fyne.CanvasObject {
-			title := boldLabel("")
-			detail := widget.NewLabel("")
-			detail.SizeName = theme.SizeNameCaptionText
-			return container.NewVBox(title, detail)
-		},
+		p.row,
 		func(id widget.ListItemID, obj fyne.CanvasObject) {
 			a := p.accounts[id]
 			box := obj.(*fyne.Container)
 			box.Objects[0].(*widget.Label).SetText(person(a.Name, a.Address))
 			box.Objects[1].(*widget.Label).SetText(trf("accounts.servers", map[string]any{
 				"IMAP": serverText(a.IMAP), "SMTP": serverText(a.SMTP)}))
+			state := box.Objects[2].(*fyne.Container)
+			p.showSignIn(a, state, state.Objects[0].(*widget.Label), state.Objects[1].(*widget.Button))
 		})
 	p.list.OnSelected = func(id widget.ListItemID) { p.sel = id; p.lockChanged() }
 	p.list.OnUnselected = func(widget.ListItemID) { p.sel = -1; p.lockChanged() }
@@ -66,6 +65,43 @@ func (p *accountsPage) build() fyne.CanvasObject {
 		container.NewStack(p.list, centred(p.empty)))
 }
 
+// row is the list's row: the account, its servers and, for an OAuth2
+// account, the state of its sign-in with Sign in (hidden for a password
+// account, whose row keeps the height of the others).
+func (p *accountsPage) row() fyne.CanvasObject {
+	title := boldLabel("")
+	detail := widget.NewLabel("")
+	detail.SizeName = theme.SizeNameCaptionText
+	state := widget.NewLabel("")
+	signIn := widget.NewButtonWithIcon(tr("accounts.signin"), theme.LoginIcon(), nil)
+	line := container.NewHBox(state, signIn)
+	line.Hide()
+	return container.NewVBox(title, detail, line)
+}
+
+// showSignIn shows the sign-in state of an OAuth2 account in its row,
+// with Sign in: an agent whose provider refused the stored sign-in signs
+// in here, or from the main window's banner, without the administrator.
+func (p *accountsPage) showSignIn(a account.Account, line *fyne.Container, state *widget.Label, btn *widget.Button) {
+	if !a.UsesOAuth2() {
+		line.Hide()
+		return
+	}
+	line.Show()
+	if a.NeedsSignIn {
+		state.SetText(tr("accounts.oauth.state.again"))
+		state.Importance = widget.WarningImportance
+		btn.Importance = widget.HighImportance
+	} else {
+		state.SetText(tr("accounts.oauth.state.ok"))
+		state.Importance = widget.SuccessImportance
+		btn.Importance = widget.MediumImportance
+	}
+	state.Refresh()
+	btn.OnTapped = func() { p.s.u.signInAgain(p.s.win, a, p.reload) }
+	btn.Refresh()
+}
+
 // serverText is "host:port, TLS".
 func serverText(s account.Server) string {
 	return s.Host + ":" + strconv.Itoa(s.Port) + ", " + securityName(s.Security)
@@ -82,6 +118,19 @@ func (p *accountsPage) reload() {
 			}
 			p.accounts = accts
 			p.sel = -1
+			// The rows of OAuth2 accounts have the line of their sign-in;
+			// every row is set, as a deleted account's height would stay
+			// with its place.
+			short := p.row().MinSize().Height
+			tall := p.row().(*fyne.Container)
+			tall.Objects[2].Show()
+			for i, a := range accts {
+				h := short
+				if a.UsesOAuth2() {
+					h = tall.MinSize().Height
+				}
+				p.list.SetItemHeight(i, h)
+			}
 			p.list.UnselectAll()
 			p.list.Refresh()
 			p.lockChanged()
@@ -206,21 +255,31 @@ func sectionRule() fyne.CanvasObject {
 	return container.NewVBox(layout.NewSpacer(), widget.NewSeparator(), layout.NewSpacer())
 }
 
-func (f *serverForm) items(title string) []*widget.FormItem {
-	return []*widget.FormItem{
+// items are the server's form rows; an OAuth2 account has no password.
+func (f *serverForm) items(title string, password bool) []*widget.FormItem {
+	items := []*widget.FormItem{
 		{Text: title, Widget: sectionRule()},
 		widget.NewFormItem(tr("accounts.host"), f.host),
 		widget.NewFormItem(tr("accounts.port"), f.port),
 		widget.NewFormItem(tr("accounts.security"), f.security),
 		widget.NewFormItem(tr("accounts.user"), f.user),
-		widget.NewFormItem(tr("accounts.password"), f.password),
 	}
+	if password {
+		items = append(items, widget.NewFormItem(tr("accounts.password"), f.password))
+	}
+	return items
 }
 
-func (f *serverForm) server() account.Server {
+// server is the server the fields hold; without password (OAuth2) a
+// password typed before the choice changed is left out.
+func (f *serverForm) server(password bool) account.Server {
 	port, _ := strconv.Atoi(strings.TrimSpace(f.port.Text))
-	return account.Server{Host: strings.TrimSpace(f.host.Text), Port: port, Security: f.chosen(),
-		User: strings.TrimSpace(f.user.Text), Password: f.password.Text}
+	s := account.Server{Host: strings.TrimSpace(f.host.Text), Port: port, Security: f.chosen(),
+		User: strings.TrimSpace(f.user.Text)}
+	if password {
+		s.Password = f.password.Text
+	}
+	return s
 }
 
 // edit opens the account dialog; a is nil for a new account. Saving needs
@@ -258,8 +317,11 @@ type accountTarget struct {
 }
 
 // showAccountDialog opens the account dialog on win; a is nil for a new
-// account. A failed save keeps the dialog and what was typed, and says
-// why.
+// account. The address finds the servers (Find settings, or Enter in the
+// address); a provider that refuses passwords gets its Sign in with …
+// button in place of the password fields, and for a new account that
+// button stores it. A failed save keeps the dialog and what was typed,
+// and says why.
 func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accountTarget) {
 	editing := a != nil
 	if a == nil {
@@ -279,25 +341,78 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 	pins.SetText(strings.Join(a.Trust.Pins, ", "))
 	pins.SetPlaceHolder(tr("accounts.pins.placeholder"))
 
-	items := []*widget.FormItem{
-		widget.NewFormItem(tr("accounts.address"), address),
-		widget.NewFormItem(tr("accounts.name"), name),
+	// The sign-in: a password, or OAuth2 with a provider's preset, or
+	// with the endpoints an OAuth2 account was stored with when they are
+	// no preset's.
+	choices := []string{authPassword}
+	for _, p := range presets() {
+		choices = append(choices, p.Name)
 	}
-	items = append(items, imapForm.items(tr("accounts.imap"))...)
-	items = append(items, smtpForm.items(tr("accounts.smtp"))...)
-	items = append(items,
-		&widget.FormItem{Text: tr("accounts.trust"), Widget: sectionRule()},
-		widget.NewFormItem(tr("accounts.roots"), roots),
-		widget.NewFormItem(tr("accounts.pins"), pins),
-	)
+	initial := authPassword
+	if a.UsesOAuth2() {
+		initial = authCustom
+		if p, ok := presetNamed(a.OAuth2.Provider); ok && p.AuthURL == a.OAuth2.AuthURL && p.TokenURL == a.OAuth2.TokenURL {
+			initial = p.Name
+		}
+		if initial == authCustom {
+			choices = append(choices, authCustom)
+		}
+	}
+	label := func(choice string) string {
+		switch choice {
+		case authPassword:
+			return tr("accounts.auth.password")
+		case authCustom:
+			return tr("accounts.auth.custom")
+		}
+		p, _ := presetNamed(choice)
+		return trf("accounts.auth.oauth", map[string]any{"Provider": p.Title})
+	}
+	labels := make([]string, len(choices))
+	for i, c := range choices {
+		labels[i] = label(c)
+	}
+	authOf := func(l string) string {
+		for _, c := range choices {
+			if label(c) == l {
+				return c
+			}
+		}
+		return authPassword
+	}
+	authSel := widget.NewSelect(labels, nil)
+	authSel.SetSelected(label(initial))
+	usesOAuth2 := func() bool { return authOf(authSel.Selected) != authPassword }
+	preset := func() *oauth.Preset {
+		if p, ok := presetNamed(authOf(authSel.Selected)); ok {
+			return &p
+		}
+		return nil
+	}
+	signIn := newAuthSection(a)
+
+	find := newFinder(u, imapForm, smtpForm, authSel)
+	find.authOf, find.label = authOf, label
+	if editing {
+		find.looked = a.Address
+	}
+	address.OnSubmitted = find.findIfNew
+	findRow := find.row(address)
+
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
 	progress := widget.NewProgressBarInfinite()
 	progress.Hide()
 
 	collect := func() account.Account {
-		out := account.Account{ID: a.ID, Address: strings.TrimSpace(address.Text), Name: strings.TrimSpace(name.Text),
-			IMAP: imapForm.server(), SMTP: smtpForm.server()}
+		// From the account as it was: what the form does not show (the
+		// history settings) stays.
+		out := *a
+		out.Token, out.NeedsSignIn = nil, false
+		out.Address, out.Name = strings.TrimSpace(address.Text), strings.TrimSpace(name.Text)
+		oauth2 := usesOAuth2()
+		out.IMAP, out.SMTP = imapForm.server(!oauth2), smtpForm.server(!oauth2)
+		out.Trust.RootsPEM, out.Trust.Pins = nil, nil
 		if r := strings.TrimSpace(roots.Text); r != "" {
 			out.Trust.RootsPEM = []byte(r + "\n")
 		}
@@ -305,6 +420,24 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 			if pin = strings.TrimSpace(pin); pin != "" {
 				out.Trust.Pins = append(out.Trust.Pins, pin)
 			}
+		}
+		if !oauth2 {
+			if out.UsesOAuth2() {
+				out.Auth = account.AuthPassword
+			}
+			out.OAuth2 = account.OAuth2{}
+			return out
+		}
+		out.Auth = account.AuthOAuth2
+		out.OAuth2 = signIn.settings(preset(), a.OAuth2)
+		out.OAuth2.RefreshToken = ""
+		// The bearer logins name the user beside the token: the address,
+		// unless another name was typed.
+		if out.IMAP.User == "" {
+			out.IMAP.User = out.Address
+		}
+		if out.SMTP.User == "" {
+			out.SMTP.User = out.Address
 		}
 		return out
 	}
@@ -320,14 +453,17 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 	var d *dialog.CustomDialog
 	var test, save *widget.Button
 	busy := func(b bool) {
+		for _, btn := range []*widget.Button{test, save, signIn.button, find.button} {
+			if b {
+				btn.Disable()
+			} else {
+				btn.Enable()
+			}
+		}
 		if b {
-			test.Disable()
-			save.Disable()
 			progress.Show()
 			progress.Start()
 		} else {
-			test.Enable()
-			save.Enable()
 			progress.Stop()
 			progress.Hide()
 		}
@@ -336,6 +472,12 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 		acct := collect()
 		if err := acct.Validate(); err != nil {
 			showResult(errorText(err), true)
+			return
+		}
+		// A stored OAuth2 account tests with its stored sign-in; one not
+		// signed in yet has no token to test with.
+		if acct.UsesOAuth2() && (!editing || !a.UsesOAuth2()) {
+			showResult(tr("accounts.oauth.signin-first"), true)
 			return
 		}
 		busy(true)
@@ -353,20 +495,7 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 			})
 		})
 	})
-	save = widget.NewButtonWithIcon(tr("accounts.save"), theme.DocumentSaveIcon(), func() {
-		acct := collect()
-		if err := acct.Validate(); err != nil {
-			showResult(errorText(err), true)
-			return
-		}
-		if !editing && (acct.IMAP.Password == "" || acct.SMTP.Password == "") {
-			showResult(tr("accounts.password.required"), true)
-			return
-		}
-		if target.allowed != nil && !target.allowed() {
-			showResult(tr("error.admin.required"), true)
-			return
-		}
+	store := func(acct account.Account) {
 		busy(true)
 		ctx := u.userCtx()
 		u.jobs.run(func() {
@@ -381,19 +510,109 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 				target.saved()
 			})
 		})
+	}
+	save = widget.NewButtonWithIcon(tr("accounts.save"), theme.DocumentSaveIcon(), func() {
+		acct := collect()
+		if err := acct.Validate(); err != nil {
+			showResult(errorText(err), true)
+			return
+		}
+		switch {
+		case !acct.UsesOAuth2() && !editing && (acct.IMAP.Password == "" || acct.SMTP.Password == ""):
+			showResult(tr("accounts.password.required"), true)
+			return
+		case acct.UsesOAuth2() && !a.UsesOAuth2():
+			// Stored without a sign-in, the account could only fail.
+			showResult(tr("accounts.oauth.signin-first"), true)
+			return
+		case target.allowed != nil && !target.allowed():
+			showResult(tr("error.admin.required"), true)
+			return
+		}
+		store(acct)
 	})
 	save.Importance = widget.HighImportance
+	signIn.button = widget.NewButtonWithIcon("", theme.LoginIcon(), func() {
+		acct := collect()
+		if err := acct.Validate(); err != nil {
+			showResult(errorText(err), true)
+			return
+		}
+		if target.allowed != nil && !target.allowed() {
+			showResult(tr("error.admin.required"), true)
+			return
+		}
+		busy(true)
+		showResult("", false)
+		u.signIn(win, func(ctx context.Context, browser func(string) error) error {
+			// Signed in before anything is stored, as on the command
+			// line: a refused sign-in leaves no account behind.
+			tok, err := oauth.SignIn(ctx, acct.OAuth2, &oauth.SignInOptions{Browser: browser, LoginHint: acct.Address})
+			if err != nil {
+				return err
+			}
+			src := oauth.NewSource(acct.OAuth2, tok, nil)
+			acct.Token = src.Token
+			acct.OAuth2.RefreshToken = src.RefreshToken()
+			return target.save(ctx, acct, editing)
+		}, func(err error) {
+			busy(false)
+			switch {
+			case errors.Is(err, context.Canceled):
+				showResult("", false)
+			case err != nil:
+				showResult(signInErrorText(err), true)
+			default:
+				d.Hide()
+				target.saved()
+			}
+		})
+	})
+	signIn.button.Importance = widget.HighImportance
+
+	formBox := container.NewStack()
+	layoutForm := func() {
+		oauth2 := usesOAuth2()
+		items := []*widget.FormItem{
+			widget.NewFormItem(tr("accounts.address"), address),
+			widget.NewFormItem("", findRow),
+			widget.NewFormItem(tr("accounts.name"), name),
+			widget.NewFormItem(tr("accounts.auth"), authSel),
+		}
+		items = append(items, imapForm.items(tr("accounts.imap"), !oauth2)...)
+		items = append(items, smtpForm.items(tr("accounts.smtp"), !oauth2)...)
+		if oauth2 {
+			items = append(items, signIn.items(preset())...)
+		}
+		items = append(items,
+			&widget.FormItem{Text: tr("accounts.trust"), Widget: sectionRule()},
+			widget.NewFormItem(tr("accounts.roots"), roots),
+			widget.NewFormItem(tr("accounts.pins"), pins),
+		)
+		formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+		formBox.Refresh()
+		// A new OAuth2 account is tested and stored by its sign-in.
+		if !editing && oauth2 {
+			test.Hide()
+			save.Hide()
+		} else {
+			test.Show()
+			save.Show()
+		}
+	}
+	layoutForm()
+	authSel.OnChanged = func(string) { layoutForm() }
+
 	cancel := widget.NewButton(tr("dialog.cancel"), func() { d.Hide() })
 	title := tr("accounts.add.title")
 	if editing {
 		title = tr("accounts.edit.title")
 	}
-	form := widget.NewForm(items...)
 	d = dialog.NewCustomWithoutButtons(title,
-		container.NewBorder(nil, container.NewVBox(progress, result), nil, nil, container.NewVScroll(form)), win)
+		container.NewBorder(nil, container.NewVBox(progress, result), nil, nil, container.NewVScroll(formBox)), win)
 	d.SetButtons([]fyne.CanvasObject{cancel, test, save})
-	d.Resize(dialogSize(win, 620, 640))
-	showModal(win, d, nil)
+	d.Resize(dialogSize(win, 620, 680))
+	showModal(win, d, find.stop)
 }
 
 // connectionText is what a working Test connection found.
