@@ -45,6 +45,12 @@ type Desk interface {
 	Contacts(ctx context.Context, prefix string, limit int) ([]mail.Contact, error)
 
 	Sync(ctx context.Context) (mail.SyncReport, error)
+	// CheckMail is the window's Check mail: new mail and the newest of
+	// the history; Sync would fetch the whole history before returning.
+	CheckMail(ctx context.Context) (mail.SyncReport, error)
+	History(ctx context.Context, accountID int64) ([]mail.HistoryProgress, error)
+	PauseHistory(ctx context.Context, accountID int64) error
+	ResumeHistory(ctx context.Context, accountID int64) error
 	Accounts(ctx context.Context) ([]account.Account, error)
 	AddAccount(ctx context.Context, a account.Account) (int64, error)
 	UpdateAccount(ctx context.Context, a account.Account) error

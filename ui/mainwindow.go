@@ -206,7 +206,10 @@ func (m *mainView) newTicketPane(c *composer) fyne.CanvasObject {
 	return container.NewBorder(container.NewPadded(title), nil, nil, nil, c.build())
 }
 
-// checkMail runs one sync pass over every account (F5).
+// checkMail fetches every account's new mail and the newest of the
+// history (F5); the desk's watchers fetch the rest of the history behind
+// it, which the history bar shows. Sync would hold the button until the
+// whole history of a large mailbox had arrived.
 func (m *mainView) checkMail() {
 	if m.status.busy {
 		return
@@ -214,7 +217,7 @@ func (m *mainView) checkMail() {
 	m.status.syncing(true)
 	ctx := m.u.userCtx()
 	m.u.jobs.run(func() {
-		rep, err := m.u.c.Desk.Sync(ctx)
+		rep, err := m.u.c.Desk.CheckMail(ctx)
 		m.u.jobs.do(func() { m.status.synced(rep, err) })
 	})
 }
@@ -245,6 +248,8 @@ func (m *mainView) event(ev mail.Event) {
 		m.status.progress(ev)
 	case mail.SyncDone:
 		m.status.accountDone(ev)
+	case mail.HistoryProgress:
+		m.status.history.progress(ev)
 	case mail.ArticleAdded:
 		m.scheduleRefresh()
 		if m.view != nil && m.view.ticket.ID == ev.TicketID {
@@ -322,10 +327,12 @@ func (u *UI) bindKeys() {
 	c.SetOnTypedKey(typedKeys(c, u.keys))
 }
 
-// statusLine is the bottom line: sync progress and the last outcome.
+// statusLine is the bottom line: sync progress and the last outcome,
+// and the history while it loads.
 type statusLine struct {
 	u        *UI
 	busy     bool
+	history  *historyBar
 	bar      *widget.ProgressBar
 	spinner  *widget.ProgressBarInfinite
 	label    *widget.Label
@@ -334,7 +341,7 @@ type statusLine struct {
 }
 
 func newStatusLine(u *UI) *statusLine {
-	return &statusLine{u: u, accounts: map[int64]mail.SyncProgress{}}
+	return &statusLine{u: u, accounts: map[int64]mail.SyncProgress{}, history: newHistoryBar(u)}
 }
 
 func (s *statusLine) build() fyne.CanvasObject {
@@ -349,7 +356,9 @@ func (s *statusLine) build() fyne.CanvasObject {
 	s.bar = widget.NewProgressBar()
 	s.spinner = widget.NewProgressBarInfinite()
 	// The bar as high as the small label, not more: the line stays low.
-	s.obj = container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(180, s.label.MinSize().Height), s.bar), s.label)
+	s.obj = container.NewBorder(nil, nil, s.history.build(s.label.MinSize().Height),
+		container.NewGridWrap(fyne.NewSize(180, s.label.MinSize().Height), s.bar), s.label)
+	s.history.line = s.obj
 	s.bar.Hide()
 	return s.obj
 }
@@ -376,7 +385,7 @@ func (s *statusLine) syncing(busy bool) {
 // progress shows how far a mailbox's sync got.
 func (s *statusLine) progress(p mail.SyncProgress) {
 	s.accounts[p.AccountID] = p
-	if p.Total == 0 {
+	if p.Total == 0 || s.history.shows(p) {
 		return
 	}
 	s.bar.Show()

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 
 	"siegel/crypto/smime"
 	"siegel/mail"
@@ -278,12 +279,14 @@ func (l *ticketList) evict() {
 }
 
 // ticketRow is one row of the list: the lock and seal of the newest
-// article, number and subject (bold while unread), customer and last
-// activity, and the state.
+// article, under them a download mark when that article is kept on the
+// server (fetched when opened), number and subject (bold while unread),
+// customer and last activity, and the state.
 type ticketRow struct {
 	widget.BaseWidget
 	bg       *canvas.Rectangle
 	enc, sig *widget.Icon
+	remote   *tipIcon
 	title    *fittedLabel
 	sub      *widget.Label
 	state    *widget.Label
@@ -294,12 +297,16 @@ type ticketRow struct {
 
 func newTicketRow() *ticketRow {
 	r := &ticketRow{
-		bg:    canvas.NewRectangle(theme.Color(theme.ColorNameSelection)),
-		enc:   widget.NewIcon(nil),
-		sig:   widget.NewIcon(nil),
-		title: newFittedLabel(fyne.TextStyle{}),
-		sub:   widget.NewLabel(""),
-		state: widget.NewLabel(""),
+		bg:  canvas.NewRectangle(theme.Color(theme.ColorNameSelection)),
+		enc: widget.NewIcon(nil),
+		sig: widget.NewIcon(nil),
+		// The mark goes under the lock and seal, in the column they
+		// leave free: three icons fit a row's height, and a hidden one
+		// changes nothing of the row's layout.
+		remote: newTipIcon(theme.DownloadIcon(), tr("list.remote")),
+		title:  newFittedLabel(fyne.TextStyle{}),
+		sub:    widget.NewLabel(""),
+		state:  widget.NewLabel(""),
 	}
 	// The subject is cut with "…" (see fittedLabel); the rest is clipped:
 	// Fyne's ellipsis shapes the text again and again to find where to
@@ -308,7 +315,8 @@ func newTicketRow() *ticketRow {
 	r.sub.SizeName = theme.SizeNameCaptionText
 	r.state.SizeName = theme.SizeNameCaptionText
 	r.bg.Hide()
-	r.icons = container.NewVBox(r.enc, r.sig)
+	r.remote.Hide()
+	r.icons = container.NewVBox(r.enc, r.sig, r.remote)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -360,10 +368,8 @@ func (r *ticketRow) set(t mail.Ticket, selected, security bool) {
 	if security {
 		r.enc.SetResource(encryptionIcon(t.Encryption))
 		r.sig.SetResource(signatureIcon(t.Signature))
-		r.icons.Show()
-	} else {
-		r.icons.Hide()
 	}
+	r.showIcons(security, t.NewestRemote)
 	r.bg.FillColor = theme.Color(theme.ColorNameSelection)
 	r.bg.Hidden = !selected
 	r.bg.Refresh()
@@ -377,8 +383,46 @@ func (r *ticketRow) clear() {
 	r.state.SetText("")
 	r.enc.SetResource(nil)
 	r.sig.SetResource(nil)
+	r.showIcons(r.enc.Visible(), false)
 	r.bg.Hide()
 }
+
+// showIcons shows the lock and seal with S/MIME on, and the download
+// mark of an article kept on the server also without. The column is laid
+// out again only when what it shows changed: rows are bound again and
+// again while the list scrolls.
+func (r *ticketRow) showIcons(security, remote bool) {
+	if r.enc.Visible() == security && r.remote.Visible() == remote && r.icons.Visible() == (security || remote) {
+		return
+	}
+	show := func(o fyne.CanvasObject, on bool) {
+		if on {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
+	show(r.enc, security)
+	show(r.sig, security)
+	show(r.remote, remote)
+	show(r.icons, security || remote)
+	r.icons.Refresh()
+}
+
+// tipIcon is an icon with a tooltip.
+type tipIcon struct {
+	ttwidget.ToolTipWidget
+	icon *widget.Icon
+}
+
+func newTipIcon(res fyne.Resource, tip string) *tipIcon {
+	i := &tipIcon{icon: widget.NewIcon(res)}
+	i.SetToolTip(tip)
+	i.ExtendBaseWidget(i)
+	return i
+}
+
+func (i *tipIcon) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(i.icon) }
 
 // stateText is a ticket state in words.
 func stateText(s mail.TicketState) string {
