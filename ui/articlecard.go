@@ -46,6 +46,8 @@ type articleCard struct {
 	// expanded: the whole article shows, not only its header line;
 	// opened: the agent expanded it, so a newer article leaves it so.
 	expanded, opened bool
+	// onForward, when set, forwards the article (Forward in the header).
+	onForward func()
 	// detailed: the failure banner shows its advice, not only its line.
 	detailed bool
 
@@ -122,7 +124,7 @@ func (c *articleCard) build() fyne.CanvasObject {
 	c.snippet = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	c.snippet.Truncation = fyne.TextTruncateEllipsis
 	from := container.New(&fromLayout{name: c.from, addr: c.fromAddr}, c.from, c.fromAddr)
-	c.header = newTapArea(container.NewBorder(nil, nil, c.icons, c.date,
+	c.header = newTapArea(container.NewBorder(nil, nil, c.icons, c.headerEnd(),
 		container.New(&summaryLayout{from: from, snippet: c.snippet}, from, c.snippet)), c.toggle)
 	a := c.art
 	// To and Cc share the line of the security bar: a line less between
@@ -231,6 +233,8 @@ func (c *articleCard) show() {
 		c.body.Text = c.view.Text // the snippet's words
 	case c.openErr != nil:
 		c.body.SetText(errorText(c.openErr))
+	case c.view == nil && a.Remote:
+		c.body.SetText(tr("article.fetching"))
 	case c.view == nil:
 		c.body.SetText(tr("article.opening"))
 	case c.view.Text == "" && (a.Encrypted && res.Encryption != smime.EncDecrypted || res.Encryption.Failed()):

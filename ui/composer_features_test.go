@@ -377,3 +377,37 @@ func TestComposerTabOrder(t *testing.T) {
 		}
 	}
 }
+
+// The Security page's "Require encryption …" switch stores the rule the
+// desk's Send enforces ("require", else "ask") and shows it again.
+func TestRequireEncryptedRepliesSwitch(t *testing.T) {
+	c := newCores(t, nil)
+	u := newTestUI(t, c)
+	stored := func() string {
+		t.Helper()
+		v, err := c.side.Profile.Setting(c.ctx, mail.SettingEncryptedReplies, "unset")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	s := openSettings(t, u, 2)
+	wantText(t, s.win, "Require encryption when answering a customer who wrote encrypted")
+	if s.security.require.Checked || stored() != "unset" {
+		t.Fatalf("at first: checked %v, stored %q; want off and nothing stored", s.security.require.Checked, stored())
+	}
+	test.Tap(s.security.require)
+	if got := stored(); got != "require" {
+		t.Errorf("switched on: stored %q, want require", got)
+	}
+	s.win.Close()
+	s = openSettings(t, u, 2)
+	if !s.security.require.Checked {
+		t.Error("a new window shows the stored rule as off")
+	}
+	test.Tap(s.security.require)
+	if got := stored(); got != "ask" {
+		t.Errorf("switched off: stored %q, want ask", got)
+	}
+	s.win.Close()
+}

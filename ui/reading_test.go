@@ -65,7 +65,7 @@ func TestReplyCollapsed(t *testing.T) {
 		t.Error("a ticket without a draft opens with the composer")
 	}
 	v = openTicket(t, u, 10000)
-	if !v.replying || v.composer.body.Text != "Half an answer" {
+	if !v.replying || !strings.HasPrefix(v.composer.body.Text, "Half an answer") {
 		t.Errorf("the ticket with a draft: replying %v, text %q; want the composer open with the draft", v.replying, v.composer.body.Text)
 	}
 }

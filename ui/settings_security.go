@@ -36,11 +36,13 @@ type securityPage struct {
 	revOnline, revStrict bool
 	// hideSubject is mail.SettingHideSubject ("on" unless stored "off").
 	hideSubject bool
+	// requireEnc is mail.SettingEncryptedReplies == "require".
+	requireEnc bool
 	loaded      bool
 	filling     bool
 
 	smime, signDef, encDef *ttwidget.Check
-	hide                   *ttwidget.Check
+	hide, require          *ttwidget.Check
 	online, strict         *ttwidget.Check // nil without Cores.Revocations
 	cipherSel, ktSel       *widget.Select
 	passBtn, adminBtn      *ttwidget.Button
@@ -64,6 +66,7 @@ func (p *securityPage) build() fyne.CanvasObject {
 		p.choose(mail.SettingKeyTransport, keyTransportValues, ktNames, name, &p.keyTransport)
 	})
 	p.hide = ttwidget.NewCheck(tr("security.hide-subject"), p.hideChanged)
+	p.require = ttwidget.NewCheck(tr("security.require-encrypted-replies"), p.requireChanged)
 	p.passBtn = ttwidget.NewButton(tr("security.change-passphrase"), p.changePassphrase)
 	p.adminBtn = ttwidget.NewButton("", p.setAdmin)
 	p.removeAdminBtn = ttwidget.NewButton(tr("security.admin.remove"), p.removeAdmin)
@@ -88,6 +91,7 @@ func (p *securityPage) build() fyne.CanvasObject {
 		heading(tr("security.smime.heading")),
 		p.smime, wrapLabel(tr("security.smime.note")),
 		p.signDef, p.encDef,
+		p.require, wrapLabel(tr("security.require-encrypted-replies.note")),
 	}
 	objs = append(objs, revItems...)
 	return container.NewVScroll(container.NewPadded(container.NewVBox(append(objs,
@@ -111,6 +115,7 @@ func (p *securityPage) reload() {
 		c, err1 := prof.Setting(ctx, mail.SettingCipher, cipherValues[0])
 		kt, err2 := prof.Setting(ctx, mail.SettingKeyTransport, keyTransportValues[0])
 		hide, err5 := prof.Setting(ctx, mail.SettingHideSubject, "on")
+		rule, err6 := prof.Setting(ctx, mail.SettingEncryptedReplies, "ask")
 		online, strict := true, false
 		var err3, err4 error
 		if revs != nil {
@@ -118,13 +123,14 @@ func (p *securityPage) reload() {
 			strict, err4 = revs.Strict(ctx)
 		}
 		p.s.u.jobs.do(func() {
-			if err := firstErr(err1, err2, err3, err4, err5); err != nil {
+			if err := firstErr(err1, err2, err3, err4, err5, err6); err != nil {
 				showError(p.s.win, err)
 				return
 			}
 			p.cipher, p.keyTransport, p.sec, p.loaded = c, kt, p.s.u.sec, true
 			// The outbox hides unless the value is "off": show it the same.
 			p.hideSubject = hide != "off"
+			p.requireEnc = rule == "require"
 			p.revOnline, p.revStrict = online, strict
 			p.show()
 		})
@@ -150,6 +156,7 @@ func (p *securityPage) show() {
 	p.signDef.SetChecked(p.sec.signDefault)
 	p.encDef.SetChecked(p.sec.encryptDefault)
 	p.hide.SetChecked(p.hideSubject)
+	p.require.SetChecked(p.requireEnc)
 	if p.online != nil {
 		p.online.SetChecked(p.revOnline)
 		p.strict.SetChecked(p.revStrict)
@@ -175,7 +182,7 @@ func (p *securityPage) lockChanged() {
 	}
 	a := p.s.admin
 	open := p.loaded && a.open()
-	checks := []*ttwidget.Check{p.smime, p.signDef, p.encDef, p.hide}
+	checks := []*ttwidget.Check{p.smime, p.signDef, p.encDef, p.hide, p.require}
 	if p.online != nil {
 		checks = append(checks, p.online, p.strict)
 	}
@@ -247,6 +254,19 @@ func (p *securityPage) hideChanged(on bool) {
 		value = "on"
 	}
 	p.store(mail.SettingHideSubject, value, func() { p.hideSubject = on })
+}
+
+// requireChanged stores whether an answer to a customer who wrote
+// encrypted must be encrypted ("require"; the default "ask" asks first).
+func (p *securityPage) requireChanged(on bool) {
+	if p.filling {
+		return
+	}
+	value := "ask"
+	if on {
+		value = "require"
+	}
+	p.store(mail.SettingEncryptedReplies, value, func() { p.requireEnc = on })
 }
 
 // revocationChanged stores a revocation switch through the core, which
