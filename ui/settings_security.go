@@ -38,8 +38,8 @@ type securityPage struct {
 	hideSubject bool
 	// requireEnc is mail.SettingEncryptedReplies == "require".
 	requireEnc bool
-	loaded      bool
-	filling     bool
+	loaded     bool
+	filling    bool
 
 	smime, signDef, encDef *ttwidget.Check
 	hide, require          *ttwidget.Check
