@@ -83,11 +83,11 @@ func TestAccountAddOAuth2(t *testing.T) {
 		t.Errorf("account add without a client ID: exit %d, stderr %q; want 2 naming --oauth2-client-id", code, errOut)
 	}
 	// The user declines: nothing stored.
-	as.Deny = true
+	as.SetDeny(true)
 	if _, errOut, code := run(browser, append(add, "--oauth2-client-id", as.ClientID)...); code != 1 || !strings.Contains(errOut, "access_denied") || !strings.Contains(errOut, "not stored") {
 		t.Errorf("account add, sign-in declined: exit %d, stderr %q; want 1, access_denied, not stored", code, errOut)
 	}
-	as.Deny = false
+	as.SetDeny(false)
 	if a, _, _ := run(browser, "account", "list"); a != "" {
 		t.Errorf("accounts after a declined sign-in: %q, want none", a)
 	}

@@ -158,14 +158,14 @@ func TestAccountFormSignsIn(t *testing.T) {
 	wantText(t, w, "no client ID")
 
 	formEntries(w, "Client ID")[0].SetText(as.ClientID)
-	as.Deny = true
+	as.SetDeny(true)
 	tap(t, w, "Sign in with Microsoft")
 	wantText(t, w, "The sign-in was refused in the browser.")
 	if accts, _ := c.desk.Accounts(c.ctx); len(accts) != 0 {
 		t.Fatalf("a declined sign-in stored %d accounts", len(accts))
 	}
 
-	as.Deny = false
+	as.SetDeny(false)
 	tap(t, w, "Sign in with Microsoft")
 	accts, err := c.desk.Accounts(c.ctx)
 	if err != nil || len(accts) != 1 {

@@ -30,8 +30,9 @@ type AuthServer struct {
 	User     string
 	// Lifetime of the access tokens (default a minute).
 	Lifetime time.Duration
-	// Deny makes the user decline the sign-in (error=access_denied).
-	Deny bool
+	// deny makes the user decline the sign-in (error=access_denied);
+	// SetDeny sets it, under mu: the server reads it on its goroutine.
+	deny bool
 
 	srv *httptest.Server
 	mu  sync.Mutex
@@ -146,7 +147,7 @@ func (s *AuthServer) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	deny := s.Deny
+	deny := s.deny
 	s.mu.Unlock()
 	if deny {
 		back(url.Values{"error": {"access_denied"}, "error_description": {"the user declined"}})
@@ -254,4 +255,11 @@ func AccessToken(s *AuthServer) (string, error) {
 	tok := randomToken()
 	s.access[tok] = time.Now().Add(s.Lifetime)
 	return tok, nil
+}
+
+// SetDeny makes the user decline (or again approve) the sign-ins.
+func (s *AuthServer) SetDeny(deny bool) {
+	s.mu.Lock()
+	s.deny = deny
+	s.mu.Unlock()
 }
