@@ -88,11 +88,16 @@ func (w walk) run(t *testing.T, a *app) {
 	a.away() // the last tooltip may cover the message field
 	time.Sleep(300 * time.Millisecond)
 	p = a.look("composer")
-	body, ok := p.find("Your message...")
+	// The message starts with two empty lines above the quote of the
+	// article answered ("On …, NAME wrote:"): the answer goes there.
+	quote, ok := p.find("wrote:")
 	if !ok {
-		t.Fatalf("no empty message field; the window shows:\n%s", p.text())
+		t.Fatalf("no quote of the article in the message field; the window shows:\n%s", p.text())
 	}
-	a.click(body.centre())
+	a.click(quote.centre())
+	a.key("Up")
+	a.key("Up")
+	a.key("Home")
 	a.typeText(w.sent.text)
 	a.waitFor("the typed reply", 30*time.Second, func(p page) bool { return p.has("Reference " + reference) }, nil)
 	before := len(w.received())
