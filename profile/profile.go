@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"siegel/crypto/vault"
@@ -71,13 +72,24 @@ type Profile struct {
 
 type sealedColumn struct{ table, key, column string }
 
-// DefaultDir is os.UserConfigDir()/siegel.
+// DefaultDir is os.UserConfigDir()/siegel: ~/.config/siegel on Linux,
+// %APPDATA%\Siegel on Windows.
 func DefaultDir() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return "", fmt.Errorf("profile: %w", err)
 	}
-	return filepath.Join(dir, "siegel"), nil
+	return filepath.Join(dir, FolderName(runtime.GOOS)), nil
+}
+
+// FolderName is the name of Siegel's folder inside a user folder on goos:
+// Windows programs keep their data under their own, capitalised name
+// (%APPDATA%\Siegel), Unix programs in lower case (~/.config/siegel).
+func FolderName(goos string) string {
+	if goos == "windows" {
+		return "Siegel"
+	}
+	return "siegel"
 }
 
 // Open opens (creating when needed) the profile in dir. ask may be nil for
