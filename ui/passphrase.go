@@ -134,7 +134,7 @@ type passDialog struct {
 	problem      *widget.Label
 	remember     *widget.Check // nil without a keyring
 	answer       chan []byte   // nil: cancelled
-	result       []byte      // what closing the dialog answers
+	result       []byte        // what closing the dialog answers
 	once         sync.Once
 }
 
