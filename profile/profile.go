@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"siegel/crypto/vault"
@@ -127,9 +128,9 @@ func OpenDB(path string) (*sql.DB, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	// A URI, so that a folder name with '#', '?' or '%' stays a file name.
-	uri := &url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	uri := &url.URL{Scheme: "file", Path: uriPath(path), RawQuery: q.Encode()}
 	if !filepath.IsAbs(path) {
-		uri = &url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}
+		uri = &url.URL{Scheme: "file", Opaque: (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath(), RawQuery: q.Encode()}
 	}
 	db, err := sql.Open("sqlite", uri.String())
 	if err != nil {
@@ -144,6 +145,18 @@ func OpenDB(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
 	return db, nil
+}
+
+// uriPath is an absolute path as the path of a file: URI as SQLite reads
+// it: with forward slashes, and on Windows with a slash before the drive
+// letter (file:///C:/Users/…); C:\Users\… as it stands would be taken for
+// the URI's authority.
+func uriPath(path string) string {
+	p := filepath.ToSlash(path)
+	if filepath.VolumeName(path) != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
 }
 
 // Close closes the database and forgets the vault key.
