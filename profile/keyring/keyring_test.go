@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"siegel/crypto/vault"
@@ -17,7 +18,9 @@ import (
 // the passphrase, forget from the settings; two profiles never share one.
 func checkEntry(t *testing.T, b Backend) {
 	t.Helper()
-	dir := t.TempDir()
+	// Only a name: the entry never touches the folder. (Not t.TempDir:
+	// under Wine removing it fails, which is Wine's, not the keyring's.)
+	dir := filepath.Join(os.TempDir(), "siegel-keyring-test", t.Name())
 	e, err := For(b, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -146,4 +149,18 @@ func TestSystemWithoutService(t *testing.T) {
 	if _, ok := System(); ok {
 		t.Fatal("System found a secret service on a bus that does not exist")
 	}
+}
+
+// On Windows the system's keyring is the Credential Manager, always
+// there. `make test-windows` cross-compiles this test and runs it under
+// Wine (ui/e2e TestWine), whose advapi32 keeps credentials as Windows does.
+func TestCredentialManager(t *testing.T) {
+	if runtime.GOOS != "windows" {
+		t.Skip("the Credential Manager is Windows'; make test-windows runs this under Wine")
+	}
+	b, ok := System()
+	if !ok {
+		t.Fatal("no Credential Manager")
+	}
+	checkEntry(t, b)
 }

@@ -96,7 +96,7 @@ func (w *wine) kill(t *testing.T) {
 // Z: is the Linux root.
 func winPath(p string) string { return "Z:" + filepath.ToSlash(p) }
 
-// run runs Siegel.exe with args in dir and returns its standard output.
+// run runs exe (Siegel.exe, a test) with args in dir and returns its standard output.
 func (w *wine) run(t *testing.T, exe, dir string, env []string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(w.bin, append([]string{exe}, args...)...)
@@ -105,7 +105,7 @@ func (w *wine) run(t *testing.T, exe, dir string, env []string, args ...string) 
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("wine Siegel.exe %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+		t.Fatalf("wine %s %s: %v\n%s%s", filepath.Base(exe), strings.Join(args, " "), err, out, stderr.String())
 	}
 	return out
 }
@@ -120,7 +120,30 @@ func TestWine(t *testing.T) {
 	}
 	w := newWine(t)
 	t.Run("inspect", func(t *testing.T) { testWineInspect(t, w, exe) })
+	t.Run("credential manager", func(t *testing.T) { testWineKeyring(t, w) })
 	t.Run("demo window", func(t *testing.T) { testWineDemo(t, w, exe) })
+}
+
+// testWineKeyring runs profile/keyring's test of the Windows Credential
+// Manager, cross-compiled, in the prefix: remember, recall, update and
+// forget a profile's passphrase as Siegel.exe does.
+func testWineKeyring(t *testing.T, w *wine) {
+	test := filepath.Join(t.TempDir(), "keyring.test.exe")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = "/usr/local/go/bin/go"
+	}
+	build := exec.Command(goTool, "test", "-c", "-o", test, "siegel/profile/keyring")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c for Windows: %v\n%s", err, out)
+	}
+	out := w.run(t, test, t.TempDir(), []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()},
+		"-test.run", "^TestCredentialManager$", "-test.v")
+	t.Logf("keyring.test.exe:\n%s", out)
+	if !bytes.Contains(out, []byte("--- PASS: TestCredentialManager")) {
+		t.Error("TestCredentialManager did not pass under Wine")
+	}
 }
 
 // testWineInspect imports the same certificates into a Linux and a
