@@ -99,8 +99,17 @@ func winPath(p string) string { return "Z:" + filepath.ToSlash(p) }
 // run runs exe (Siegel.exe, a test) with args in dir and returns its standard output.
 func (w *wine) run(t *testing.T, exe, dir string, env []string, args ...string) []byte {
 	t.Helper()
+	return w.runInput(t, exe, dir, env, nil, args...)
+}
+
+// runInput is run with stdin as the standard input.
+func (w *wine) runInput(t *testing.T, exe, dir string, env []string, stdin []byte, args ...string) []byte {
+	t.Helper()
 	cmd := exec.Command(w.bin, append([]string{exe}, args...)...)
 	cmd.Env, cmd.Dir = w.env(env), dir
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -171,6 +180,7 @@ func testWineInspect(t *testing.T, w *wine, exe string) {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"--data-dir", linux}, args...)...)
 		cmd.Env, cmd.Dir = env, files
+		cmd.Stdin = bytes.NewReader([]byte("Line one\nLine two\n"))
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("siegel %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -190,17 +200,34 @@ func testWineInspect(t *testing.T, w *wine, exe string) {
 	t.Logf("Siegel.exe certs import took %s", time.Since(start).Round(100*time.Millisecond))
 	got := w.run(t, exe, files, env, "--data-dir", windows, "inspect", "--json", "--offline", "message.eml")
 
-	var parsed []any
-	if err := json.Unmarshal(got, &parsed); err != nil {
-		if err := json.Unmarshal(got, new(map[string]any)); err != nil {
-			t.Fatalf("Siegel.exe inspect --json printed no JSON (%v):\n%s", err, got)
-		}
+	// One JSON object per file, on one line.
+	if err := json.Unmarshal(got, new(map[string]any)); err != nil {
+		t.Fatalf("Siegel.exe inspect --json printed no JSON object (%v):\n%s", err, got)
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("inspect --json differs between the builds\nLinux:\n%s\nWindows:\n%s", want, got)
 	}
 	if !bytes.Contains(got, []byte(`"valid"`)) || !bytes.Contains(got, []byte("alice@example.org")) {
 		t.Errorf("inspect did not find Alice's valid signature:\n%s", got)
+	}
+
+	// A body typed on Windows ends its lines with CRLF: sealed by
+	// Siegel.exe, it reads on Linux as the same text sealed there.
+	seal := []string{"seal", "--sign", "--encrypt", "--from", mailtest.DeskAddress, "--to", "alice@example.org", "--subject", "Line endings"}
+	write("from-windows.eml", w.runInput(t, exe, files, env, []byte("Line one\r\nLine two\r\n"), append([]string{"--data-dir", windows}, seal...)...))
+	write("from-linux.eml", linuxRun(seal...))
+	text := func(name string) any {
+		var res map[string]any
+		if err := json.Unmarshal(linuxRun("inspect", "--json", "--offline", name), &res); err != nil {
+			t.Fatalf("inspect --json %s: %v", name, err)
+		}
+		if res["signature"].(map[string]any)["state"] != "valid" {
+			t.Errorf("%s: the signature is not valid: %v", name, res["signature"])
+		}
+		return res["text"]
+	}
+	if fromWin, fromLinux := text("from-windows.eml"), text("from-linux.eml"); fromWin != fromLinux {
+		t.Errorf("sealed on Windows the text reads %q, sealed on Linux %q", fromWin, fromLinux)
 	}
 }
 
