@@ -42,15 +42,11 @@ func (system) Get(service, user string) (string, error) { return gokeyring.Get(s
 func (system) Set(service, user, secret string) error   { return gokeyring.Set(service, user, secret) }
 func (system) Delete(service, user string) error        { return gokeyring.Delete(service, user) }
 
-// probeUser is an entry name no profile has (profile folders are
-// absolute paths): asking for it tells whether the service answers.
-const probeUser = "(is a secret service running?)"
-
-// System returns the desktop's secret service, or false when none answers
-// (no D-Bus session, no Secret Service on it): the caller then offers no
-// "remember" at all rather than one that fails.
+// System returns the desktop's secret service, or false when there is
+// none (no D-Bus session, no Secret Service on it): the caller then offers
+// no "remember" at all rather than one that fails.
 func System() (Backend, bool) {
-	if _, err := gokeyring.Get(Service, probeUser); err != nil && !errors.Is(err, ErrNotFound) {
+	if !available() {
 		return nil, false
 	}
 	return system{}, true
