@@ -10,13 +10,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
+	"time"
+	"unsafe"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"github.com/go-gl/glfw/v3.3/glfw"
 
 	"siegel/cli"
 	"siegel/demo"
+	"siegel/mail"
 	"siegel/profile"
 	"siegel/ui"
 	"siegel/wiring"
@@ -130,7 +135,7 @@ func realDir(dir string) (string, error) {
 // prompter, which tries and offers the desktop's keyring, and its
 // certificate store, engine and desk.
 func openParts(ctx context.Context, dir string, prompter *ui.Prompter, verbose io.Writer) (parts, error) {
-	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase, Verbose: verbose})
+	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase, Verbose: verbose, Desk: windowDesk()})
 	if err != nil {
 		return parts{}, err
 	}
@@ -159,6 +164,7 @@ func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writ
 	}
 	d, err := demo.Start(ctx, dir, &demo.Options{
 		OnError: func(err error) { fmt.Fprintf(stderr, "siegel: %v\n", err) },
+		Desk:    windowDesk(),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
@@ -189,6 +195,7 @@ func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writ
 // The caller closes the parts afterwards; the UI closes the real profile's
 // parts it switched to from the demo.
 func showWindow(ctx context.Context, a fyne.App, p parts, o ui.Options, banner string, stderr io.Writer) int {
+	o.Placement = glfwPlacement{}
 	u := ui.New(a, p.Cores(), o)
 	defer u.Close()
 	u.SetBanner(banner)
@@ -199,8 +206,76 @@ func showWindow(ctx context.Context, a fyne.App, p parts, o ui.Options, banner s
 		fmt.Fprintf(stderr, "siegel: %v\n", err)
 		return 1
 	}
-	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	stop := context.AfterFunc(ctx, func() { fyne.Do(u.Quit) })
 	defer stop()
-	u.Window().ShowAndRun()
+	// Shown first, then fitted: only a shown window knows its scale.
+	u.Window().Show()
+	u.FitScreen()
+	a.Run()
 	return 0
 }
+
+// glfwPlacement finds the screens' usable areas and moves the window
+// with GLFW, which Fyne draws the window with: Fyne 2.7 tells neither
+// (its own centring uses the whole monitor, panels included). It runs on
+// the main goroutine, as GLFW requires and Fyne's event loop ensures, and
+// after the first window was made (which initialised GLFW).
+type glfwPlacement struct{}
+
+// Screens are the monitors' work areas, the primary monitor's first.
+// Without a window manager that sets one, GLFW gives a monitor's whole
+// area.
+func (glfwPlacement) Screens() []ui.Screen {
+	var px, py int
+	if m := glfw.GetPrimaryMonitor(); m != nil {
+		px, py = m.GetPos()
+	}
+	var out []ui.Screen
+	for _, m := range glfw.GetMonitors() {
+		x, y, w, h := m.GetWorkarea()
+		s := ui.Screen{X: x, Y: y, Width: w, Height: h}
+		if mx, my := m.GetPos(); mx == px && my == py {
+			out = append([]ui.Screen{s}, out...)
+		} else {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (glfwPlacement) Position(w fyne.Window) (x, y int, ok bool) {
+	v := viewport(w)
+	if v == nil {
+		return 0, 0, false
+	}
+	x, y = v.GetPos()
+	return x, y, true
+}
+
+func (glfwPlacement) Move(w fyne.Window, x, y int) {
+	if v := viewport(w); v != nil {
+		v.SetPos(x, y)
+	}
+}
+
+// viewport is the GLFW window under a Fyne window, nil when there is none
+// (another driver, or another Fyne than the v2.7 this was written for):
+// Fyne keeps it in an unexported field.
+func viewport(w fyne.Window) *glfw.Window {
+	v := reflect.ValueOf(w)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("viewport")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*glfw.Window]() {
+		return nil
+	}
+	return *(**glfw.Window)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+// undoDelay is how long a sent message waits before the outbox takes it:
+// the window's "Sending… Undo".
+const undoDelay = 5 * time.Second
+
+// windowDesk is how the window runs the desk.
+func windowDesk() *mail.Options { return &mail.Options{UndoDelay: undoDelay} }

@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"siegel/mail"
 	"siegel/mail/account"
 	"siegel/mail/account/discover"
+	"siegel/mail/account/oauth"
 )
 
-const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--no-test]"
+const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--history DAYS|all] [--no-test]\n" +
+	"       [--provider microsoft|google] [--oauth2-auth-url URL --oauth2-token-url URL] [--oauth2-client-id ID] [--oauth2-client-secret-file F] [--oauth2-scope S]..."
 
 // accountGroup is `siegel account` and its subcommands.
 var accountGroup = &group{
@@ -24,6 +27,7 @@ var accountGroup = &group{
 		{"list", accountList, "[--json]", "list the accounts"},
 		{"test", accountTest, "[ADDR]", "log in to the IMAP and SMTP servers of one account (or all)"},
 		{"delete", accountDelete, "ADDR", "remove an account (its tickets stay)"},
+		{"signin", accountSignIn, "ADDR|ID", "sign an OAuth2 account in again in the browser (after \"sign in again\")"},
 	},
 	notes: []string{
 		"Server URLs: imaps://USER@HOST:993, imap+starttls://USER@HOST:143, smtps://USER@HOST:465,",
@@ -31,6 +35,9 @@ var accountGroup = &group{
 		"The password is read from --password-file (IMAP, and SMTP unless --smtp-password-file), else asked.",
 		"Without --imap and --smtp, add looks the servers up from the address: the domain's autoconfig",
 		"document, then DNS SRV records, then its MX records matched against known providers.",
+		"OAuth2 (Microsoft 365, Google): --oauth2-client-id of your organisation's registration, with",
+		"--provider (or the provider found) for the endpoints; the sign-in runs in the browser ($BROWSER,",
+		"else xdg-open) and prints the address to open when no browser can be started.",
 	},
 }
 
@@ -68,6 +75,8 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	var pins listFlag
 	fs.Var(&pins, "tls-pin", "SHA-256 fingerprint of a server certificate to accept as it is (repeatable)")
 	noTest := fs.Bool("no-test", false, "store the account without testing its connections")
+	history := fs.String("history", "", "how far back the first sync fetches: a number of days, or all (default 365)")
+	of := addOAuthFlags(fs)
 	if rest, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	} else if len(rest) > 0 || *email == "" || (*imapURL == "") != (*smtpURL == "") {
@@ -76,8 +85,14 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	}
 	a := account.Account{Address: strings.TrimSpace(*email), Name: *name}
 	var err error
+	if a.HistoryDays, err = parseHistory(*history); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel account add: --history: %v\n", err)
+		return 2
+	}
+	provider := ""
 	if *imapURL == "" {
-		if code := discoverServers(ctx, env, &a); code != 0 {
+		var code int
+		if provider, code = discoverServers(ctx, env, &a, of); code != 0 {
 			return code
 		}
 	} else {
@@ -104,20 +119,41 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 		}
 		a.Trust.Pins = append(a.Trust.Pins, pin)
 	}
+	if of.used() || provider != "" {
+		a.Auth = account.AuthOAuth2
+		if a.OAuth2, err = of.settings(provider); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+			return 2
+		}
+		if *pwFile != "" || *smtpPwFile != "" {
+			fmt.Fprintln(env.Stderr, "siegel account add: an OAuth2 account has no password; leave out --password-file")
+			return 2
+		}
+	}
 	if err := a.Validate(); err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
 		return 2
 	}
-	pw, err := accountPassword(env, *pwFile, "Password for "+a.Address+": ")
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
-		return 1
-	}
-	a.IMAP.Password, a.SMTP.Password = pw, pw
-	if *smtpPwFile != "" {
-		if a.SMTP.Password, err = accountPassword(env, *smtpPwFile, ""); err != nil {
+	var src *oauth.Source
+	if a.UsesOAuth2() {
+		// Signed in before anything is stored, so a refused sign-in
+		// leaves no account behind.
+		if src, err = signInNew(ctx, env, &a); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: sign-in: %v; not stored\n", err)
+			return 1
+		}
+	} else {
+		pw, err := accountPassword(env, *pwFile, "Password for "+a.Address+": ")
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
 			return 1
+		}
+		a.IMAP.Password, a.SMTP.Password = pw, pw
+		if *smtpPwFile != "" {
+			if a.SMTP.Password, err = accountPassword(env, *smtpPwFile, ""); err != nil {
+				fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
+				return 1
+			}
 		}
 	}
 
@@ -136,18 +172,40 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 		}
 		printConnReport(env.Stdout, a, rep)
 	}
+	if a.UsesOAuth2() {
+		// Testing may have refreshed the token, and providers may rotate
+		// the refresh token then: store the one that works now.
+		a.OAuth2.RefreshToken = src.RefreshToken()
+	}
 	if _, err := d.AddAccount(ctx, a); err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(env.Stdout, "Account %s added: IMAP %s, SMTP %s.\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP))
+	fmt.Fprintf(env.Stdout, "Account %s added: IMAP %s, SMTP %s, %s.\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP), historyWords(a))
 	return 0
 }
 
+// parseHistory reads --history: "" (the default), a number of days, or
+// "all".
+func parseHistory(s string) (int, error) {
+	switch s = strings.TrimSpace(strings.ToLower(s)); s {
+	case "":
+		return 0, nil
+	case "all":
+		return account.HistoryAll, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is neither a number of days nor all", s)
+	}
+	return n, nil
+}
+
 // discoverServers fills in a's servers from its address and says where
-// they came from; a non-zero result is the exit status. Nothing is asked
-// or stored before it succeeds, so a failed look-up leaves no trace.
-func discoverServers(ctx context.Context, env Env, a *account.Account) int {
+// they came from; for a provider that needs OAuth2 it returns the
+// provider's name. A non-zero code is the exit status. Nothing is asked or
+// stored before it succeeds, so a failed look-up leaves no trace.
+func discoverServers(ctx context.Context, env Env, a *account.Account, of *oauthFlags) (provider string, code int) {
 	r, err := discover.Discover(ctx, a.Address, env.Discover)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "siegel account add: %v\n", err)
@@ -155,19 +213,25 @@ func discoverServers(ctx context.Context, env Env, a *account.Account) int {
 			// The servers must come from the command line then, as
 			// for a usage error.
 			fmt.Fprintln(env.Stderr, "usage: siegel account add "+accountAddArgs)
-			return 2
+			return "", 2
 		}
-		return 1
+		return "", 1
 	}
 	fmt.Fprintf(env.Stdout, "Found by %s: IMAP %s, SMTP %s\n", r.Origin(), serverLabel(r.IMAP), serverLabel(r.SMTP))
 	if r.OAuth2 {
 		// A password login would be refused by the provider, and storing
 		// the account would only give failing syncs.
-		fmt.Fprintf(env.Stderr, "siegel account add: %s needs an OAuth2 sign-in, which Siegel does not support yet; not stored\n", providerOr(r.Provider))
-		return 1
+		if *of.clientID == "" {
+			fmt.Fprintf(env.Stderr, "siegel account add: %s needs an OAuth2 sign-in: register Siegel with it and give --oauth2-client-id (README: \"Microsoft 365 and Google (OAuth2)\"); not stored\n", providerOr(r.Provider))
+			return "", 1
+		}
+		provider = r.Provider
+		if p, ok := oauth.ForProvider(r.Provider); ok {
+			provider = p.Name
+		}
 	}
 	a.IMAP, a.SMTP = r.IMAP, r.SMTP
-	return 0
+	return provider, 0
 }
 
 // serverLabel is "host:port (TLS)" or "host:port (STARTTLS)".
@@ -230,6 +294,14 @@ func printConnReport(w io.Writer, a account.Account, rep mail.ConnectionReport) 
 	fmt.Fprintf(w, ".\nSMTP %s: logged in.\n", a.SMTP.URL(account.SMTP))
 }
 
+// historyWords says how far back the first sync goes.
+func historyWords(a account.Account) string {
+	if days := a.History(); days > 0 {
+		return fmt.Sprintf("history of %d days", days)
+	}
+	return "all history"
+}
+
 type accountJSON struct {
 	ID      int64    `json:"id"`
 	Address string   `json:"address"`
@@ -238,6 +310,11 @@ type accountJSON struct {
 	SMTP    string   `json:"smtp"`
 	Pins    []string `json:"tls_pins,omitempty"`
 	ExtraCA bool     `json:"tls_extra_ca"`
+	// HistoryDays is the history window in days, 0 for all.
+	HistoryDays int    `json:"history_days"`
+	Auth        string `json:"auth"` // "password" or "oauth2"
+	// NeedsSignIn: the provider refused the sign-in; `account signin`.
+	NeedsSignIn bool `json:"needs_signin,omitempty"`
 }
 
 func accountList(ctx context.Context, env Env, args []string) int {
@@ -260,13 +337,25 @@ func accountList(ctx context.Context, env Env, args []string) int {
 	for _, a := range list {
 		if *asJSON {
 			line, _ := json.Marshal(accountJSON{ID: a.ID, Address: a.Address, Name: a.Name,
-				IMAP: a.IMAP.URL(account.IMAP), SMTP: a.SMTP.URL(account.SMTP), Pins: a.Trust.Pins, ExtraCA: len(a.Trust.RootsPEM) > 0})
+				IMAP: a.IMAP.URL(account.IMAP), SMTP: a.SMTP.URL(account.SMTP), Pins: a.Trust.Pins, ExtraCA: len(a.Trust.RootsPEM) > 0,
+				HistoryDays: a.History(), Auth: string(authName(a)), NeedsSignIn: a.NeedsSignIn})
 			fmt.Fprintln(env.Stdout, string(line))
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP), a.Name)
+		note := ""
+		if a.NeedsSignIn {
+			note = "\tsign in again: siegel account signin " + a.Address
+		}
+		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s%s\n", a.Address, a.IMAP.URL(account.IMAP), a.SMTP.URL(account.SMTP), a.Name, note)
 	}
 	return 0
+}
+
+func authName(a account.Account) account.AuthMethod {
+	if a.Auth == "" {
+		return account.AuthPassword
+	}
+	return a.Auth
 }
 
 // findAccounts returns the account with the address, or all for "".

@@ -46,7 +46,7 @@ func TestAccountAddDiscover(t *testing.T) {
 			dns.Add(t, "siegel.example. 300 IN MX 0 siegel-example.mail.protection.outlook.com.")
 		}, code: 1,
 			out:    "Found by the MX record siegel-example.mail.protection.outlook.com (Microsoft 365): IMAP outlook.office365.com:993 (TLS), SMTP smtp.office365.com:587 (STARTTLS)\n",
-			errOut: "Microsoft 365 needs an OAuth2 sign-in, which Siegel does not support yet; not stored"},
+			errOut: "Microsoft 365 needs an OAuth2 sign-in: register Siegel with it and give --oauth2-client-id"},
 		{name: "nothing found", setup: func(t *testing.T, dns *discovertest.DNS, web *discovertest.HTTPS) {}, code: 2,
 			errOut: "no settings found — enter them by hand"},
 		{name: "only --imap", setup: func(t *testing.T, dns *discovertest.DNS, web *discovertest.HTTPS) {

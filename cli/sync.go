@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"siegel/mail"
+	"siegel/mail/account/oauth"
 )
 
 // runSync is `siegel sync`: one sync pass over every account, then the
@@ -40,6 +42,9 @@ func runSync(ctx context.Context, env Env, args []string) int {
 	for _, as := range rep.Accounts {
 		if as.Err != nil {
 			printConnError(env.Stderr, "siegel sync: "+as.Address, as.Err)
+			if errors.Is(as.Err, oauth.ErrSignInAgain) {
+				fmt.Fprintf(env.Stderr, "siegel sync: %s: run siegel account signin %s\n", as.Address, as.Address)
+			}
 			status = 1
 		}
 		fmt.Fprintf(env.Stdout, "%s: %d new\n", as.Address, as.New)

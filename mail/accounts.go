@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"siegel/mail/account"
+	"siegel/mail/account/oauth"
 	"siegel/mail/imapsync"
 )
 
@@ -25,8 +26,11 @@ var (
 	ErrAccountInUse = errors.New("mail: the account has unsent messages in the outbox")
 )
 
-// AddAccount validates and stores a new account; its passwords are
-// sealed (this may ask for the profile passphrase). It returns the new
+// AddAccount validates and stores a new account; its passwords and the
+// OAuth2 refresh token (a.OAuth2.RefreshToken) are sealed (this may ask
+// for the profile passphrase). An OAuth2 account without a refresh token
+// is stored as needing SignIn. After testing with an oauth.Source, store
+// the source's RefreshToken(): providers may rotate it at each refresh. It returns the new
 // ID. A running desk starts watching the account at once.
 func (d *Desk) AddAccount(ctx context.Context, a account.Account) (int64, error) {
 	if err := a.Validate(); err != nil {
@@ -36,14 +40,23 @@ func (d *Desk) AddAccount(ctx context.Context, a account.Account) (int64, error)
 	if err != nil {
 		return 0, err
 	}
+	refresh, err := d.sealRefresh(ctx, a)
+	if err != nil {
+		return 0, err
+	}
 	trust, _ := json.Marshal(a.Trust)
+	oauth2, _ := json.Marshal(a.OAuth2)
+	// An OAuth2 account stored without a refresh token waits for SignIn.
+	needsSignIn := a.UsesOAuth2() && refresh == nil
 	res, err := d.db.ExecContext(ctx, `INSERT INTO accounts (address, name,
 		imap_host, imap_port, imap_security, imap_user, imap_password,
-		smtp_host, smtp_port, smtp_security, smtp_user, smtp_password, trust, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		smtp_host, smtp_port, smtp_security, smtp_user, smtp_password, trust, created, history_days, large_message,
+		auth, oauth2, oauth2_refresh, needs_signin)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		strings.TrimSpace(a.Address), a.Name,
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
-		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), millis(d.now()))
+		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), millis(d.now()),
+		a.HistoryDays, a.LargeMessage, string(authMethod(a)), string(oauth2), refresh, needsSignIn)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
@@ -64,14 +77,28 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 	if err != nil {
 		return err
 	}
+	refresh, err := d.sealRefresh(ctx, a)
+	if err != nil {
+		return err
+	}
 	trust, _ := json.Marshal(a.Trust)
+	var oldDays int
+	if err := d.db.QueryRowContext(ctx, `SELECT history_days FROM accounts WHERE id = ?`, a.ID).Scan(&oldDays); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoAccount
+		}
+		return fmt.Errorf("mail: update account: %w", err)
+	}
+	oauth2, _ := json.Marshal(a.OAuth2)
 	res, err := d.db.ExecContext(ctx, `UPDATE accounts SET address = ?, name = ?,
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, imap_password = COALESCE(?, imap_password),
 		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_user = ?, smtp_password = COALESCE(?, smtp_password),
-		trust = ? WHERE id = ?`,
+		trust = ?, history_days = ?, large_message = ?, auth = ?, oauth2 = ?, oauth2_refresh = COALESCE(?, oauth2_refresh),
+		needs_signin = CASE WHEN ? IS NOT NULL THEN 0 ELSE needs_signin END WHERE id = ?`,
 		strings.TrimSpace(a.Address), a.Name,
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
-		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), a.ID)
+		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust),
+		a.HistoryDays, a.LargeMessage, string(authMethod(a)), string(oauth2), refresh, refresh, a.ID)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
@@ -80,6 +107,16 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNoAccount
+	}
+	if oldDays != a.HistoryDays {
+		if err := d.reopenHistory(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	// New settings or a new refresh token: the next login starts over.
+	d.forgetTokens(a.ID)
+	if refresh != nil {
+		d.signedIn(a.ID)
 	}
 	return d.restartWatcher(a.ID)
 }
@@ -113,6 +150,7 @@ func (d *Desk) DeleteAccount(ctx context.Context, id int64) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("mail: delete account: %w", err)
 	}
+	d.forgetTokens(id)
 	return d.refreshWatchers()
 }
 
@@ -131,20 +169,31 @@ func (d *Desk) sealPasswords(ctx context.Context, a account.Account) (imapPw, sm
 }
 
 const accountColumns = `id, address, name, imap_host, imap_port, imap_security, imap_user,
-	smtp_host, smtp_port, smtp_security, smtp_user, trust`
+	smtp_host, smtp_port, smtp_security, smtp_user, trust, history_days, large_message, auth, oauth2, needs_signin`
 
 func scanAccount(sc interface{ Scan(...any) error }) (account.Account, error) {
 	var a account.Account
-	var trust string
+	var trust, oauth2 string
 	err := sc.Scan(&a.ID, &a.Address, &a.Name, &a.IMAP.Host, &a.IMAP.Port, &a.IMAP.Security, &a.IMAP.User,
-		&a.SMTP.Host, &a.SMTP.Port, &a.SMTP.Security, &a.SMTP.User, &trust)
+		&a.SMTP.Host, &a.SMTP.Port, &a.SMTP.Security, &a.SMTP.User, &trust, &a.HistoryDays, &a.LargeMessage, &a.Auth, &oauth2, &a.NeedsSignIn)
 	if err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal([]byte(trust), &a.Trust); err != nil {
 		return a, fmt.Errorf("mail: account %d trust settings: %w", a.ID, err)
 	}
+	if err := json.Unmarshal([]byte(oauth2), &a.OAuth2); err != nil {
+		return a, fmt.Errorf("mail: account %d OAuth2 settings: %w", a.ID, err)
+	}
 	return a, nil
+}
+
+// authMethod is the stored name of a's method ("" is a password).
+func authMethod(a account.Account) account.AuthMethod {
+	if a.Auth == "" {
+		return account.AuthPassword
+	}
+	return a.Auth
 }
 
 // Accounts lists the accounts (without passwords), oldest first.
@@ -219,6 +268,16 @@ func (d *Desk) accountWithPasswords(ctx context.Context, id int64) (*account.Acc
 		}
 		a.SMTP.Password = string(pw)
 	}
+	if a.UsesOAuth2() {
+		if a.NeedsSignIn {
+			return nil, fmt.Errorf("mail: account %s: %w", a.Address, oauth.ErrSignInAgain)
+		}
+		src, err := d.tokenSource(ctx, &a)
+		if err != nil {
+			return nil, err
+		}
+		a.Token = d.tokenFunc(&a, src)
+	}
 	return &a, nil
 }
 
@@ -234,7 +293,9 @@ type ConnectionReport struct {
 
 // TestConnection logs in to the account's IMAP server (and looks for INBOX
 // and the Sent folder) and to its SMTP server. A stored account (a.ID set)
-// with empty passwords uses its stored ones. The error joins the failures
+// with empty passwords uses its stored ones, and a stored OAuth2 account
+// without a.Token its stored sign-in. An OAuth2 account not stored yet
+// needs a.Token: the Token of an oauth.Source made from SignIn's answer. The error joins the failures
 // of both servers; each is an *account.Error, so errors.Is tells
 // account.ErrDNS, ErrRefused, ErrTimeout, ErrTLS, ErrCertificate, ErrAuth
 // and ErrNoMailbox apart, and errors.As gives the server.
@@ -242,7 +303,14 @@ func (d *Desk) TestConnection(ctx context.Context, a account.Account) (Connectio
 	if err := a.Validate(); err != nil {
 		return ConnectionReport{}, err
 	}
-	if a.ID != 0 && (a.IMAP.Password == "" || a.SMTP.Password == "") {
+	if a.UsesOAuth2() && a.Token == nil && a.ID != 0 {
+		stored, err := d.accountWithPasswords(ctx, a.ID)
+		if err != nil {
+			return ConnectionReport{}, err
+		}
+		a.Token = stored.Token
+	}
+	if a.ID != 0 && !a.UsesOAuth2() && (a.IMAP.Password == "" || a.SMTP.Password == "") {
 		stored, err := d.accountWithPasswords(ctx, a.ID)
 		if err != nil && !errors.Is(err, ErrNoAccount) {
 			return ConnectionReport{}, err

@@ -137,13 +137,28 @@ func (d *Desk) reanalyse(ctx context.Context, articleID int64, collect bool) (*s
 	var ticketID int64
 	var outgoing bool
 	var arrived int64
-	err := d.db.QueryRowContext(ctx, `SELECT raw, security, ticket_id, outgoing, arrived FROM articles WHERE id = ?`, articleID).
-		Scan(&raw, &oldSecurity, &ticketID, &outgoing, &arrived)
+	var remote bool
+	err := d.db.QueryRowContext(ctx, `SELECT raw, security, ticket_id, outgoing, arrived, remote FROM articles WHERE id = ?`, articleID).
+		Scan(&raw, &oldSecurity, &ticketID, &outgoing, &arrived, &remote)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, ErrNoArticle
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	if remote {
+		// Only the agent's Retry fetches a large message again; the
+		// automatic re-checks leave its verdict as it was made.
+		if !collect {
+			var old smime.Result
+			if err := json.Unmarshal([]byte(oldSecurity), &old); err != nil {
+				return nil, false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+			}
+			return &old, false, nil
+		}
+		if raw, err = d.fetchRemote(ctx, articleID); err != nil {
+			return nil, false, err
+		}
 	}
 	// The same arrival as the first analysis: old mail keeps the verdict
 	// of the time it arrived, whatever has expired since.
@@ -295,8 +310,9 @@ func (d *Desk) recheck(ctx context.Context, where, why string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// Remote articles keep the verdict made at their one fetch.
 		rows, err := d.db.QueryContext(ctx, `SELECT id FROM articles
-			WHERE id < ? AND (`+where+`) ORDER BY id DESC LIMIT 200`, before)
+			WHERE id < ? AND NOT remote AND (`+where+`) ORDER BY id DESC LIMIT 200`, before)
 		if err != nil {
 			return fmt.Errorf("mail: recheck: %w", err)
 		}
@@ -358,7 +374,7 @@ func (d *Desk) RecheckIfStale(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("mail: recheck: %w", err)
 	}
 	var old int
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE rules < ?`, verdictRules).Scan(&old); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE rules < ? AND NOT remote`, verdictRules).Scan(&old); err != nil {
 		return false, fmt.Errorf("mail: recheck: %w", err)
 	}
 	if last == stamp && old == 0 {

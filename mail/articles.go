@@ -35,13 +35,18 @@ type Article struct {
 	// could be decrypted.
 	Encrypted bool
 	Unread    bool
+	// Remote: the message was larger than the account keeps (its
+	// LargeMessage setting), so its raw bytes stayed on the server; they
+	// are fetched when it is opened or saved ("fetched when opened").
+	// The verdict was made once, when it was synced.
+	Remote bool
 	// Security is the stored verdict, the one every view shows. From, To,
 	// Cc, ReplyTo and Date are those of its Envelope.
 	Security *smime.Result
 }
 
 const articleColumns = `id, ticket_id, coalesce(account_id, 0), outgoing, message_id, subject, header,
-	date, arrived, size, encrypted, unread, security`
+	date, arrived, size, encrypted, unread, security, remote`
 
 func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
 	var a Article
@@ -49,7 +54,7 @@ func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
 	var date sql.NullInt64
 	var arrived int64
 	err := sc.Scan(&a.ID, &a.TicketID, &a.AccountID, &a.Outgoing, &a.MessageID, &a.Subject, &hdr,
-		&date, &arrived, &a.Size, &a.Encrypted, &a.Unread, &sec)
+		&date, &arrived, &a.Size, &a.Encrypted, &a.Unread, &sec, &a.Remote)
 	if err != nil {
 		return a, err
 	}
@@ -112,15 +117,20 @@ func (d *Desk) Article(ctx context.Context, id int64) (Article, error) {
 }
 
 // RawArticle returns the article's message exactly as received (or as
-// sent), e.g. to save it as .eml.
+// sent), e.g. to save it as .eml. The raw bytes of a remote article
+// (Article.Remote) are fetched from the server now, and not kept.
 func (d *Desk) RawArticle(ctx context.Context, id int64) ([]byte, error) {
 	var raw []byte
-	err := d.db.QueryRowContext(ctx, `SELECT raw FROM articles WHERE id = ?`, id).Scan(&raw)
+	var remote bool
+	err := d.db.QueryRowContext(ctx, `SELECT raw, remote FROM articles WHERE id = ?`, id).Scan(&raw, &remote)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoArticle
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mail: article %d: %w", id, err)
+	}
+	if remote {
+		return d.fetchRemote(ctx, id)
 	}
 	return raw, nil
 }
@@ -130,8 +140,12 @@ func (d *Desk) RawArticle(ctx context.Context, id int64) ([]byte, error) {
 // and are never stored. Its verdict is the stored one (Article.Security).
 type ArticleView struct {
 	Article
-	Text        string
-	FromHTML    bool
+	Text     string
+	FromHTML bool
+	// HTML is the article's HTML rendering, for the window to show
+	// formatted (message.Body.HTML); its inline images are among the
+	// Attachments, marked Inline.
+	HTML        string
 	Attachments []message.Attachment
 }
 
@@ -158,7 +172,7 @@ func (d *Desk) OpenArticle(ctx context.Context, id int64) (*ArticleView, error) 
 	}
 	if content != nil {
 		b := message.Extract(content)
-		v.Text, v.FromHTML, v.Attachments = b.Text, b.FromHTML, b.Attachments
+		v.Text, v.FromHTML, v.HTML, v.Attachments = b.Text, b.FromHTML, b.HTML, b.Attachments
 	}
 	return v, nil
 }

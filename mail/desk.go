@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"siegel/crypto/smime"
+	"siegel/mail/imapsync"
 	"siegel/profile"
 )
 
@@ -69,8 +70,19 @@ type Options struct {
 	// Workers is the number of messages analysed in parallel during a sync
 	// (default GOMAXPROCS).
 	Workers int
+	// HistoryBatch is how many UIDs of a folder's history one batch
+	// fetches, newest first (default imapsync.BatchSize).
+	HistoryBatch int
+	// HistorySlice is how long the watcher fetches history before it
+	// looks for new mail again (default 2 seconds; Sync without a
+	// watcher takes ten times as long).
+	HistorySlice time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// UndoDelay is how long a sent message waits in the outbox before it
+	// is delivered, so the agent can take it back (Undo); the window uses
+	// 5 seconds, the default 0 delivers at once.
+	UndoDelay time.Duration
 	// Revocation, when set, announces that the revocation checker learnt
 	// something (an answer came in, an imported CRL, the network came
 	// back): the articles with a revocation answer are analysed again.
@@ -103,6 +115,12 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.Now == nil {
 		out.Now = time.Now
+	}
+	if out.HistoryBatch <= 0 {
+		out.HistoryBatch = imapsync.BatchSize
+	}
+	if out.HistorySlice <= 0 {
+		out.HistorySlice = 2 * time.Second
 	}
 	return out
 }
@@ -139,6 +157,14 @@ type Desk struct {
 	offeredMu sync.Mutex
 	offered   map[[32]byte]bool
 
+	// histMu guards what this process knows of the folders' history
+	// (by mailbox ID) and the watchers' connections (by account).
+	histMu sync.Mutex
+	hist   map[int64]*histFolder
+	conns  map[int64]*imapsync.Conn
+	// tok holds the OAuth2 token sources.
+	tok tokens
+
 	mu       sync.Mutex
 	running  bool
 	closed   bool
@@ -174,6 +200,8 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 		revocationKick: make(chan struct{}, 1),
 		watchers:       map[int64]context.CancelFunc{},
 		offered:        map[[32]byte]bool{},
+		hist:           map[int64]*histFolder{},
+		conns:          map[int64]*imapsync.Conn{},
 		log:            logOrDiscard(opts.withDefaults().Logger),
 	}
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {

@@ -7,19 +7,40 @@
 // # Receiving
 //
 //  1. Sync (or, after Start, one watcher per account) connects with
-//     mail/imapsync and syncs INBOX and the Sent folder, UID-incremental:
-//     only UIDs above the folder's stored last UID are fetched, in batches.
-//     A changed UIDVALIDITY starts the folder over; messages already stored
-//     are recognised by Message-ID and only their new location is recorded.
-//     A message larger than imapsync.MaxMessageSize is not read: the pass
-//     reports it (AccountSync.Refused), logs it, and moves past it.
+//     mail/imapsync and syncs INBOX and the Sent folder. The first time a
+//     folder is seen (or after its UIDVALIDITY changed) it is split at its
+//     current top UID: new mail is what comes above it, UID-incremental
+//     (the folder's last UID), and the history is everything up to it
+//     within the account's window (account.Account.HistoryDays, default
+//     365 days, found by SEARCH SINCE). The history is fetched newest
+//     first, in batches of Options.HistoryBatch UIDs, each batch's end
+//     committed with the folder's history cursor (history_low), so the
+//     list fills from the top and a restart, even after SIGKILL, goes on
+//     below the cursor (history.go). It runs in slices between which new
+//     mail is fetched, and can be paused (PauseHistory, stored);
+//     HistoryProgress and History report it. After a UIDVALIDITY change
+//     messages already stored are recognised by Message-ID and only their
+//     new location is recorded. A message larger than
+//     imapsync.MaxMessageSize is not read: the pass reports it
+//     (AccountSync.Refused), logs it, and moves past it.
 //  2. The messages are analysed in parallel by the S/MIME engine (Analyzer)
-//     and stored in UID order by one writer, many per transaction: each
-//     message exactly as received, with its header data, its ticket (found
-//     by threading or opened), its security result as JSON, its search
-//     entry (the text only for unencrypted messages) and its IMAP location;
-//     the folder's last UID moves on in the same transaction. A crash or a
-//     broken connection leaves either all of a message or nothing.
+//     while the next ones download, and stored in the order they came by
+//     one writer, many per transaction: each message exactly as received,
+//     with its header data, its ticket (found by threading or opened), its
+//     security result as JSON, its search entry (the text only for
+//     unencrypted messages) and its IMAP location; the folder's cursor
+//     moves on in the same transaction. A crash or a broken connection
+//     leaves either all of a message or nothing, and a message is stored
+//     once whatever order it comes in (an answer before its parent joins
+//     it when the parent comes). The pipeline is bounded in messages and
+//     in bytes, so memory stays flat however large the folder. A message
+//     larger than the account's LargeMessage (default 25 MB) is analysed
+//     once and stored without its raw bytes (Article.Remote): OpenArticle
+//     and RawArticle fetch them from the server by folder and UID, under
+//     the same UIDVALIDITY, and the stored verdict stays the one shown.
+//     An answer that opens a ticket because its parent is older than the
+//     history has that parent looked up by Message-ID on the server and
+//     stored into its ticket (parents.go; a few per answer).
 //  3. Valid signers that chain to a CA are offered to the certificate store
 //     (CertStore.Collect). When the store changes, articles that failed for
 //     want of a certificate or key are analysed again.
@@ -59,9 +80,23 @@
 // for a server that gave up during the data, so a dropped connection there
 // is retried rather than taken for a lost confirmation.
 //
+// # OAuth2 accounts
+//
+// An account whose Auth is account.AuthOAuth2 (Microsoft 365, Google) logs
+// in with a bearer token (mail/account/oauth). Its refresh token is sealed
+// in the profile like a password; the access tokens live in memory, one
+// token source per account shared by sync and the outbox, refreshed before
+// they expire and once more when a server refuses one. When the provider
+// refuses the refresh token (oauth.ErrSignInAgain) the account is marked
+// "sign in again" (Account.NeedsSignIn, persisted) and AccountNeedsSignIn
+// is announced: its watcher waits without retrying and its outbox
+// messages stay queued, their attempt not counted, until SignIn runs the
+// browser sign-in again; then AccountSignedIn, and both resume.
+//
 // # Events
 //
-// Subscribe delivers SyncProgress, SyncDone, ArticleAdded, ArticleChanged,
-// TicketChanged and OutboxChanged from the desk's goroutines; the UI hands
-// them to its own. Start's goroutines end with Close.
+// Subscribe delivers SyncProgress, SyncDone, HistoryProgress, ArticleAdded,
+// ArticleChanged, TicketChanged, OutboxChanged, AccountNeedsSignIn and
+// AccountSignedIn from the desk's goroutines; the UI hands them to its
+// own. Start's goroutines end with Close.
 package mail

@@ -47,9 +47,13 @@ type Draft struct {
 	References []string
 	Encrypt    bool
 	Sign       bool
-	State      DraftState
-	Created    time.Time
-	Updated    time.Time
+	// Confidential marks a draft that holds what an encrypted message
+	// said (a quote, a forwarded attachment): it is sealed at rest like an
+	// encrypted one, whatever Encrypt says, and stays so once set.
+	Confidential bool
+	State        DraftState
+	Created      time.Time
+	Updated      time.Time
 }
 
 // draftContent is what a draft stores as JSON (sealed when Encrypt is
@@ -76,7 +80,7 @@ func (d *Desk) SaveDraft(ctx context.Context, dr Draft) (int64, error) {
 		return 0, fmt.Errorf("mail: save draft: %w", err)
 	}
 	var plain, sealed []byte
-	if dr.Encrypt {
+	if dr.Encrypt || dr.Confidential {
 		if sealed, err = d.p.Seal(ctx, "drafts", "content_sealed", content); err != nil {
 			return 0, err
 		}
@@ -86,16 +90,25 @@ func (d *Desk) SaveDraft(ctx context.Context, dr Draft) (int64, error) {
 	}
 	now := millis(d.now())
 	if dr.ID == 0 {
-		res, err := d.db.ExecContext(ctx, `INSERT INTO drafts (account_id, ticket_id, encrypt, sign, content, content_sealed, created, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, dr.AccountID, nullID(dr.TicketID), dr.Encrypt, dr.Sign, plain, sealed, now, now)
+		res, err := d.db.ExecContext(ctx, `INSERT INTO drafts (account_id, ticket_id, encrypt, sign, confidential, content, content_sealed, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, dr.AccountID, nullID(dr.TicketID), dr.Encrypt, dr.Sign, dr.Confidential, plain, sealed, now, now)
 		if err != nil {
 			return 0, fmt.Errorf("mail: save draft: %w", err)
 		}
 		return res.LastInsertId()
 	}
-	res, err := d.db.ExecContext(ctx, `UPDATE drafts SET account_id = ?, ticket_id = ?, encrypt = ?, sign = ?,
+	if !dr.Encrypt && !dr.Confidential {
+		// Confidential stays: the stored draft may hold what the caller
+		// forgot it holds.
+		var was bool
+		if err := d.db.QueryRowContext(ctx, `SELECT confidential FROM drafts WHERE id = ?`, dr.ID).Scan(&was); err == nil && was {
+			dr.Confidential = true
+			return d.SaveDraft(ctx, dr)
+		}
+	}
+	res, err := d.db.ExecContext(ctx, `UPDATE drafts SET account_id = ?, ticket_id = ?, encrypt = ?, sign = ?, confidential = ?,
 		content = ?, content_sealed = ?, updated = ? WHERE id = ? AND state = 'draft'`,
-		dr.AccountID, nullID(dr.TicketID), dr.Encrypt, dr.Sign, plain, sealed, now, dr.ID)
+		dr.AccountID, nullID(dr.TicketID), dr.Encrypt, dr.Sign, dr.Confidential, plain, sealed, now, dr.ID)
 	if err != nil {
 		return 0, fmt.Errorf("mail: save draft: %w", err)
 	}
@@ -108,13 +121,13 @@ func (d *Desk) SaveDraft(ctx context.Context, dr Draft) (int64, error) {
 	return dr.ID, nil
 }
 
-const draftColumns = `id, account_id, coalesce(ticket_id, 0), encrypt, sign, content, content_sealed, state, created, updated`
+const draftColumns = `id, account_id, coalesce(ticket_id, 0), encrypt, sign, confidential, content, content_sealed, state, created, updated`
 
 func (d *Desk) scanDraft(ctx context.Context, sc interface{ Scan(...any) error }) (Draft, error) {
 	var dr Draft
 	var plain, sealed []byte
 	var created, updated int64
-	if err := sc.Scan(&dr.ID, &dr.AccountID, &dr.TicketID, &dr.Encrypt, &dr.Sign, &plain, &sealed, &dr.State, &created, &updated); err != nil {
+	if err := sc.Scan(&dr.ID, &dr.AccountID, &dr.TicketID, &dr.Encrypt, &dr.Sign, &dr.Confidential, &plain, &sealed, &dr.State, &created, &updated); err != nil {
 		return dr, err
 	}
 	dr.Created, dr.Updated = fromMillis(created), fromMillis(updated)
@@ -187,15 +200,8 @@ func (d *Desk) ReplyDraft(ctx context.Context, ticketID int64) (Draft, error) {
 		return Draft{}, err
 	}
 	dr := Draft{AccountID: t.AccountID, TicketID: t.ID, Subject: ReplySubject(t.Number, t.Subject), State: DraftOpen}
-	if dr.AccountID == 0 {
-		ids, err := d.accountIDs(ctx)
-		if err != nil {
-			return Draft{}, err
-		}
-		if len(ids) == 0 {
-			return Draft{}, ErrNoAccount
-		}
-		dr.AccountID = ids[0]
+	if dr.AccountID, err = d.accountOr(ctx, dr.AccountID); err != nil {
+		return Draft{}, err
 	}
 	arts, err := d.Articles(ctx, ticketID)
 	if err != nil {

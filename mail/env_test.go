@@ -34,6 +34,10 @@ type envOptions struct {
 	// imapVia and smtpVia, when set, replace the servers' addresses in the
 	// account (a proxy in between).
 	imapVia, smtpVia *mailtest.Proxy
+	// account changes the account before it is added; engine wraps the
+	// engine the desk gets.
+	account func(*account.Account)
+	engine  func(Engine) Engine
 }
 
 func newEnv(t testing.TB, o *envOptions) *env {
@@ -55,7 +59,11 @@ func newEnv(t testing.TB, o *envOptions) *env {
 	if o.desk != nil {
 		opts = *o.desk
 	}
-	d, err := Open(e.ctx, e.side.Profile, e.side.Store, e.side.Engine, &opts)
+	var engine Engine = e.side.Engine
+	if o.engine != nil {
+		engine = o.engine(engine)
+	}
+	d, err := Open(e.ctx, e.side.Profile, e.side.Store, engine, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +86,9 @@ func newEnv(t testing.TB, o *envOptions) *env {
 	}
 	if o.smtpVia != nil {
 		e.acct.SMTP.Host, e.acct.SMTP.Port = o.smtpVia.Host, o.smtpVia.Port
+	}
+	if o.account != nil {
+		o.account(&e.acct)
 	}
 	id, err := d.AddAccount(e.ctx, e.acct)
 	if err != nil {

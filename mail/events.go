@@ -1,10 +1,14 @@
 package mail
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Event is something the UI may want to show. The concrete types are
-// SyncProgress, SyncDone, ArticleAdded, ArticleChanged, TicketChanged and
-// OutboxChanged; subscribers switch on the type.
+// SyncProgress, SyncDone, HistoryProgress, ArticleAdded, ArticleChanged,
+// TicketChanged, OutboxChanged, AccountNeedsSignIn and AccountSignedIn;
+// subscribers switch on the type.
 type Event interface{ event() }
 
 // SyncProgress reports a mailbox being synchronised: Done of Total new
@@ -51,12 +55,28 @@ type OutboxChanged struct {
 	Item OutboxItem
 }
 
-func (SyncProgress) event()   {}
-func (SyncDone) event()       {}
-func (ArticleAdded) event()   {}
-func (ArticleChanged) event() {}
-func (TicketChanged) event()  {}
-func (OutboxChanged) event()  {}
+// AccountNeedsSignIn reports that the provider refused an OAuth2
+// account's stored sign-in (revoked, expired, password changed): the
+// account shows "Sign in again", its sync and its outbox wait until
+// SignIn. Err says what the provider answered.
+type AccountNeedsSignIn struct {
+	AccountID int64
+	Err       error
+}
+
+// AccountSignedIn reports a completed SignIn: sync and sending resume.
+type AccountSignedIn struct {
+	AccountID int64
+}
+
+func (AccountNeedsSignIn) event() {}
+func (AccountSignedIn) event()    {}
+func (SyncProgress) event()       {}
+func (SyncDone) event()           {}
+func (ArticleAdded) event()       {}
+func (ArticleChanged) event()     {}
+func (TicketChanged) event()      {}
+func (OutboxChanged) event()      {}
 
 // subscribers holds the Subscribe callbacks.
 type subscribers struct {
@@ -98,3 +118,20 @@ func (d *Desk) emit(ev Event) {
 		f(ev)
 	}
 }
+
+// HistoryProgress reports the history of one folder (its mail older than
+// what the first sync fetched first, newest first): Done of Total
+// messages of the history window are fetched, Remaining is the estimated
+// time left at the rate of this session (0 when not known yet), Paused
+// when the agent paused the account's history (PauseHistory). Done ==
+// Total when the history is complete.
+type HistoryProgress struct {
+	AccountID int64
+	Mailbox   string
+	Done      int
+	Total     int
+	Remaining time.Duration
+	Paused    bool
+}
+
+func (HistoryProgress) event() {}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -94,8 +95,10 @@ func checkConsistent(t testing.TB, db *sql.DB, server *mailtest.IMAP) {
 	if server == nil {
 		return
 	}
-	var lastUID int
-	err = db.QueryRow(`SELECT last_uid FROM mailboxes WHERE role = 'inbox'`).Scan(&lastUID)
+	// Every message from the history cursor up to the last UID is stored
+	// (new mail above the first sync's top, history below it).
+	var lastUID, low int
+	err = db.QueryRow(`SELECT last_uid, max(history_low, 1) FROM mailboxes WHERE role = 'inbox'`).Scan(&lastUID, &low)
 	if err == sql.ErrNoRows {
 		return
 	}
@@ -104,12 +107,12 @@ func checkConsistent(t testing.TB, db *sql.DB, server *mailtest.IMAP) {
 	}
 	var stored int
 	if err := db.QueryRow(`SELECT count(*) FROM locations l JOIN mailboxes m ON m.id = l.mailbox_id
-		WHERE m.role = 'inbox' AND l.uidvalidity = m.uidvalidity AND l.uid <= m.last_uid`).Scan(&stored); err != nil {
+		WHERE m.role = 'inbox' AND l.uidvalidity = m.uidvalidity AND l.uid <= m.last_uid AND l.uid >= ?`, low).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
 	// The test server's UIDs run from 1 without gaps.
-	if stored != lastUID {
-		t.Errorf("last UID %d, but %d messages up to it are stored: one was skipped", lastUID, stored)
+	if want := max(lastUID-low+1, 0); stored != want {
+		t.Errorf("UIDs %d to %d should be stored, but %d of them are: one was skipped", low, lastUID, stored)
 	}
 }
 
@@ -261,6 +264,9 @@ func TestSendSurvivesCutsAnywhere(t *testing.T) {
 // childEnv names the profile folder a TestSyncKilled child syncs.
 const childEnv = "SIEGEL_MAIL_KILL_CHILD"
 
+// childBatchEnv sets the child's Options.HistoryBatch.
+const childBatchEnv = "SIEGEL_MAIL_KILL_BATCH"
+
 // TestSyncKilledChild is the process TestSyncKilled kills: it syncs the
 // profile in the folder named by childEnv until the pass is done.
 func TestSyncKilledChild(t *testing.T) {
@@ -269,7 +275,11 @@ func TestSyncKilledChild(t *testing.T) {
 		t.Skip("run by TestSyncKilled")
 	}
 	side := mailtest.OpenSide(t, dir)
-	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, nil)
+	var opts Options
+	if b := os.Getenv(childBatchEnv); b != "" {
+		opts.HistoryBatch, _ = strconv.Atoi(b)
+	}
+	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"siegel/crypto/smime"
 	"siegel/mail/account"
+	"siegel/mail/account/oauth"
 	"siegel/mail/imapsync"
 	"siegel/mail/submit"
 	"siegel/message"
@@ -31,6 +32,9 @@ const (
 	// failures went on too long. LastError has the server's words; Resend
 	// tries again.
 	OutboxFailed OutboxState = "failed"
+	// OutboxUndone: the agent took the message back (Undo) before it was
+	// delivered; only events carry it, the item is gone.
+	OutboxUndone OutboxState = "undone"
 	// OutboxUncertain: the connection broke while the server confirmed the
 	// message, and its Sent folder does not tell. It may have been
 	// delivered; Resend sends it again if the agent decides so.
@@ -41,9 +45,11 @@ const (
 // page sets them.
 const (
 	// SettingCipher is "aes256-cbc" (the default, understood everywhere)
-	// or "aes256-gcm", as `siegel seal --cipher` says.
+	// or "aes256-gcm", as `siegel seal --cipher` says (the window writes
+	// "aes-256-cbc" and "aes-256-gcm", which mean the same).
 	SettingCipher = "smime.cipher"
-	// SettingKeyTransport is "pkcs1v15" (the default) or "oaep".
+	// SettingKeyTransport is "pkcs1v15" (the default) or "oaep" (the
+	// window writes "rsa-oaep").
 	SettingKeyTransport = "smime.key_transport"
 	// SettingHideSubject is "on" (the default: the Subject of encrypted
 	// mail travels inside, outside it reads "[...]", RFC 9788) or "off",
@@ -124,6 +130,11 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	if err != nil {
 		return OutboxItem{}, err
 	}
+	if must, err := d.mustEncrypt(ctx, &dr); err != nil {
+		return OutboxItem{}, err
+	} else if must {
+		return OutboxItem{}, ErrMustEncrypt
+	}
 	number, ticketID, err := d.draftTicket(ctx, &dr)
 	if err != nil {
 		return OutboxItem{}, err
@@ -172,7 +183,7 @@ func (d *Desk) Send(ctx context.Context, draftID int64) (OutboxItem, error) {
 	err = tx.QueryRowContext(ctx, `INSERT INTO outbox (account_id, draft_id, ticket_id, ticket_number, message_id, mail_from,
 		rcpts, subject, raw, state, next_attempt, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`,
 		acct.ID, draftID, nullID(ticketID), number, msgID, acct.Address, string(rcptJSON), subject, sealed,
-		millis(now), millis(now)).Scan(&id)
+		millis(now.Add(d.opts.UndoDelay)), millis(now)).Scan(&id)
 	if err != nil {
 		return OutboxItem{}, fmt.Errorf("mail: send: %w", err)
 	}
@@ -226,14 +237,16 @@ func (d *Desk) sealOptions(ctx context.Context) (smime.SealOptions, error) {
 	if err != nil {
 		return o, err
 	}
-	if c == "aes256-gcm" {
+	// The window stores "aes-256-gcm", the command line's flag reads
+	// "aes256-gcm": both mean GCM.
+	if c == "aes256-gcm" || c == "aes-256-gcm" {
 		o.Cipher = smime.AES256GCM
 	}
 	kt, err := d.p.Setting(ctx, SettingKeyTransport, "pkcs1v15")
 	if err != nil {
 		return o, err
 	}
-	if kt == "oaep" {
+	if kt == "oaep" || kt == "rsa-oaep" {
 		o.KeyTransport = smime.RSAOAEP
 	}
 	hide, err := d.p.Setting(ctx, SettingHideSubject, "on")
@@ -371,6 +384,11 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		if !next.IsZero() {
 			wait = max(next.Sub(d.now()), 10*time.Millisecond)
 		}
+		if d.waitingForSignIn(ctx) {
+			// SignIn here kicks the outbox; one by another process
+			// (the command line) shows only in the stored mark.
+			wait = min(wait, d.opts.RetryMax)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -381,6 +399,16 @@ func (d *Desk) runOutbox(ctx context.Context) {
 		}
 		t.Stop()
 	}
+}
+
+// waitingForSignIn reports whether messages wait for an account to sign
+// in again.
+func (d *Desk) waitingForSignIn(ctx context.Context) bool {
+	var n int
+	d.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox
+		WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0))
+		AND account_id IN (SELECT id FROM accounts WHERE needs_signin = 1)`).Scan(&n)
+	return n > 0
 }
 
 // DeliverOutbox delivers every message that is due now, one after the
@@ -410,6 +438,10 @@ func (d *Desk) outboxRow(ctx context.Context, id int64) (*outboxRow, error) {
 	return &r, nil
 }
 
+// signedInOnly leaves out the messages of accounts that must sign in
+// again: they stay as they are until SignIn.
+const signedInOnly = `account_id NOT IN (SELECT id FROM accounts WHERE needs_signin = 1)`
+
 // deliverDue works through the due messages: queued ones are sent, sent
 // ones not yet in the Sent folder are appended, and interrupted ones are
 // settled — an attempt stays "sending" or "committing" for at most
@@ -423,6 +455,7 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 	for ctx.Err() == nil {
 		rows, err := d.db.QueryContext(ctx, `SELECT id, state FROM outbox
 			WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0)) AND next_attempt <= ?
+			AND `+signedInOnly+`
 			ORDER BY next_attempt, id LIMIT 100`, millis(d.now()))
 		if err != nil {
 			return time.Time{}, fmt.Errorf("mail: outbox: %w", err)
@@ -473,7 +506,8 @@ func (d *Desk) deliverDue(ctx context.Context) (time.Time, error) {
 	}
 	var next sql.NullInt64
 	err := d.db.QueryRowContext(ctx, `SELECT min(next_attempt) FROM outbox
-		WHERE state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0)`).Scan(&next)
+		WHERE (state IN ('queued', 'sending', 'committing') OR (state = 'sent' AND appended = 0))
+		AND `+signedInOnly).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, ctx.Err()
 	}
@@ -499,6 +533,13 @@ func (d *Desk) deliver(ctx context.Context, item *outboxRow) {
 	case err == nil:
 		d.log.Info("outbox: delivered", "outbox", item.ID, "attempt", item.Attempts)
 		d.markSent(ctx, item, false)
+	case errors.Is(err, oauth.ErrSignInAgain):
+		// Not the message's failure: it waits, queued, for SignIn
+		// (which kicks the outbox), and the attempt does not count.
+		d.log.Warn("outbox: waiting for a new sign-in", "outbox", item.ID, "account", item.AccountID)
+		d.execLogged(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), next_attempt = ?
+			WHERE id = ? AND state = 'sending'`, millis(d.now()), item.ID)
+		d.emitOutbox(ctx, item.ID)
 	case errors.Is(err, submit.ErrUncertain):
 		d.log.Warn("outbox: delivery uncertain", "outbox", item.ID, "err", err)
 		d.resolveUncertain(ctx, item)

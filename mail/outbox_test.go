@@ -411,9 +411,13 @@ func TestDraftsKeepWhatWasWritten(t *testing.T) {
 }
 
 func TestSendUsesCipherSetting(t *testing.T) {
+	// The window's spelling: Settings → Security stores these.
 	e := newEnv(t, nil)
 	tk := aliceTicket(t, e)
-	if err := e.side.Profile.SetSetting(e.ctx, SettingCipher, "aes256-gcm"); err != nil {
+	if err := e.side.Profile.SetSetting(e.ctx, SettingCipher, "aes-256-gcm"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.side.Profile.SetSetting(e.ctx, SettingKeyTransport, "rsa-oaep"); err != nil {
 		t.Fatal(err)
 	}
 	item, err := e.desk.Send(e.ctx, reply(t, e, tk, "GCM please.", true, true))
@@ -425,8 +429,9 @@ func TestSendUsesCipherSetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := a.Security.Layers; len(l) == 0 || l[0].Kind != smime.LayerAuthEnveloped || a.Security.Cipher != "AES-256-GCM" {
-		t.Errorf("sent with the GCM setting: layers %+v, cipher %q", l, a.Security.Cipher)
+	if l := a.Security.Layers; len(l) == 0 || l[0].Kind != smime.LayerAuthEnveloped || a.Security.Cipher != "AES-256-GCM" ||
+		!strings.Contains(a.Security.KeyTransport, "OAEP") {
+		t.Errorf("sent with the GCM and OAEP settings: layers %+v, cipher %q, key transport %q", l, a.Security.Cipher, a.Security.KeyTransport)
 	}
 }
 

@@ -145,6 +145,43 @@ var schema = []string{
 	// revocation checker learns something, also after a restart.
 	`ALTER TABLE articles ADD COLUMN revocation TEXT NOT NULL DEFAULT ''`,
 	`CREATE INDEX articles_revocation ON articles (revocation) WHERE revocation <> ''`,
+	// A draft that quotes or forwards an encrypted message is sealed at
+	// rest whatever its Encrypt says (Draft.Confidential).
+	`ALTER TABLE drafts ADD COLUMN confidential INTEGER NOT NULL DEFAULT 0`,
+	// Text modules: the agent types "::name" and the text goes in.
+	`CREATE TABLE text_modules (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		text TEXT NOT NULL
+	)`,
+	// The history settings of an account (account.Account.HistoryDays,
+	// LargeMessage) and whether the agent paused its history.
+	`ALTER TABLE accounts ADD COLUMN history_days INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE accounts ADD COLUMN large_message INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE accounts ADD COLUMN history_paused INTEGER NOT NULL DEFAULT 0`,
+	// The history cursor of a folder (history.go): every message of the
+	// history window with a UID from history_low to last_uid is stored;
+	// history_low moves down as the history is fetched, newest first.
+	// Folders synced before this step fetched everything oldest first:
+	// their history is done.
+	`ALTER TABLE mailboxes ADD COLUMN history_low INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE mailboxes ADD COLUMN history_done INTEGER NOT NULL DEFAULT 1`,
+	`ALTER TABLE mailboxes ADD COLUMN history_total INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE mailboxes ADD COLUMN history_fetched INTEGER NOT NULL DEFAULT 0`,
+	// An article whose raw bytes stay on the server (larger than the
+	// account's LargeMessage): raw is empty, the location says where to
+	// fetch it from.
+	`ALTER TABLE articles ADD COLUMN remote INTEGER NOT NULL DEFAULT 0`,
+	// OAuth2 sign-in (issue 11): the method, the settings as JSON
+	// (account.OAuth2: endpoints, client ID, scopes), the refresh token
+	// sealed like the passwords, and whether the provider refused it so
+	// that the user must sign in again. The access token stays in memory:
+	// it lives an hour, and one refresh after a restart is cheaper than
+	// a sealed column rewritten at every refresh.
+	`ALTER TABLE accounts ADD COLUMN auth TEXT NOT NULL DEFAULT 'password'`,
+	`ALTER TABLE accounts ADD COLUMN oauth2 TEXT NOT NULL DEFAULT '{}'`,
+	`ALTER TABLE accounts ADD COLUMN oauth2_refresh BLOB`,
+	`ALTER TABLE accounts ADD COLUMN needs_signin INTEGER NOT NULL DEFAULT 0`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed
@@ -155,6 +192,7 @@ func migrate(ctx context.Context, p *profile.Profile) error {
 	}
 	p.RegisterSealed("accounts", "id", "imap_password")
 	p.RegisterSealed("accounts", "id", "smtp_password")
+	p.RegisterSealed("accounts", "id", "oauth2_refresh")
 	p.RegisterSealed("drafts", "id", "content_sealed")
 	return nil
 }

@@ -27,6 +27,11 @@ type newArticle struct {
 	// ticketNumber is the number reserved for a new ticket by the outbox,
 	// 0 otherwise.
 	ticketNumber int64
+	// remote: raw is not stored (a large message, fetched again when
+	// opened); key and size are what raw would give.
+	remote bool
+	key    string
+	size   int
 }
 
 // env is the header the engine judged: the one the desk stores and shows.
@@ -86,7 +91,17 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 			return f, err
 		}
 	}
-	key := messageKey(n.env(), n.raw)
+	key, size := n.key, n.size
+	if key == "" {
+		key = messageKey(n.env(), n.raw)
+	}
+	raw := n.raw
+	if !n.remote {
+		size = len(raw)
+	}
+	if raw == nil {
+		raw = []byte{} // the column is NOT NULL; remote says why it is empty
+	}
 	err := tx.QueryRowContext(ctx, `SELECT id, ticket_id FROM articles WHERE message_id = ?`, key).Scan(&f.articleID, &f.ticketID)
 	if err == nil {
 		f.duplicate = true
@@ -123,12 +138,12 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		date = millis(n.env().Date)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles (ticket_id, account_id, outgoing, message_id, subject, header,
-		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ticketID, nullID(n.accountID), n.outgoing, key, n.env().Subject, string(hdrJSON),
-		date, arrived, len(n.raw), n.raw, n.an.encrypted,
+		date, arrived, size, raw, n.an.encrypted,
 		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules,
-		revocationColumn(n.an.res))
+		revocationColumn(n.an.res), n.remote)
 	if err != nil {
 		return f, err
 	}
@@ -231,6 +246,15 @@ func openTicket(ctx context.Context, tx *txn, n *newArticle) (id, number int64, 
 		}
 	} else {
 		customer = n.env().Shown()
+	}
+	if customer.Name == "" && customer.Address != "" {
+		// A new ticket typed to a bare address: the name the customer is
+		// known by from earlier tickets.
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT customer_name FROM tickets WHERE customer = ? AND customer_name <> ''
+			ORDER BY last_activity DESC LIMIT 1`, strings.ToLower(customer.Address)).Scan(&name); err == nil {
+			customer.Name = name
+		}
 	}
 	arrived := millis(n.arrived)
 	err = tx.QueryRowContext(ctx, `INSERT INTO tickets (number, account_id, subject, customer, customer_name, state, created, last_activity)

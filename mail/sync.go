@@ -69,6 +69,18 @@ type NewArticle struct {
 // analysed. It returns the report and, if some account failed, the
 // failures joined (the report says which).
 func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
+	return d.syncAll(ctx, true)
+}
+
+// CheckMail is the window's "Check mail": every account's new mail and
+// one slice of its history (the newest first: on a first sync, the newest
+// tickets), then it returns. The running desk's watchers fetch the rest
+// of the history by themselves and report it with HistoryProgress.
+func (d *Desk) CheckMail(ctx context.Context) (SyncReport, error) {
+	return d.syncAll(ctx, false)
+}
+
+func (d *Desk) syncAll(ctx context.Context, whole bool) (SyncReport, error) {
 	ids, err := d.accountIDs(ctx)
 	if err != nil {
 		return SyncReport{}, err
@@ -76,7 +88,7 @@ func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
 	var rep SyncReport
 	var errs []error
 	for _, id := range ids {
-		as := d.SyncAccount(ctx, id)
+		as := d.syncAccount(ctx, id, whole)
 		rep.Accounts = append(rep.Accounts, as)
 		if as.Err != nil {
 			errs = append(errs, as.Err)
@@ -86,8 +98,19 @@ func (d *Desk) Sync(ctx context.Context) (SyncReport, error) {
 }
 
 // SyncAccount makes one sync pass over one account on a connection of its
-// own.
+// own: the new mail of INBOX and the Sent folder, then — unless the agent
+// paused it — the folders' history to its end, newest first, in slices
+// between which new mail is looked for again. It returns when all is
+// fetched; a running desk's watcher fetches the history by itself and
+// reports it with HistoryProgress, so a window need not call this to get
+// it (the two take turns, batch by batch, and never fetch one twice).
 func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
+	return d.syncAccount(ctx, id, true)
+}
+
+// syncAccount is SyncAccount; without whole, it stops after one slice of
+// the history.
+func (d *Desk) syncAccount(ctx context.Context, id int64, whole bool) AccountSync {
 	as := AccountSync{AccountID: id}
 	acct, err := d.accountWithPasswords(ctx, id)
 	if err != nil {
@@ -95,9 +118,6 @@ func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
 		return as
 	}
 	as.Address = acct.Address
-	lock := d.accountLock(id)
-	lock.Lock()
-	defer lock.Unlock()
 	conn, err := imapsync.Dial(ctx, acct)
 	if err != nil {
 		as.Err = err
@@ -105,43 +125,82 @@ func (d *Desk) SyncAccount(ctx context.Context, id int64) AccountSync {
 		return as
 	}
 	defer conn.Close()
-	d.syncConn(ctx, acct, conn, &as)
+	for {
+		left := d.syncStep(ctx, acct, conn, &as, true, 10*d.opts.HistorySlice)
+		if as.Err != nil || !left || ctx.Err() != nil || !whole {
+			break
+		}
+	}
 	d.syncDone(SyncDone{AccountID: id, New: as.New, Err: as.Err})
 	return as
 }
 
-// syncConn syncs INBOX and the Sent folder on an open connection. The
+// syncStep fetches the new mail of the account's folders and then, with
+// history, one slice of each folder's history (at most slice long); it
+// holds the account's sync lock meanwhile, so a "Check mail" and the
+// watcher take turns. It reports whether history is left to fetch.
+func (d *Desk) syncStep(ctx context.Context, acct *account.Account, conn *imapsync.Conn, as *AccountSync, history bool, slice time.Duration) bool {
+	lock := d.accountLock(acct.ID)
+	lock.Lock()
+	defer lock.Unlock()
+	folders := d.syncConn(ctx, acct, conn, as)
+	if as.Err != nil || !history {
+		return false
+	}
+	left, err := d.syncHistory(ctx, acct, conn, as, folders, slice)
+	if err != nil {
+		as.Err = err
+	}
+	return left
+}
+
+// syncConn syncs the new mail of INBOX and the Sent folder on an open
+// connection, splitting a folder seen for the first time into new mail
+// and history (prepareFolder); it returns the folders' states. The
 // caller holds the account's sync lock.
-func (d *Desk) syncConn(ctx context.Context, acct *account.Account, conn *imapsync.Conn, as *AccountSync) {
+func (d *Desk) syncConn(ctx context.Context, acct *account.Account, conn *imapsync.Conn, as *AccountSync) []mailboxRow {
 	boxes, err := conn.FindMailboxes(ctx)
 	if err != nil {
 		as.Err = err
-		return
+		return nil
 	}
 	ours, err := d.ourAddresses(ctx)
 	if err != nil {
 		as.Err = err
-		return
+		return nil
 	}
+	var folders []mailboxRow
 	for _, mb := range []struct{ role, name string }{{"inbox", boxes.Inbox}, {"sent", boxes.Sent}} {
 		if mb.name == "" {
 			continue
 		}
 		row, err := d.mailboxRow(ctx, acct.ID, mb.role, mb.name)
+		if err == nil {
+			err = d.prepareFolder(ctx, conn, &row)
+		}
 		if err != nil {
 			as.Err = err
-			return
+			return nil
 		}
-		s := &sink{d: d, acct: acct, mb: row, ours: ours, report: as}
+		s := d.newSink(acct, row, ours, as)
 		err = conn.Sync(ctx, mb.name, s)
 		if ferr := s.finish(err == nil); err == nil {
 			err = ferr
 		}
+		if err == nil {
+			err = d.fetchParents(ctx, acct, conn, boxes, ours, as, s.orphans)
+		}
 		if err != nil {
 			as.Err = err
-			return
+			return nil
 		}
+		if row, err = d.mailboxRow(ctx, acct.ID, mb.role, mb.name); err != nil {
+			as.Err = err
+			return nil
+		}
+		folders = append(folders, row)
 	}
+	return folders
 }
 
 // ourAddresses are the accounts' addresses, lower case: a message from
@@ -170,31 +229,39 @@ type mailboxRow struct {
 	uidValidity uint32
 	lastUID     imap.UID
 	resync      bool
+	// The history cursor (history.go).
+	historyLow     imap.UID
+	historyDone    bool
+	historyTotal   int
+	historyFetched int
 }
 
 // mailboxRow returns the sync state of the account's folder with role,
 // creating it; a folder that changed its name starts over (resync).
 func (d *Desk) mailboxRow(ctx context.Context, accountID int64, role, name string) (mailboxRow, error) {
 	r := mailboxRow{role: role, name: name}
-	var lastUID int64 // the driver's integer; a UID again below
+	var lastUID, low int64 // the driver's integers; UIDs again below
 	err := d.db.QueryRowContext(ctx, `INSERT INTO mailboxes (account_id, role, name) VALUES (?, ?, ?)
 		ON CONFLICT (account_id, role) DO UPDATE SET
 			uidvalidity = CASE WHEN name = excluded.name THEN uidvalidity ELSE 0 END,
 			last_uid = CASE WHEN name = excluded.name THEN last_uid ELSE 0 END,
 			name = excluded.name
-		RETURNING id, uidvalidity, last_uid, resync`, accountID, role, name).Scan(&r.id, &r.uidValidity, &lastUID, &r.resync)
+		RETURNING id, uidvalidity, last_uid, resync, history_low, history_done, history_total, history_fetched`,
+		accountID, role, name).Scan(&r.id, &r.uidValidity, &lastUID, &r.resync, &low, &r.historyDone, &r.historyTotal, &r.historyFetched)
 	if err != nil {
 		return r, fmt.Errorf("mail: folder %s: %w", name, err)
 	}
-	r.lastUID = imap.UID(lastUID)
+	r.lastUID, r.historyLow = imap.UID(lastUID), imap.UID(low)
 	return r, nil
 }
 
 // sink receives the messages of one folder from imapsync and stores them
 // through a pipeline: the messages are analysed in parallel (Workers
-// goroutines) and stored in UID order by one writer, in transactions of
-// up to storeBatch messages, each advancing the folder's last UID in the
-// same transaction. The pipeline holds a bounded number of messages, so
+// goroutines) while the next ones download, and stored in the order they
+// came by one writer, in transactions of up to storeBatch messages, each
+// advancing the folder's cursor in the same transaction: the last UID for
+// new mail, history_low at the end of a history batch (mark). The
+// pipeline holds a bounded number of messages and of bytes (budget), so
 // memory stays bounded however large the folder.
 type sink struct {
 	d      *Desk
@@ -202,6 +269,14 @@ type sink struct {
 	mb     mailboxRow
 	ours   map[string]bool
 	report *AccountSync
+	// history: the sink stores history (history.go), not new mail.
+	history bool
+	hist    *histFolder
+	// keepCursor: the sink stores the parent of an answer (parents.go),
+	// below the cursors, and moves none.
+	keepCursor bool
+	large      int64 // account.LargeMessageSize
+	bytes      *budget
 
 	started bool
 	pctx    context.Context
@@ -215,6 +290,10 @@ type sink struct {
 	err   error
 	total int
 	count int
+	// orphans are new-mail articles that opened a ticket although they
+	// answer a message: their parents may be older than the history
+	// (fetchParents). Only the writer touches it until finish.
+	orphans []orphan
 }
 
 type item struct {
@@ -222,13 +301,28 @@ type item struct {
 	hdr   *message.Envelope // the analysis' Envelope
 	an    analysis
 	ready chan struct{}
+	// charge is what the item holds of the sink's byte budget.
+	charge int64
+	// remote: the message is larger than the account keeps; the worker
+	// dropped its bytes after the analysis and kept key and size.
+	remote bool
+	key    string
+	size   int
+	// mark, when set, is no message but the end of a history batch.
+	mark *histMark
+}
+
+func (d *Desk) newSink(acct *account.Account, row mailboxRow, ours map[string]bool, as *AccountSync) *sink {
+	return &sink{d: d, acct: acct, mb: row, ours: ours, report: as, large: acct.LargeMessageSize(), bytes: newBudget(pipelineBytes)}
 }
 
 func (s *sink) Begin(ctx context.Context, uidValidity uint32) (imap.UID, bool, error) {
 	if s.mb.uidValidity != uidValidity {
-		// First sync of the folder, or its UIDs were reassigned: start
-		// from the first UID. If articles exist, the folder may hold them
-		// again under new UIDs, so ask for their Message-IDs first.
+		// The UIDs were reassigned since prepareFolder looked (a race
+		// with the server): start from the first UID, oldest first, as
+		// before there was a history. If articles exist, the folder may
+		// hold them again under new UIDs, so ask for their Message-IDs
+		// first.
 		var any int
 		if err := s.d.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM articles)`).Scan(&any); err != nil {
 			return 0, false, fmt.Errorf("mail: %w", err)
@@ -236,13 +330,15 @@ func (s *sink) Begin(ctx context.Context, uidValidity uint32) (imap.UID, bool, e
 		s.d.log.Info("sync: folder starts from its first UID", "folder", s.mb.name, "uidvalidity", uidValidity,
 			"was", s.mb.uidValidity, "match_by_message_id", any == 1)
 		s.mb.uidValidity, s.mb.lastUID, s.mb.resync = uidValidity, 0, any == 1
-		if _, err := s.d.db.ExecContext(ctx, `UPDATE mailboxes SET uidvalidity = ?, last_uid = 0, resync = ? WHERE id = ?`,
+		if _, err := s.d.db.ExecContext(ctx, `UPDATE mailboxes SET uidvalidity = ?, last_uid = 0, resync = ?,
+			history_low = 0, history_done = 1, history_total = 0, history_fetched = 0 WHERE id = ?`,
 			uidValidity, s.mb.resync, s.mb.id); err != nil {
 			return 0, false, fmt.Errorf("mail: folder %s: %w", s.mb.name, err)
 		}
 		if _, err := s.d.db.ExecContext(ctx, `DELETE FROM locations WHERE mailbox_id = ? AND uidvalidity != ?`, s.mb.id, uidValidity); err != nil {
 			return 0, false, fmt.Errorf("mail: folder %s: %w", s.mb.name, err)
 		}
+		s.d.forgetHistory(s.mb.id)
 	}
 	s.start(ctx)
 	return s.mb.lastUID, s.mb.resync, nil
@@ -253,7 +349,9 @@ func (s *sink) start(ctx context.Context) {
 	s.pctx, s.cancel = context.WithCancel(ctx)
 	workers := s.d.opts.Workers
 	s.work = make(chan *item, workers)
-	s.order = make(chan *item, 2*workers+storeBatch/4)
+	// Deep enough that the download and the analysis go on while the
+	// writer commits a batch; the byte budget bounds the memory.
+	s.order = make(chan *item, 2*storeBatch+2*workers)
 	s.done = make(chan struct{})
 	for range workers {
 		s.wg.Add(1)
@@ -261,14 +359,7 @@ func (s *sink) start(ctx context.Context) {
 			defer s.wg.Done()
 			for it := range s.work {
 				if s.pctx.Err() == nil {
-					// Judged at its arrival on the server, never at a
-					// time the sender wrote into it.
-					at := it.msg.InternalDate
-					if at.IsZero() {
-						at = s.d.now()
-					}
-					it.an = s.d.analyse(s.pctx, it.msg.Raw, at)
-					it.hdr = it.an.res.Header()
+					s.analyse(it)
 				}
 				close(it.ready)
 			}
@@ -280,6 +371,28 @@ func (s *sink) start(ctx context.Context) {
 	}()
 }
 
+// analyse runs the engine over one message; a large one's bytes are
+// dropped right after (only the verdict, the header and the search text
+// are kept, the bytes stay on the server).
+func (s *sink) analyse(it *item) {
+	// Judged at its arrival on the server, never at a time the sender
+	// wrote into it.
+	at := it.msg.InternalDate
+	if at.IsZero() {
+		at = s.d.now()
+	}
+	it.an = s.d.analyse(s.pctx, it.msg.Raw, at)
+	it.hdr = it.an.res.Header()
+	it.size = len(it.msg.Raw)
+	if int64(it.size) > s.large {
+		it.remote = true
+		it.key = messageKey(it.hdr, it.msg.Raw)
+		it.msg.Raw = nil
+		s.bytes.release(it.charge)
+		it.charge = 0
+	}
+}
+
 func (s *sink) Found(ctx context.Context, total int) {
 	s.mu.Lock()
 	s.total = total
@@ -288,6 +401,11 @@ func (s *sink) Found(ctx context.Context, total int) {
 }
 
 func (s *sink) Known(ctx context.Context, ids []string) (map[string]bool, error) {
+	return s.d.knownMessageIDs(ctx, ids)
+}
+
+// knownMessageIDs reports which of the Message-IDs are stored.
+func (d *Desk) knownMessageIDs(ctx context.Context, ids []string) (map[string]bool, error) {
 	known := map[string]bool{}
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
@@ -297,7 +415,7 @@ func (s *sink) Known(ctx context.Context, ids []string) (map[string]bool, error)
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.d.db.QueryContext(ctx, `SELECT message_id FROM articles WHERE message_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		rows, err := d.db.QueryContext(ctx, `SELECT message_id FROM articles WHERE message_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("mail: %w", err)
 		}
@@ -317,6 +435,13 @@ func (s *sink) Known(ctx context.Context, ids []string) (map[string]bool, error)
 
 func (s *sink) Message(ctx context.Context, m imapsync.Message) error {
 	it := &item{msg: m, ready: make(chan struct{})}
+	if m.Raw != nil {
+		n, ok := s.bytes.acquire(s.pctx, int64(len(m.Raw)))
+		if !ok {
+			return s.failure()
+		}
+		it.charge = n
+	}
 	select {
 	case s.order <- it:
 	case <-s.pctx.Done():
@@ -348,7 +473,8 @@ func (s *sink) failure() error {
 }
 
 // finish closes the pipeline and waits for the writer; complete says the
-// folder was fetched to its end, so a resync is over.
+// folder's new mail was fetched to its end, so a resync is over when the
+// history is too.
 func (s *sink) finish(complete bool) error {
 	if !s.started {
 		return nil
@@ -362,7 +488,8 @@ func (s *sink) finish(complete bool) error {
 	err := s.err
 	s.mu.Unlock()
 	if err == nil && complete {
-		if _, err := s.d.db.ExecContext(context.WithoutCancel(s.pctx), `UPDATE mailboxes SET resync = 0, synced = ? WHERE id = ?`,
+		if _, err := s.d.db.ExecContext(context.WithoutCancel(s.pctx), `UPDATE mailboxes SET
+			resync = CASE WHEN history_done THEN 0 ELSE resync END, synced = ? WHERE id = ?`,
 			millis(s.d.now()), s.mb.id); err != nil {
 			return fmt.Errorf("mail: folder %s: %w", s.mb.name, err)
 		}
@@ -380,6 +507,12 @@ func (s *sink) write() {
 			return true
 		}
 		err := s.store(batch)
+		for _, it := range batch {
+			s.bytes.release(it.charge)
+			if it.mark != nil && err == nil {
+				close(it.mark.stored)
+			}
+		}
 		clear(batch) // drop the messages' bytes now
 		batch = batch[:0]
 		if err != nil {
@@ -420,7 +553,9 @@ func (s *sink) write() {
 			timer.Reset(100 * time.Millisecond)
 		}
 		batch = append(batch, it)
-		if len(batch) >= storeBatch {
+		// The end of a history batch is committed at once: the list
+		// shows the newest tickets as soon as they are in.
+		if len(batch) >= storeBatch || it.mark != nil {
 			timer.Stop()
 			if !flush() {
 				return
@@ -446,16 +581,23 @@ func (s *sink) store(batch []*item) error {
 	var done []stored
 	var maxUID imap.UID
 	var refused []RefusedMessage
+	var mark *histMark
 	for _, it := range batch {
-		maxUID = max(maxUID, it.msg.UID)
+		if it.mark != nil {
+			mark = it.mark
+			continue
+		}
+		if !s.history && !s.keepCursor {
+			maxUID = max(maxUID, it.msg.UID)
+		}
 		loc := &location{mailboxID: s.mb.id, uidValidity: s.mb.uidValidity, uid: it.msg.UID}
 		if it.msg.Err != nil {
-			// Refused by imapsync (too large): the last UID moves past it
+			// Refused by imapsync (too large): the cursor moves past it
 			// with the rest of the batch, and the report says so.
 			refused = append(refused, RefusedMessage{Mailbox: s.mb.name, UID: it.msg.UID, Err: it.msg.Err})
 			continue
 		}
-		if it.msg.Raw == nil {
+		if it.msg.Raw == nil && !it.remote {
 			var articleID int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE message_id = ?`, it.msg.MessageID).Scan(&articleID)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -480,6 +622,7 @@ func (s *sink) store(batch []*item) error {
 		f, err := fileArticle(ctx, tx, &newArticle{
 			accountID: s.acct.ID, raw: it.msg.Raw, arrived: arrived,
 			outgoing: out, an: it.an, loc: loc,
+			remote: it.remote, key: it.key, size: it.size,
 		})
 		if err != nil {
 			return fmt.Errorf("mail: store message UID %d of %s: %w", it.msg.UID, s.mb.name, err)
@@ -488,9 +631,16 @@ func (s *sink) store(batch []*item) error {
 			done = append(done, stored{f, it, out})
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = max(last_uid, ?) WHERE id = ? AND uidvalidity = ?`,
-		int64(maxUID), s.mb.id, s.mb.uidValidity); err != nil {
-		return fmt.Errorf("mail: store: %w", err)
+	if maxUID > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = max(last_uid, ?) WHERE id = ? AND uidvalidity = ?`,
+			int64(maxUID), s.mb.id, s.mb.uidValidity); err != nil {
+			return fmt.Errorf("mail: store: %w", err)
+		}
+	}
+	if mark != nil {
+		if err := s.storeMark(ctx, tx, mark); err != nil {
+			return err
+		}
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("mail: store: %w", err)
@@ -514,6 +664,11 @@ func (s *sink) store(batch []*item) error {
 				Encryption: st.it.an.res.Encryption, Signature: st.it.an.res.Signature,
 			})
 		}
+		if !s.history && (st.f.newTicket || s.keepCursor) && len(s.orphans) < maxOrphans {
+			if refs := parentRefs(st.it.hdr); len(refs) > 0 {
+				s.orphans = append(s.orphans, orphan{articleID: st.f.articleID, refs: refs})
+			}
+		}
 		s.d.emit(ArticleAdded{TicketID: st.f.ticketID, ArticleID: st.f.articleID, NewTicket: st.f.newTicket})
 		tickets[st.f.ticketID] = true
 		if !st.out {
@@ -523,6 +678,16 @@ func (s *sink) store(batch []*item) error {
 	for id := range tickets {
 		s.d.emit(TicketChanged{TicketID: id})
 	}
-	s.d.emit(progress)
+	if s.history {
+		if mark != nil {
+			// The history is what a first sync brings: SyncProgress
+			// says so too, for views that show only that.
+			p := s.d.historyProgress(s.acct.ID, s.mb.name)
+			s.d.emit(p)
+			s.d.emit(SyncProgress{AccountID: p.AccountID, Mailbox: p.Mailbox, Done: p.Done, Total: p.Total})
+		}
+	} else {
+		s.d.emit(progress)
+	}
 	return nil
 }

@@ -54,6 +54,9 @@ type Ticket struct {
 	// judged it: the list shows it, not a display name, beside a valid
 	// signature. Empty for tickets filed before it was kept.
 	NewestFrom string
+	// NewestRemote: the newest article's raw bytes stayed on the server
+	// (Article.Remote); the row can say "fetched when opened".
+	NewestRemote bool
 }
 
 // Tag is the ticket's subject tag, "[Ticket#10042]".
@@ -91,13 +94,14 @@ type TicketPage struct {
 }
 
 const ticketColumns = `t.id, t.number, coalesce(t.account_id, 0), t.subject, t.customer, t.customer_name, t.state,
-	t.created, t.last_activity, t.articles, t.unread, t.newest_encryption, t.newest_signature, t.newest_from`
+	t.created, t.last_activity, t.articles, t.unread, t.newest_encryption, t.newest_signature, t.newest_from,
+	coalesce((SELECT a.remote FROM articles a WHERE a.id = t.newest_article), 0)`
 
 func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
 	var t Ticket
 	var created, last int64
 	err := sc.Scan(&t.ID, &t.Number, &t.AccountID, &t.Subject, &t.Customer.Address, &t.Customer.Name, &t.State,
-		&created, &last, &t.Articles, &t.Unread, &t.Encryption, &t.Signature, &t.NewestFrom)
+		&created, &last, &t.Articles, &t.Unread, &t.Encryption, &t.Signature, &t.NewestFrom, &t.NewestRemote)
 	t.Created, t.LastActivity = fromMillis(created), fromMillis(last)
 	return t, err
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"siegel/mail/account/oauth"
 	"siegel/mail/imapsync"
 	"siegel/profile"
 )
@@ -45,6 +46,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // for new mail (IDLE, else polling) and sync again; after a failure
 // reconnect with exponential backoff.
 //
+// An OAuth2 account whose sign-in the provider refused waits for SignIn.
+//
 // When the passphrase that opens the account's password is refused
 // (ErrNoPassphrase: the user cancelled the prompt), the watcher does not
 // ask again; it waits until the profile is unlocked by some other use
@@ -52,9 +55,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (d *Desk) watch(ctx context.Context, id int64) {
 	b := backoff{min: d.opts.RetryMin, max: d.opts.RetryMax}
 	for ctx.Err() == nil {
+		signIn := d.signInWait()
 		synced, err := d.watchSession(ctx, id)
 		if synced {
 			b.reset()
+		}
+		if errors.Is(err, oauth.ErrSignInAgain) {
+			// Retrying cannot help: wait for SignIn.
+			d.log.Info("sync: waiting for a new sign-in", "account", id)
+			if !d.waitSignIn(ctx, id, signIn) {
+				return
+			}
+			b.reset()
+			continue
 		}
 		if errors.Is(err, profile.ErrNoPassphrase) {
 			for !d.p.Unlocked() {
@@ -68,6 +81,28 @@ func (d *Desk) watch(ctx context.Context, id int64) {
 		d.log.Info("sync: reconnecting", "account", id, "after", wait)
 		if !sleep(ctx, wait) {
 			return
+		}
+	}
+}
+
+// waitSignIn waits until account id is signed in again: by SignIn in this
+// process (signIn closes), or in another (the command line), which the
+// stored mark shows — looked at every RetryMax, without a connection. It
+// reports whether ctx is still alive.
+func (d *Desk) waitSignIn(ctx context.Context, id int64, signIn <-chan struct{}) bool {
+	t := time.NewTicker(d.opts.RetryMax)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-signIn:
+			return true
+		case <-t.C:
+			var needs bool
+			if err := d.db.QueryRowContext(ctx, `SELECT needs_signin FROM accounts WHERE id = ?`, id).Scan(&needs); err != nil || !needs {
+				return ctx.Err() == nil // signed in, or the account is gone
+			}
 		}
 	}
 }
@@ -95,12 +130,13 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	lock := d.accountLock(id)
+	// One pass is the new mail and, while history is left, a slice of
+	// it: between slices the new mail is looked at again, so history
+	// never delays it.
+	left := false
 	pass := func(conn *imapsync.Conn) bool {
-		lock.Lock()
-		defer lock.Unlock()
 		as := AccountSync{AccountID: id, Address: acct.Address}
-		d.syncConn(cctx, acct, conn, &as)
+		left = d.syncStep(cctx, acct, conn, &as, true, d.opts.HistorySlice)
 		if ctx.Err() != nil {
 			return false
 		}
@@ -112,18 +148,22 @@ func (d *Desk) watchSession(ctx context.Context, id int64) (synced bool, err err
 		if ctx.Err() == nil {
 			d.syncDone(SyncDone{AccountID: id, Err: err})
 		}
-		return false, nil
+		return false, err
 	}
 	defer conn.Close()
+	d.watchConn(id, conn)
+	defer d.watchConn(id, nil)
 	if !pass(conn) {
 		return false, nil
 	}
 	for {
-		if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
-			if ctx.Err() == nil {
-				d.syncDone(SyncDone{AccountID: id, Err: err})
+		if !left {
+			if err := conn.Wait(cctx, imapsync.Inbox, d.opts.PollInterval); err != nil {
+				if ctx.Err() == nil {
+					d.syncDone(SyncDone{AccountID: id, Err: err})
+				}
+				return true, nil
 			}
-			return true, nil
 		}
 		if !pass(conn) {
 			return true, nil

@@ -35,7 +35,13 @@ type Body struct {
 	// FromHTML reports that Text was taken from an HTML part.
 	FromHTML bool
 	// Truncated reports that the text was longer than MaxText.
-	Truncated   bool
+	Truncated bool
+	// HTML is the message's HTML rendering, decoded to UTF-8 (at most
+	// MaxText bytes; empty when it has none): the HTML part itself, or of
+	// an alternative the HTML one even when Text comes from the plain
+	// one, for a window that shows HTML formatted (ui/htmlview). Its
+	// inline images are among the Attachments, by ContentID.
+	HTML        string
 	Attachments []Attachment
 }
 
@@ -46,6 +52,13 @@ type Attachment struct {
 	Name        string
 	ContentType string
 	Data        []byte
+	// ContentID is the part's Content-ID without the angle brackets: what
+	// an HTML part's "cid:" references name. Empty for drafts.
+	ContentID string `json:",omitempty"`
+	// Inline reports a part that belongs to the HTML rendering (an image
+	// of multipart/related or inline with a Content-ID) rather than a file
+	// the sender attached.
+	Inline bool `json:",omitempty"`
 }
 
 // Extract reads a MIME entity (a whole message, or the innermost entity
@@ -61,15 +74,19 @@ type Attachment struct {
 func Extract(entity []byte) Body {
 	w := walker{}
 	w.entity(ParseEntity(entity), 0)
-	return Body{Text: w.text.String(), FromHTML: w.fromHTML, Truncated: w.truncated, Attachments: w.attachments}
+	return Body{Text: w.text.String(), FromHTML: w.fromHTML, Truncated: w.truncated, HTML: w.html, Attachments: w.attachments}
 }
 
 type walker struct {
 	text        strings.Builder
 	fromHTML    bool
 	truncated   bool
+	html        string
 	attachments []Attachment
 	parts       int
+	// rendering: walking the HTML alternative that Text does not come
+	// from, for its HTML and inline images only.
+	rendering bool
 }
 
 func (w *walker) entity(e Entity, depth int) {
@@ -78,7 +95,9 @@ func (w *walker) entity(e Entity, depth int) {
 		return
 	}
 	if e.Headless {
-		w.add(normalizeText(string(e.Body)), false)
+		if !w.rendering {
+			w.add(normalizeText(string(e.Body)), false)
+		}
 		return
 	}
 	mt, params := e.MediaType()
@@ -115,15 +134,31 @@ func (w *walker) entity(e Entity, depth int) {
 			w.entity(ParseEntity(p), depth+1)
 		}
 	case mt == "text/plain" || mt == "text/html":
-		text, ok := readText(&e, mt, params["charset"])
+		text, html, ok := readText(&e, mt, params["charset"])
 		if !ok {
 			w.attach(&e, mt, params)
 			return
 		}
-		w.add(text, mt == "text/html")
+		if html != "" && w.html == "" {
+			w.html = truncate(html, MaxText)
+		}
+		if !w.rendering {
+			w.add(text, mt == "text/html")
+		}
 	default:
 		w.attach(&e, mt, params)
 	}
+}
+
+// truncate cuts s to at most n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // add appends a text block, blocks separated by an empty line.
@@ -174,15 +209,33 @@ func (w *walker) alternative(e *Entity, params map[string]string, depth int) {
 	if best >= 0 {
 		w.entity(ParseEntity(parts[best]), depth+1)
 	}
+	// The HTML rendering too, when the text came from another one: the
+	// window may show it formatted, with its inline images.
+	if w.html != "" || w.rendering {
+		return
+	}
+	for i, p := range parts {
+		if i == best {
+			continue
+		}
+		pe := ParseEntity(p)
+		if mt, _ := pe.MediaType(); mt == "text/html" || mt == "multipart/related" {
+			w.rendering = true
+			w.entity(pe, depth+1)
+			w.rendering = false
+			return
+		}
+	}
 }
 
-// readText decodes a text part to UTF-8; ok is false when the part cannot
-// be decoded (unknown charset, broken transfer encoding), so it is offered
-// as an attachment instead of shown garbled.
-func readText(e *Entity, mt, cs string) (string, bool) {
+// readText decodes a text part to UTF-8, and for text/html returns the
+// HTML as well; ok is false when the part cannot be decoded (unknown
+// charset, broken transfer encoding), so it is offered as an attachment
+// instead of shown garbled.
+func readText(e *Entity, mt, cs string) (text, html string, ok bool) {
 	body, err := e.DecodedBody(maxDecoded)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	switch strings.ToLower(strings.TrimSpace(cs)) {
 	case "", "utf-8", "utf8", "us-ascii", "ascii":
@@ -192,18 +245,26 @@ func readText(e *Entity, mt, cs string) (string, bool) {
 		// as an attachment.
 		if r, err := charset.Reader(cs, bytes.NewReader(body)); err == nil {
 			if body, err = io.ReadAll(io.LimitReader(r, maxDecoded)); err != nil {
-				return "", false
+				return "", "", false
 			}
 		}
 	}
-	text := string(body)
+	text = string(body)
 	if mt == "text/html" {
+		html = strings.ToValidUTF8(text, "\uFFFD")
 		text = HTMLText(text)
 	}
-	return normalizeText(text), true
+	return normalizeText(text), html, true
 }
 
 func (w *walker) attach(e *Entity, mt string, params map[string]string) {
+	cid := strings.TrimSpace(e.Get("Content-ID"))
+	cid = strings.TrimSuffix(strings.TrimPrefix(cid, "<"), ">")
+	d, _ := e.Disposition()
+	inline := cid != "" && d != "attachment"
+	if w.rendering && !inline {
+		return // the HTML rendering's own files are the text's too
+	}
 	data, err := e.DecodedBody(maxDecoded)
 	if err != nil {
 		data = e.Body // offered as it stands: the user may still want it
@@ -225,7 +286,7 @@ func (w *walker) attach(e *Entity, mt string, params map[string]string) {
 			name += exts[0]
 		}
 	}
-	w.attachments = append(w.attachments, Attachment{Name: name, ContentType: mt, Data: data})
+	w.attachments = append(w.attachments, Attachment{Name: name, ContentType: mt, Data: data, ContentID: cid, Inline: inline})
 }
 
 // normalizeText makes line ends "\n" and the text valid UTF-8.

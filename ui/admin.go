@@ -117,7 +117,7 @@ func (a *adminLock) ask(then func()) {
 	d = dialog.NewCustomWithoutButtons(tr("admin.ask.title"), content, a.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, ok})
 	d.Resize(fyne.NewSize(440, d.MinSize().Height))
-	d.Show()
+	showModal(a.win, d, nil)
 	a.win.Canvas().Focus(pw)
 }
 

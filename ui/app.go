@@ -22,6 +22,14 @@ const (
 	settingEncryptDefault = "smime.encrypt_default"
 )
 
+// settingReplySplit is where the agent left the divider between the
+// articles and an open reply: the articles' share of the pane. It is the
+// profile's, as the agent's habit, not the screen's.
+const settingReplySplit = "ui.reply_split"
+
+// defaultReplySplit leaves the articles a little more than half.
+const defaultReplySplit = 0.55
+
 // secSettings are the Security page's switches as the views need them.
 type secSettings struct {
 	enabled        bool // S/MIME on: security bars and Encrypt/Sign shown
@@ -40,6 +48,9 @@ type Options struct {
 	// to the real profile and switch the window to it (the demo, see
 	// realprofile.go).
 	Real *RealProfile
+	// Placement, when set, lets FitScreen size and place the window on
+	// the desktop's screens.
+	Placement Placement
 }
 
 // UI is Siegel's window over the cores: the main window and, when open,
@@ -57,6 +68,13 @@ type UI struct {
 	sec       secSettings
 	bannerKey string
 	real      *RealProfile
+	place     Placement
+	// room is what a window may take of the screen, in Fyne's units
+	// (zero: not known, see FitScreen).
+	room fyne.Size
+	// replySplit is the share of the ticket pane the articles get above
+	// an open reply (the profile's settingReplySplit).
+	replySplit float64
 
 	detached bool // the window no longer shows this UI's views
 	// switching is the work of a switch to the real profile that runs off
@@ -89,21 +107,78 @@ func newUI(a fyne.App, c Cores, o Options, j *jobs) *UI {
 	win.SetIcon(AppIcon())
 	win.SetMaster()
 	win.Resize(fyne.NewSize(
-		float32(a.Preferences().FloatWithFallback(prefWidth, 1200)),
-		float32(a.Preferences().FloatWithFallback(prefHeight, 780))))
+		float32(a.Preferences().FloatWithFallback(prefWidth, float64(comfortable.Width))),
+		float32(a.Preferences().FloatWithFallback(prefHeight, float64(comfortable.Height)))))
 	return newUIOn(a, win, c, o, j)
+}
+
+// FitScreen sizes and places the main window on the screen (see
+// placeWindow): where and as large as it last was when that still fits,
+// else at a share of the screen, centred. Call it once the window is
+// shown: only then does it know its scale.
+func (u *UI) FitScreen() {
+	if u.place == nil {
+		return
+	}
+	prefs := u.app.Preferences()
+	last := geometry{size: fyne.NewSize(float32(prefs.Float(prefWidth)), float32(prefs.Float(prefHeight)))}
+	if prefs.Bool(prefPlaced) {
+		last.x, last.y, last.placed = prefs.Int(prefX), prefs.Int(prefY), true
+	}
+	screens, scale := u.place.Screens(), u.win.Canvas().Scale()
+	size, x, y, ok := placeWindow(screens, scale, last)
+	if !ok {
+		return
+	}
+	u.room = available(screens[0], scale)
+	u.win.Resize(size)
+	u.place.Move(u.win, x, y)
+}
+
+// fitRoom is a window size made to fit the screen, when its size is
+// known (see FitScreen).
+func (u *UI) fitRoom(size fyne.Size) fyne.Size {
+	if u.room.IsZero() {
+		return size
+	}
+	return size.Min(u.room)
+}
+
+// keepPlace remembers where the window stands, while it still does.
+func (u *UI) keepPlace() {
+	if u.place == nil {
+		return
+	}
+	if x, y, ok := u.place.Position(u.win); ok {
+		prefs := u.app.Preferences()
+		prefs.SetInt(prefX, x)
+		prefs.SetInt(prefY, y)
+		prefs.SetBool(prefPlaced, true)
+	}
+}
+
+// Quit ends the application as closing the window would, remembering
+// the window's place first (a quit closes the window without asking it).
+func (u *UI) Quit() {
+	u.keepPlace()
+	u.app.Quit()
 }
 
 // newUIOn builds the UI in a window that already exists: the main
 // window of another UI, when the window switches to other cores. The
 // master window stays the same, so the application does not quit.
 func newUIOn(a fyne.App, win fyne.Window, c Cores, o Options, j *jobs) *UI {
-	u := &UI{app: a, c: c, win: win, keys: newKeymap(), jobs: j, prompter: o.Prompter, real: o.Real, sec: defaultSecSettings}
+	u := &UI{app: a, c: c, win: win, keys: newKeymap(), jobs: j, prompter: o.Prompter, real: o.Real, sec: defaultSecSettings,
+		place: o.Placement, replySplit: defaultReplySplit}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.refresh = newDebouncer(u.jobs, refreshDelay)
 	u.main = newMainView(u)
 	u.main.build()
 	u.bindKeys()
+	win.SetCloseIntercept(func() {
+		u.keepPlace()
+		win.Close()
+	})
 	if u.prompter != nil {
 		u.prompter.setWindow(u.win)
 	}
@@ -209,7 +284,28 @@ func (u *UI) loadSettings() {
 	s.enabled = get(settingSMIME, s.enabled)
 	s.signDefault = get(settingSignDefault, s.signDefault)
 	s.encryptDefault = get(settingEncryptDefault, s.encryptDefault)
-	u.jobs.do(func() { u.setSecurity(s) })
+	split := defaultReplySplit
+	if v, err := u.c.Profile.Setting(u.ctx, settingReplySplit, ""); err == nil {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 && f < 1 {
+			split = f
+		}
+	}
+	u.jobs.do(func() {
+		u.replySplit = split
+		u.setSecurity(s)
+	})
+}
+
+// keepReplySplit remembers where the agent left the divider above a
+// reply, for the next ticket and the next start.
+func (u *UI) keepReplySplit(offset float64) {
+	if offset <= 0 || offset >= 1 || offset == u.replySplit {
+		return
+	}
+	u.replySplit = offset
+	prof, ctx := u.c.Profile, u.ctx
+	value := strconv.FormatFloat(offset, 'f', 3, 64)
+	u.jobs.run(func() { prof.SetSetting(ctx, settingReplySplit, value) })
 }
 
 // setSecurity applies changed Security switches to every view.
@@ -240,8 +336,7 @@ func showError(win fyne.Window, err error) {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return
 	}
-	d := dialog.NewInformation(tr("dialog.error"), errorText(err), win)
-	d.Show()
+	showModal(win, dialog.NewInformation(tr("dialog.error"), errorText(err), win), nil)
 }
 
 // rebuild builds the windows again, after the language changed.

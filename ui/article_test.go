@@ -39,6 +39,7 @@ func TestArticleStates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		openTicket(t, u, tt.ticket)
+		showDetails(t, u.win)
 		wantText(t, u.win, tt.want...)
 		notText(t, u.win, tt.not...)
 	}

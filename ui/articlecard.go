@@ -21,6 +21,11 @@ import (
 // in memory when the card opens (Desk.OpenArticle); nothing decrypted is
 // stored. HTML arrives as text (message.Extract converts it); nothing is
 // ever fetched from the network.
+//
+// A card is expanded or collapsed to its header line, which then adds the
+// lock and seal and the text's first words; clicking the header switches.
+// The ticket shows its newest article expanded, the older ones collapsed,
+// so the article being answered gets the room.
 type articleCard struct {
 	u   *UI
 	art mail.Article
@@ -30,20 +35,42 @@ type articleCard struct {
 	view     *mail.ArticleView
 	openErr  error
 	retrying bool
+	// expanded: the whole article shows, not only its header line;
+	// opened: the agent expanded it, so a newer article leaves it so.
+	expanded, opened bool
+	// detailed: the failure banner shows its advice, not only its line.
+	detailed bool
 
-	card     *widget.Card
-	from     *widget.Label
-	date     *widget.Label
-	bar      *securityBar
-	failures *fyne.Container
-	body     *widget.Label
-	note     *widget.Label
-	files    *fyne.Container
-	obj      fyne.CanvasObject
+	card *widget.Card
+	// header is the line with the sender and the date that collapses and
+	// expands the card; icons and snippet (the lock, the seal and the
+	// first words of the text) show on it while the card is collapsed.
+	header       *tapArea
+	icons        *fyne.Container
+	encIcon      *widget.Icon
+	sigIcon      *widget.Icon
+	snippet      *widget.Label
+	expandedPart *fyne.Container
+	// from is the sender's display name, fromAddr its address: a name may
+	// be cut to fit, the address never (a padded or long name must not
+	// push the address out of sight).
+	from, fromAddr *widget.Label
+	date           *widget.Label
+	// protected holds the notes on header fields that read otherwise
+	// outside the signature or encryption (RFC 9788). It sits with the
+	// header, in the warning colours, away from the body: what it quotes
+	// is exactly what the signature does not cover.
+	protected *fyne.Container
+	bar       *securityBar
+	failures  *fyne.Container
+	body      *widget.Label
+	note      *widget.Label
+	files     *fyne.Container
+	obj       fyne.CanvasObject
 }
 
-func newArticleCard(u *UI, a mail.Article) *articleCard {
-	return &articleCard{u: u, art: a, res: a.Security}
+func newArticleCard(u *UI, a mail.Article, expanded bool) *articleCard {
+	return &articleCard{u: u, art: a, res: a.Security, expanded: expanded}
 }
 
 // build makes the card's widgets; show fills them.
@@ -57,15 +84,50 @@ func (c *articleCard) build() fyne.CanvasObject {
 	c.files = container.NewVBox()
 	c.from = boldLabel("")
 	c.from.Truncation = fyne.TextTruncateEllipsis
+	c.fromAddr = boldLabel("")
 	c.date = widget.NewLabel("")
+	c.protected = container.NewVBox()
+	c.encIcon, c.sigIcon = widget.NewIcon(nil), widget.NewIcon(nil)
+	c.icons = container.NewHBox(c.encIcon, c.sigIcon)
+	c.snippet = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	c.snippet.Truncation = fyne.TextTruncateEllipsis
+	from := container.New(&fromLayout{name: c.from, addr: c.fromAddr}, c.from, c.fromAddr)
+	c.header = newTapArea(container.NewBorder(nil, nil, c.icons, c.date,
+		container.New(&summaryLayout{from: from, snippet: c.snippet}, from, c.snippet)), c.toggle)
 	a := c.art
-	c.card = widget.NewCard("", "", container.NewVBox(
-		container.NewBorder(nil, nil, nil, c.date, c.from),
-		fieldGrid(tr("article.to"), addressList(a.To), tr("article.cc"), addressList(a.Cc)),
-		c.bar.obj, c.failures, widget.NewSeparator(), c.body, c.note, c.files))
+	// To and Cc share the line of the security bar: a line less between
+	// the sender and the text.
+	recipients := fieldGrid(tr("article.to"), addressList(a.To), tr("article.cc"), addressList(a.Cc))
+	c.expandedPart = container.NewVBox(c.protected, container.NewBorder(nil, nil, c.bar.obj, nil, recipients),
+		c.failures, c.body, c.note, c.files)
+	c.card = widget.NewCard("", "", container.NewVBox(c.header, c.expandedPart))
 	c.obj = c.card
 	c.show()
 	return c.obj
+}
+
+// toggle collapses an expanded card and expands a collapsed one (a click
+// on its header).
+func (c *articleCard) toggle() {
+	c.opened = !c.expanded
+	c.setExpanded(!c.expanded)
+}
+
+// setExpanded shows the whole article or only its header line.
+func (c *articleCard) setExpanded(on bool) {
+	c.expanded = on
+	c.showExpanded()
+}
+
+func (c *articleCard) showExpanded() {
+	if c.card == nil {
+		return
+	}
+	c.expandedPart.Hidden = !c.expanded
+	c.snippet.Hidden = c.expanded
+	c.icons.Hidden = c.expanded || !c.u.sec.enabled
+	c.header.SetToolTip(tr(map[bool]string{true: "article.collapse.tip", false: "article.expand.tip"}[c.expanded]))
+	c.card.Refresh()
 }
 
 // load opens the article (decrypting it in memory).
@@ -90,11 +152,15 @@ func (c *articleCard) show() {
 		return
 	}
 	a := c.art
-	from := person(a.From.Name, a.From.Address)
-	if from == "" {
-		from = tr("article.no-sender")
+	name, addr := a.From.Name, a.From.Address
+	switch {
+	case name == "" && addr == "":
+		name = tr("article.no-sender")
+	case name != "" && addr != "":
+		addr = "<" + addr + ">"
 	}
-	c.from.SetText(from)
+	c.from.SetText(name)
+	c.fromAddr.SetText(addr)
 	date := a.Date
 	if date.IsZero() {
 		date = a.Arrived
@@ -109,12 +175,17 @@ func (c *articleCard) show() {
 	if res == nil {
 		res = &smime.Result{Encryption: smime.EncNone, Signature: smime.SigNone}
 	}
+	c.encIcon.SetResource(encryptionIcon(res.Encryption))
+	c.sigIcon.SetResource(signatureIcon(res.Signature))
 	if c.u.sec.enabled {
 		c.bar.set(res)
 		c.bar.obj.Show()
+		c.showProtected(res)
 		c.showFailures(res)
 	} else {
 		c.bar.obj.Hide()
+		c.protected.Objects = nil
+		c.protected.Hide()
 		c.failures.Objects = nil
 		c.failures.Refresh()
 	}
@@ -131,6 +202,7 @@ func (c *articleCard) show() {
 	default:
 		c.body.SetText(c.view.Text)
 	}
+	c.snippet.SetText(firstWords(c.body.Text))
 	c.note.Hide()
 	if c.view != nil && c.view.FromHTML {
 		c.note.SetText(tr("article.from-html"))
@@ -142,21 +214,71 @@ func (c *articleCard) show() {
 			c.files.Add(c.attachmentRow(att))
 		}
 	}
+	// Hidden when empty, as the failures: the card's VBox would pad
+	// even an empty row.
+	c.files.Hidden = len(c.files.Objects) == 0
 	c.files.Refresh()
+	c.showExpanded()
 }
 
-// showFailures shows the banner of a failed signature or decryption: the
-// state's text of DESIGN.md §3, the advice of the user guide, and Retry
-// security check.
+// snippetLength is how much of the text a collapsed card shows; the
+// line cuts it to its width anyway.
+const snippetLength = 200
+
+// firstWords is the beginning of a text on one line.
+func firstWords(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > snippetLength {
+		return string(r[:snippetLength]) + "…"
+	}
+	return text
+}
+
+// shownFrom is the sender as the card shows it, name and address.
+func (c *articleCard) shownFrom() string {
+	return strings.TrimSpace(c.from.Text + " " + c.fromAddr.Text)
+}
+
+// showProtected marks the header fields whose outer value differs from
+// the protected copy the card shows: one warning line per field, with
+// what stands outside.
+func (c *articleCard) showProtected(res *smime.Result) {
+	c.protected.Objects = nil
+	// Hidden when empty: the card's VBox would pad even an empty row.
+	c.protected.Hide()
+	if lines := differsLines(res.Protected, &res.Envelope); len(lines) > 0 {
+		texts := make([]fyne.CanvasObject, len(lines))
+		for i, l := range lines {
+			texts[i] = wrapLabel(l)
+		}
+		c.protected.Add(banner(theme.WarningIcon(), tinted(theme.ColorNameWarning, 40), texts...))
+		c.protected.Show()
+	}
+	c.protected.Refresh()
+}
+
+// showFailures shows the banner of a failed signature or decryption: one
+// line with the state's text of DESIGN.md §3, Details and Retry security
+// check; Details adds the advice of the user guide below. One line, so
+// the banner never takes the pane from the text, and Retry beside it,
+// so it is never cut off.
 func (c *articleCard) showFailures(res *smime.Result) {
+	if len(c.failures.Objects) > 0 {
+		// The old Retry goes, maybe from under the mouse: its tooltip
+		// with it.
+		hideToolTipsOf(c.failures)
+	}
 	c.failures.Objects = nil
 	sigFailed, encFailed := res.Signature.Failed(), res.Encryption.Failed()
 	if !sigFailed && !encFailed {
+		c.failures.Hide()
 		c.failures.Refresh()
 		return
 	}
+	var headline []string
 	var texts []fyne.CanvasObject
 	if encFailed {
+		headline = append(headline, tr(res.Encryption.MessageKey()))
 		texts = append(texts, wrapBold(tr(res.Encryption.MessageKey())))
 		if res.Encryption == smime.EncNoKey {
 			texts = append(texts, wrapLabel(tr("advice.no-key")))
@@ -165,6 +287,7 @@ func (c *articleCard) showFailures(res *smime.Result) {
 		}
 	}
 	if sigFailed {
+		headline = append(headline, tr(res.Signature.MessageKey()))
 		texts = append(texts, wrapBold(tr(res.Signature.MessageKey())))
 		switch res.Signature {
 		case smime.SigCertNotFound:
@@ -187,12 +310,28 @@ func (c *articleCard) showFailures(res *smime.Result) {
 		retry.SetText(tr("article.retrying"))
 		retry.Disable()
 	}
-	texts = append(texts, container.NewHBox(retry))
+	details := ttwidget.NewButtonWithIcon(tr("article.details"), theme.MenuDropDownIcon(), func() {
+		c.detailed = !c.detailed
+		c.showFailures(res)
+	})
+	details.SetToolTip(tr("article.details.tip"))
+	if c.detailed {
+		details.SetText(tr("article.details.hide"))
+		details.SetIcon(theme.MenuDropUpIcon())
+		details.SetToolTip(tr("article.details.hide.tip"))
+	}
+	line := ttwidget.NewLabelWithStyle(strings.Join(headline, " · "), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	line.Truncation = fyne.TextTruncateEllipsis
+	line.SetToolTip(strings.Join(headline, "\n"))
+	advice := container.NewVBox(texts...)
+	advice.Hidden = !c.detailed
 	icon := theme.WarningIcon()
 	if res.Signature == smime.SigTampered || res.Signature == smime.SigMalformed || res.Signature == smime.SigRevoked || encFailed {
 		icon = theme.ErrorIcon()
 	}
-	c.failures.Add(banner(icon, tinted(theme.ColorNameError, 40), texts...))
+	c.failures.Add(banner(icon, tinted(theme.ColorNameError, 40),
+		container.NewBorder(nil, nil, nil, container.NewHBox(details, retry), line), advice))
+	c.failures.Show()
 	c.failures.Refresh()
 }
 
@@ -281,4 +420,87 @@ func (b *securityBar) details() {
 	if b.res != nil {
 		showSecurityDetails(b.u, b.u.win, b.res)
 	}
+}
+
+// fromLayout lays out a sender's name and address on one line: the
+// address at its full width right after the name, the name cut with an
+// ellipsis only when both do not fit. A Border layout would push the
+// address to the far edge, an HBox would give a cut name no more than
+// its ellipsis.
+type fromLayout struct{ name, addr *widget.Label }
+
+// nameWidth is the width the name needs uncut. The label's truncation
+// cuts a text exactly as wide as its room, so it gets a pixel more.
+func (l *fromLayout) nameWidth() float32 {
+	if l.name.Text == "" {
+		return 0
+	}
+	return fyne.MeasureText(l.name.Text, theme.TextSize(), l.name.TextStyle).Width + 2*theme.InnerPadding() + 1
+}
+
+func (l *fromLayout) addrWidth() float32 {
+	if l.addr.Text == "" {
+		return 0
+	}
+	return l.addr.MinSize().Width
+}
+
+// overlap is how far the address moves into the name's right padding, so
+// that the two read as one "Name <address>" with a space's gap.
+func (l *fromLayout) overlap() float32 {
+	if l.name.Text == "" || l.addr.Text == "" {
+		return 0
+	}
+	return theme.InnerPadding()
+}
+
+func (l *fromLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	addrW, gap := l.addrWidth(), l.overlap()
+	nameW := min(l.nameWidth(), max(size.Width-addrW+gap, 0))
+	l.name.Move(fyne.NewPos(0, 0))
+	l.name.Resize(fyne.NewSize(nameW, size.Height))
+	l.addr.Move(fyne.NewPos(max(nameW-gap, 0), 0))
+	l.addr.Resize(fyne.NewSize(addrW, size.Height))
+}
+
+func (l *fromLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	w := l.addrWidth() - l.overlap()
+	if l.name.Text != "" {
+		w += l.name.MinSize().Width // its ellipsis
+	}
+	return fyne.NewSize(w, max(l.name.MinSize().Height, l.addr.MinSize().Height))
+}
+
+// summaryLayout lays out a card's header line: the sender at the width
+// it needs (up to three fifths of the line, so some words of the text
+// show beside it) and, when shown, the text's first words in the rest.
+type summaryLayout struct {
+	from    *fyne.Container // its layout is a fromLayout
+	snippet *widget.Label
+}
+
+func (l *summaryLayout) fromWidth(width float32) float32 {
+	if !l.snippet.Visible() {
+		return width
+	}
+	fl := l.from.Layout.(*fromLayout)
+	natural := fl.nameWidth() + fl.addrWidth() - fl.overlap()
+	return max(min(natural, width*3/5), min(l.from.MinSize().Width, width))
+}
+
+func (l *summaryLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	w := l.fromWidth(size.Width)
+	l.from.Move(fyne.NewPos(0, 0))
+	l.from.Resize(fyne.NewSize(w, size.Height))
+	l.snippet.Move(fyne.NewPos(w, 0))
+	l.snippet.Resize(fyne.NewSize(max(size.Width-w, 0), size.Height))
+}
+
+func (l *summaryLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	s := l.from.MinSize()
+	if l.snippet.Visible() {
+		s.Width += l.snippet.MinSize().Width
+		s.Height = max(s.Height, l.snippet.MinSize().Height)
+	}
+	return s
 }

@@ -84,7 +84,7 @@ func makeBigStore(tb testing.TB, dir string, n int) error {
 		return err
 	}
 	imap := mailtest.NewIMAP(tb, nil)
-	if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: imap.Server(), SMTP: imap.Server()}); err != nil {
+	if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: imap.Server(), SMTP: imap.Server(), HistoryDays: account.HistoryAll}); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {

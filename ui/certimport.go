@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -24,6 +25,13 @@ var importExtensions = []string{".pem", ".crt", ".cer", ".der", ".p12", ".pfx", 
 
 // importFile asks for a file and imports it.
 func (p *certsPage) importFile() {
+	p.openFile(importExtensions, certs.ReadImport, func(name string, data []byte) { p.importData(name, data, nil) })
+}
+
+// openFile asks the administrator for a file with one of exts, reads it
+// off the UI goroutine with read (which bounds it), and hands it to use on
+// the UI goroutine; a read error is shown naming the file.
+func (p *certsPage) openFile(exts []string, read func(io.Reader) ([]byte, error), use func(name string, data []byte)) {
 	p.s.admin.require(func() {
 		win := p.s.win
 		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -36,20 +44,20 @@ func (p *certsPage) importFile() {
 			}
 			name := r.URI().Name()
 			p.s.u.jobs.run(func() {
-				data, err := certs.ReadImport(r) // at most certs.MaxImportSize
+				data, err := read(r)
 				r.Close()
 				p.s.u.jobs.do(func() {
 					if err != nil {
-						showError(win, err)
+						showError(win, &certs.FileError{Name: name, Err: err})
 						return
 					}
-					p.importData(name, data, nil)
+					use(name, data)
 				})
 			})
 		}, win)
-		d.SetFilter(storage.NewExtensionFileFilter(importExtensions))
+		d.SetFilter(storage.NewExtensionFileFilter(exts))
 		d.Resize(dialogSize(win, 800, 600))
-		d.Show()
+		showModal(win, d, nil)
 	})
 }
 
@@ -68,7 +76,7 @@ func (p *certsPage) paste() {
 				}
 			}, win)
 		d.Resize(dialogSize(win, 640, 480))
-		d.Show()
+		showModal(win, d, nil)
 		win.Canvas().Focus(text)
 	})
 }
@@ -120,7 +128,7 @@ func (p *certsPage) askFilePassphrase(name string, data []byte, problem string) 
 	d = dialog.NewCustomWithoutButtons(tr("certs.file-passphrase.title"), content, win)
 	d.SetButtons([]fyne.CanvasObject{cancel, ok})
 	d.Resize(fyne.NewSize(460, d.MinSize().Height))
-	d.Show()
+	showModal(win, d, nil)
 	win.Canvas().Focus(pw)
 }
 
@@ -186,7 +194,7 @@ func (p *certsPage) preview(b *certs.Bundle) {
 	d = dialog.NewCustomWithoutButtons(tr("certs.preview.title"), container.NewVScroll(container.NewVBox(items...)), win)
 	d.SetButtons([]fyne.CanvasObject{cancel, ok})
 	d.Resize(dialogSize(win, 680, 560))
-	d.Show()
+	showModal(win, d, nil)
 }
 
 // report says what an import did with each certificate and key.
@@ -210,5 +218,5 @@ func (p *certsPage) report(rep *certs.ImportReport) {
 		}
 		lines = append(lines, trf(key, map[string]any{"Who": who, "Status": status}))
 	}
-	dialog.NewInformation(tr("certs.report.title"), strings.Join(lines, "\n"), p.s.win).Show()
+	showModal(p.s.win, dialog.NewInformation(tr("certs.report.title"), strings.Join(lines, "\n"), p.s.win), nil)
 }

@@ -78,6 +78,9 @@ type composer struct {
 	obj                   fyne.CanvasObject
 
 	checkLater, saveLater *debouncer
+	// onWork, when set, runs when the composer finds work in progress
+	// (a kept draft, a message not sent yet): the ticket then opens it.
+	onWork func()
 }
 
 func newComposer(u *UI, ticketID int64) *composer {
@@ -224,6 +227,9 @@ func (c *composer) loaded1(accts []account.Account, dr siegelmail.Draft, restore
 	for _, it := range unsent {
 		c.tracking = it.ID
 		c.showItem(it)
+	}
+	if (restored || len(unsent) > 0 || c.dirty) && c.onWork != nil {
+		c.onWork()
 	}
 	if c.noAccount {
 		c.setStatus(tr("compose.no-account"), true)
@@ -673,7 +679,7 @@ func (c *composer) addAttachment() {
 		})
 	}, c.u.win)
 	d.Resize(dialogSize(c.u.win, 800, 600))
-	d.Show()
+	showModal(c.u.win, d, nil)
 }
 
 var errTooLarge = errors.New("file too large")

@@ -121,7 +121,7 @@ func TestSendShowsOutboxState(t *testing.T) {
 	c := newCores(t, nil)
 	standardTickets(t, c)
 	u := newTestUI(t, c)
-	v := openTicket(t, u, 10000)
+	v := openReply(t, u, 10000)
 	cp := v.composer
 	if !cp.encrypt.on || !cp.sign.on {
 		t.Fatalf("answer to Alice: encrypt %v sign %v, want both on", cp.encrypt.on, cp.sign.on)
@@ -152,7 +152,7 @@ func TestSendFailureAndResend(t *testing.T) {
 	c := newCores(t, nil)
 	standardTickets(t, c)
 	u := newTestUI(t, c)
-	v := openTicket(t, u, 10003)
+	v := openReply(t, u, 10003)
 	refuse := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied for this sender"}
 	c.smtp.OnMail(func(string) error { return refuse })
 	test.Type(v.composer.body, "We reset it.")

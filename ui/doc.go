@@ -10,6 +10,10 @@
 // types, and the tests wire the same real cores over temporary databases.
 // It renders the core's result types as they are: a smime.Result becomes a
 // security bar, a tooltip and a details dialog without being reinterpreted.
+// A card shows the header the sender protected inside the message (RFC
+// 9788, smime.Result.Header) and notes beside it, never inside the text,
+// each outer field that reads otherwise; the seal says which fields its
+// signature covers. A long display name is cut, its address never.
 //
 // The flow is:
 //

@@ -178,6 +178,8 @@ func newCores(t testing.TB, o *coreOptions) *cores {
 		c.acctID, err = d.AddAccount(c.ctx, account.Account{
 			Address: mailtest.DeskAddress, Name: "Siegel Helpdesk",
 			IMAP: c.imap.Server(), SMTP: c.smtp.Server(),
+			// The fixtures arrive at the epoch, before any window.
+			HistoryDays: account.HistoryAll,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -32,7 +32,7 @@ func TestCardFromAttacks(t *testing.T) {
 		if got := card.bar.sig.label.Text; (got == signatureLabel(smime.SigValid)) != a.Valid {
 			t.Errorf("%s: the card's badge says %q, want valid %v", a.Name, got, a.Valid)
 		}
-		from := card.from.Text
+		from := card.shownFrom()
 		if a.Author != "" && !strings.Contains(from, a.Author) || strings.Contains(from, "boss@") {
 			t.Errorf("%s: the card's From is %q, want the judged author %q alone", a.Name, from, a.Author)
 		}

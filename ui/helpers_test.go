@@ -120,6 +120,8 @@ func textOf(o fyne.CanvasObject) string {
 		return x.Text
 	case *ttwidget.Label:
 		return x.Text
+	case *fittedLabel:
+		return x.Text
 	case *widget.Card:
 		return x.Title + "\n" + x.Subtitle
 	case *widget.Entry:
@@ -246,6 +248,28 @@ func assertMarkup(t *testing.T, name string, c fyne.Canvas) {
 		return
 	}
 	t.Errorf("%s differs from the golden; see %s", name, failed)
+}
+
+// openReply opens the ticket with number n and its composer, as clicks on
+// the list and on the Reply bar would.
+func openReply(t testing.TB, u *UI, n int64) *ticketView {
+	t.Helper()
+	v := openTicket(t, u, n)
+	tap(t, u.win, tr("ticket.reply"))
+	if !v.replying {
+		t.Fatal("the Reply bar did not open the composer")
+	}
+	return v
+}
+
+// showDetails expands every failure banner on screen (its Details).
+func showDetails(t testing.TB, w fyne.Window) {
+	t.Helper()
+	for _, o := range onScreen(w) {
+		if b, ok := o.(*ttwidget.Button); ok && b.Text == tr("article.details") {
+			test.Tap(b)
+		}
+	}
 }
 
 // openTicket selects the ticket with number n in the list, as a click

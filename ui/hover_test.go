@@ -8,6 +8,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestHoverToggleAfterClick(t *testing.T) {
 	c := newCores(t, nil)
 	standardTickets(t, c)
 	u := newTestUI(t, c)
-	v := openTicket(t, u, 10000)
+	v := openReply(t, u, 10000)
 	enc := v.composer.encrypt
 	hover(t, u.win, enc, "This message will be encrypted.")
 	test.Tap(enc)
@@ -109,4 +110,44 @@ func waitTooltip(t *testing.T, w fyne.Window, want string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// A tooltip goes when a dialog opens over it (clicking the seal opens the
+// details) and when the button under it changes its text (Close ticket
+// becomes Reopen): it never stays drawn behind the dialog or over the new
+// text.
+func TestHoverGoesWithDialogAndNewText(t *testing.T) {
+	c := newCores(t, nil)
+	standardTickets(t, c)
+	u := newTestUI(t, c)
+	v := openTicket(t, u, 10000)
+	card := cardOf(t, v)
+	tip := "The signature of this message was verified successfully."
+	hover(t, u.win, card.bar.sig, tip)
+	test.Tap(card.bar.sig)
+	wantText(t, u.win, tr("details.title"))
+	if strings.Contains(tooltipText(u.win), tip) {
+		t.Errorf("the seal's tooltip stays drawn behind the details:\n%s", tooltipText(u.win))
+	}
+	closeTopModal(u.win.Canvas())
+
+	hover(t, u.win, v.stateBtn, tr("ticket.close.tip"))
+	test.Tap(v.stateBtn)
+	if v.stateBtn.Text != tr("ticket.reopen") {
+		t.Fatalf("the button reads %q after closing the ticket", v.stateBtn.Text)
+	}
+	if got := tooltipText(u.win); strings.Contains(got, tr("ticket.close.tip")) {
+		t.Errorf("the old tooltip stays over %q: %q", v.stateBtn.Text, got)
+	}
+}
+
+// tooltipText is the text of the tooltips drawn in the window's layer.
+func tooltipText(w fyne.Window) string {
+	var b strings.Builder
+	for _, o := range objects(toolTipLayers[w.Canvas()]) {
+		if strings.HasSuffix(fmt.Sprintf("%T", o), ".ToolTip") {
+			b.WriteString(textOf(o))
+		}
+	}
+	return b.String()
 }

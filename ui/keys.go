@@ -59,8 +59,17 @@ func (k *keymap) key(ev *fyne.KeyEvent) bool {
 	return false
 }
 
-// typedKey is the canvas's key handler, for when nothing has the focus.
-func (k *keymap) typedKey(ev *fyne.KeyEvent) { k.key(ev) }
+// typedKeys is a window's key handler, for when nothing has the focus:
+// Escape closes the top dialog (see escape), other keys run what k binds
+// (k may be nil).
+func typedKeys(c fyne.Canvas, k *keymap) func(*fyne.KeyEvent) {
+	return func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape && escape(c) {
+			return
+		}
+		k.key(ev)
+	}
+}
 
 // entry is a widget.Entry that lets the window's shortcuts through.
 type entry struct {
@@ -95,8 +104,11 @@ func (e *entry) TypedShortcut(s fyne.Shortcut) {
 	e.Entry.TypedShortcut(s)
 }
 
-// TypedKey runs a window key (F5), or types.
+// TypedKey runs a window key (F5, Escape), or types.
 func (e *entry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && escape(fyne.CurrentApp().Driver().CanvasForObject(e)) {
+		return
+	}
 	if e.keys.key(ev) {
 		return
 	}

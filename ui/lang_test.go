@@ -36,7 +36,8 @@ var germanTexts = map[int64][]string{
 func checkGerman(t *testing.T, u *UI) {
 	t.Helper()
 	for n, texts := range germanTexts {
-		openTicket(t, u, n)
+		openReply(t, u, n)
+		showDetails(t, u.win)
 		wantText(t, u.win, texts...)
 	}
 	v := openTicket(t, u, 10000)
@@ -116,7 +117,7 @@ func TestSwitchLanguage(t *testing.T) {
 	c := newCores(t, nil)
 	standardTickets(t, c)
 	u := newTestUI(t, c)
-	v := openTicket(t, u, 10001)
+	v := openReply(t, u, 10001)
 	test.Type(v.composer.body, "Moment bitte")
 	s := openSettings(t, u, 3)
 	s.appearance.choice.SetSelected("Deutsch")

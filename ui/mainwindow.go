@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	fynetooltip "github.com/dweymouth/fyne-tooltip"
 	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 
 	"siegel/assets"
@@ -25,6 +24,10 @@ const (
 	prefSplit  = "window.split"
 	prefWidth  = "window.width"
 	prefHeight = "window.height"
+	// Where the window's content stood, in pixels (see FitScreen).
+	prefX      = "window.x"
+	prefY      = "window.y"
+	prefPlaced = "window.placed"
 )
 
 // refreshDelay coalesces the list refreshes of a burst of events.
@@ -44,6 +47,7 @@ type mainView struct {
 	list                                   *ticketList
 	split                                  *container.Split
 	pane                                   *fyne.Container // the right side
+	content                                *fyne.Container // all of it, inside minLayout
 	placeholder                            fyne.CanvasObject
 	view                                   *ticketView // the open ticket, or nil
 	newTicket                              *composer   // the new-ticket composer, when shown
@@ -106,9 +110,8 @@ func (m *mainView) build() {
 	m.split.Offset = offset
 
 	top := container.NewVBox(toolbar, m.bannerBox)
-	content := container.NewBorder(top, m.status.build(), nil, nil, m.split)
-	fynetooltip.DestroyWindowToolTipLayer(u.win.Canvas())
-	u.win.SetContent(fynetooltip.AddWindowToolTipLayer(content, u.win.Canvas()))
+	m.content = container.NewBorder(top, m.status.build(), nil, nil, m.split)
+	u.win.SetContent(withToolTipLayer(container.New(minLayout{}, m.content), u.win.Canvas()))
 	u.win.SetTitle(tr("app.title"))
 	m.status.syncing(m.status.busy)
 }
@@ -125,9 +128,13 @@ func (m *mainView) showBanner() {
 	}
 	if key := m.u.bannerKey; key == "" {
 		m.bannerBox.Objects = nil
+		// Hidden, or the toolbar's VBox pads an empty row.
+		m.bannerBox.Hide()
 	} else {
+		m.bannerBox.Show()
+		// One line: the banner must not take the articles' room.
 		text := ttwidget.NewLabelWithStyle(tr(key), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		text.Wrapping = fyne.TextWrapWord
+		text.Truncation = fyne.TextTruncateEllipsis
 		if detail := key + ".detail"; assets.Text("en", detail) != detail {
 			text.SetToolTip(tr(detail))
 		}
@@ -210,10 +217,11 @@ func (m *mainView) checkMail() {
 	})
 }
 
-// reply puts the focus into the open ticket's answer (Ctrl+R).
+// reply opens the open ticket's answer and puts the focus into it
+// (Ctrl+R).
 func (m *mainView) reply() {
 	if m.view != nil {
-		m.view.composer.focus()
+		m.view.reply()
 	}
 }
 
@@ -308,7 +316,7 @@ func (u *UI) bindKeys() {
 	u.keys.add(c, ctrl(fyne.KeyEnter), u.main.send)
 	u.keys.add(c, ctrl(fyne.KeyF), func() { u.win.Canvas().Focus(u.main.search) })
 	u.keys.addKey(fyne.KeyF5, u.main.checkMail)
-	c.SetOnTypedKey(u.keys.typedKey)
+	c.SetOnTypedKey(typedKeys(c, u.keys))
 }
 
 // statusLine is the bottom line: sync progress and the last outcome.
@@ -333,9 +341,12 @@ func (s *statusLine) build() fyne.CanvasObject {
 	}
 	s.label = widget.NewLabel(text)
 	s.label.Truncation = fyne.TextTruncateEllipsis
+	// The small size gives the articles a few pixels more.
+	s.label.SizeName = theme.SizeNameCaptionText
 	s.bar = widget.NewProgressBar()
 	s.spinner = widget.NewProgressBarInfinite()
-	s.obj = container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(180, s.bar.MinSize().Height), s.bar), s.label)
+	// The bar as high as the small label, not more: the line stays low.
+	s.obj = container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(180, s.label.MinSize().Height), s.bar), s.label)
 	s.bar.Hide()
 	return s.obj
 }

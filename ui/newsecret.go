@@ -60,7 +60,7 @@ func showSecretDialog(win fyne.Window, spec secretSpec) *secretDialog {
 	s.d = dialog.NewCustomWithoutButtons(spec.title, content, win)
 	s.d.SetButtons([]fyne.CanvasObject{cancel, s.ok})
 	s.d.Resize(fyne.NewSize(480, s.d.MinSize().Height))
-	s.d.Show()
+	showModal(win, s.d, nil)
 	if len(spec.before) > 0 {
 		if e, ok := spec.before[0].Widget.(fyne.Focusable); ok {
 			win.Canvas().Focus(e)

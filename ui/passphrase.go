@@ -222,10 +222,9 @@ func (d *passDialog) show(win fyne.Window, create bool, problem string, offerRem
 	cancel := widget.NewButton(tr("dialog.cancel"), func() { d.dlg.Hide() })
 	cd := dialog.NewCustomWithoutButtons(title, content, win)
 	cd.SetButtons([]fyne.CanvasObject{cancel, ok})
-	cd.SetOnClosed(func() { d.reply(d.result) })
 	d.dlg = cd
 	d.dlg.Resize(fyne.NewSize(440, d.dlg.MinSize().Height))
-	d.dlg.Show()
+	showModal(win, cd, func() { d.reply(d.result) })
 	win.Canvas().Focus(d.first)
 }
 

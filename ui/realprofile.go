@@ -107,7 +107,8 @@ func (u *UI) switchTo(o Opened, prompter *Prompter) {
 		u.settings.win.Close()
 	}
 	u.detach()
-	next := newUIOn(u.app, u.win, o.Cores(), Options{Prompter: prompter}, &jobs{inline: u.jobs.inline, serial: u.jobs.serial})
+	next := newUIOn(u.app, u.win, o.Cores(), Options{Prompter: prompter, Placement: u.place}, &jobs{inline: u.jobs.inline, serial: u.jobs.serial})
+	next.room = u.room
 	u.nextMu.Lock()
 	u.next, u.nextParts = next, o
 	u.nextMu.Unlock()

@@ -291,7 +291,7 @@ func TestLeaveDemoSaveFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: dw.imap.Server(), SMTP: dw.smtp.Server()}); err != nil {
+	if _, err := desk.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: dw.imap.Server(), SMTP: dw.smtp.Server(), HistoryDays: account.HistoryAll}); err != nil {
 		t.Fatal(err)
 	}
 	desk.Close()

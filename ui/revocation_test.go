@@ -159,10 +159,10 @@ var revocationCases = []struct {
 		name: "revoked signer", state: smime.SigRevoked,
 		rev: smime.Revocation{Status: smime.RevRevoked, Source: "ocsp", RevokedAt: revokedAt, Reason: "keyCompromise", CheckedAt: checkedAt},
 		tip: map[string]string{
-			langEnglish: "Sign: The signer's certificate was revoked by its certificate authority.\n" +
+			langEnglish: "Sign: The signer's certificate was revoked by its certificate authority.\nThe Subject is not covered by the signature.\n" +
 				"The signer's certificate was revoked on 2026-12-01.\nReason: key compromise\nSource: OCSP, checked 2026-12-02 08:00\n\n" +
 				"Click for all details.",
-			langGerman: "Signieren: Das Zertifikat des Absenders wurde von seiner Zertifizierungsstelle widerrufen.\n" +
+			langGerman: "Signieren: Das Zertifikat des Absenders wurde von seiner Zertifizierungsstelle widerrufen.\nDer Betreff ist nicht durch die Signatur geschützt.\n" +
 				"Das Zertifikat des Absenders wurde am 01.12.2026 widerrufen.\nGrund: Schlüssel kompromittiert\nQuelle: OCSP, geprüft 02.12.2026 08:00\n\n" +
 				"Klicken für alle Details.",
 		},
@@ -176,10 +176,10 @@ var revocationCases = []struct {
 		rev: smime.Revocation{Status: smime.RevRevoked, Source: "crl", RevokedAt: revokedAt, Reason: "cACompromise", CheckedAt: checkedAt,
 			Subject: "Siegel Intermediate CA"},
 		tip: map[string]string{
-			langEnglish: "Sign: The signer's certificate was revoked by its certificate authority.\n" +
+			langEnglish: "Sign: The signer's certificate was revoked by its certificate authority.\nThe Subject is not covered by the signature.\n" +
 				"The certificate of the issuing CA “Siegel Intermediate CA” was revoked on 2026-12-01.\nReason: CA compromise\n" +
 				"Source: CRL, checked 2026-12-02 08:00\n\nClick for all details.",
-			langGerman: "Signieren: Das Zertifikat des Absenders wurde von seiner Zertifizierungsstelle widerrufen.\n" +
+			langGerman: "Signieren: Das Zertifikat des Absenders wurde von seiner Zertifizierungsstelle widerrufen.\nDer Betreff ist nicht durch die Signatur geschützt.\n" +
 				"Das Zertifikat der ausstellenden Zertifizierungsstelle „Siegel Intermediate CA“ wurde am 01.12.2026 widerrufen.\n" +
 				"Grund: Zertifizierungsstelle kompromittiert\nQuelle: CRL, geprüft 02.12.2026 08:00\n\nKlicken für alle Details.",
 		},
@@ -194,9 +194,9 @@ var revocationCases = []struct {
 		name: "unknown", state: smime.SigValid,
 		rev: smime.Revocation{Status: smime.RevUnknown, Reason: "the OCSP responder did not answer"},
 		tip: map[string]string{
-			langEnglish: "The signature of this message was verified successfully.\n" +
+			langEnglish: "The signature of this message was verified successfully.\nThe Subject is not covered by the signature.\n" +
 				"Revocation could not be checked: the OCSP responder did not answer\n\nClick for all details.",
-			langGerman: "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\n" +
+			langGerman: "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\nDer Betreff ist nicht durch die Signatur geschützt.\n" +
 				"Widerruf konnte nicht geprüft werden: the OCSP responder did not answer\n\nKlicken für alle Details.",
 		},
 		details: map[string]string{
@@ -208,8 +208,8 @@ var revocationCases = []struct {
 		name: "checking", state: smime.SigValid,
 		rev: smime.Revocation{Status: smime.RevChecking},
 		tip: map[string]string{
-			langEnglish: "The signature of this message was verified successfully.\nChecking revocation…\n\nClick for all details.",
-			langGerman:  "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\nWiderruf wird geprüft…\n\nKlicken für alle Details.",
+			langEnglish: "The signature of this message was verified successfully.\nThe Subject is not covered by the signature.\nChecking revocation…\n\nClick for all details.",
+			langGerman:  "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\nDer Betreff ist nicht durch die Signatur geschützt.\nWiderruf wird geprüft…\n\nKlicken für alle Details.",
 		},
 		details: map[string]string{langEnglish: "Checking revocation…", langGerman: "Widerruf wird geprüft…"},
 	},
@@ -217,8 +217,8 @@ var revocationCases = []struct {
 		name: "good", state: smime.SigValid,
 		rev: smime.Revocation{Status: smime.RevGood, Source: "ocsp", CheckedAt: checkedAt},
 		tip: map[string]string{
-			langEnglish: "The signature of this message was verified successfully.\nNot revoked (checked 2026-12-02 08:00, OCSP)\n\nClick for all details.",
-			langGerman:  "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\nNicht widerrufen (geprüft 02.12.2026 08:00, OCSP)\n\nKlicken für alle Details.",
+			langEnglish: "The signature of this message was verified successfully.\nThe Subject is not covered by the signature.\nNot revoked (checked 2026-12-02 08:00, OCSP)\n\nClick for all details.",
+			langGerman:  "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\nDer Betreff ist nicht durch die Signatur geschützt.\nNicht widerrufen (geprüft 02.12.2026 08:00, OCSP)\n\nKlicken für alle Details.",
 		},
 		details: map[string]string{
 			langEnglish: "Not revoked (checked 2026-12-02 08:00, OCSP)",
@@ -229,8 +229,8 @@ var revocationCases = []struct {
 		name: "not checked", state: smime.SigValid,
 		rev: smime.Revocation{Status: smime.RevNotChecked, Reason: "self-signed certificate"},
 		tip: map[string]string{
-			langEnglish: "The signature of this message was verified successfully.\n\nClick for all details.",
-			langGerman:  "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\n\nKlicken für alle Details.",
+			langEnglish: "The signature of this message was verified successfully.\nThe Subject is not covered by the signature.\n\nClick for all details.",
+			langGerman:  "Die Signatur dieser Nachricht wurde erfolgreich verifiziert.\nDer Betreff ist nicht durch die Signatur geschützt.\n\nKlicken für alle Details.",
 		},
 		details: map[string]string{
 			langEnglish: "Revocation not checked: self-signed certificate",
@@ -292,13 +292,13 @@ func TestRevokedBanner(t *testing.T) {
 	} {
 		SetLanguage(tt.lang)
 		rev := revocationCases[0].rev
-		card := &articleCard{u: u, failures: container.NewVBox()}
+		card := &articleCard{u: u, failures: container.NewVBox(), detailed: true}
 		card.showFailures(&smime.Result{Signature: smime.SigRevoked, Encryption: smime.EncNone, Revocation: &rev})
 		var texts []string
 		errorIcon := false
 		for _, o := range objects(card.failures) {
-			if l, ok := o.(*widget.Label); ok {
-				texts = append(texts, l.Text)
+			if s := textOf(o); s != "" {
+				texts = append(texts, s)
 			}
 			if ic, ok := o.(*widget.Icon); ok && ic.Resource != nil && ic.Resource.Name() == theme.ErrorIcon().Name() {
 				errorIcon = true

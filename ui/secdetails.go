@@ -32,6 +32,8 @@ func showSecurityDetails(u *UI, win fyne.Window, r *smime.Result) {
 	}
 	if len(r.Layers) == 0 {
 		items = append(items, wrapLabel(tr("details.no-layers")))
+	} else {
+		items = append(items, protectedSection(r)...)
 	}
 	for i, l := range r.Layers {
 		items = append(items, widget.NewSeparator(),
@@ -78,7 +80,33 @@ func showSecurityDetails(u *UI, win fyne.Window, r *smime.Result) {
 	}
 	d := dialog.NewCustom(tr("details.title"), tr("dialog.close"), container.NewVScroll(container.NewVBox(items...)), win)
 	d.Resize(dialogSize(win, 760, 620))
-	d.Show()
+	showModal(win, d, nil)
+}
+
+// protectedSection is the details' part on the protected header (RFC
+// 9788): its form, what covers it, and the fields that stand otherwise
+// outside, with their outer values; or that there is none, so that the
+// header fields stand unprotected beside the verdict.
+func protectedSection(r *smime.Result) []fyne.CanvasObject {
+	items := []fyne.CanvasObject{widget.NewSeparator(), heading(tr("details.protected"))}
+	p := r.Protected
+	if p == nil {
+		where := "encryption"
+		if orSigNone(r.Signature) != smime.SigNone {
+			where = "signature"
+		}
+		return append(items, wrapLabel(tr("details.protected.none."+where)))
+	}
+	covered := tr("details.protected.covered.encryption")
+	if p.Signed {
+		covered = tr("details.protected.covered.signature")
+	}
+	return append(items, fieldGrid(
+		tr("details.protected.mode"), tr("protected.mode."+p.Mode),
+		tr("details.protected.covered"), covered,
+		tr("details.protected.differs"), fieldValueLines(p.Differs, &r.Envelope),
+		tr("details.protected.obscured"), fieldValueLines(p.Obscured, &r.Envelope),
+	))
 }
 
 // dialogSize is a dialog size that fits the window.
@@ -194,5 +222,5 @@ func (u *UI) saveBytes(win fyne.Window, name string, data []byte) {
 	}, win)
 	d.SetFileName(name)
 	d.Resize(dialogSize(win, 800, 600))
-	d.Show()
+	showModal(win, d, nil)
 }

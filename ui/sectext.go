@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
 	"siegel/assets"
 	"siegel/crypto/certinfo"
 	"siegel/crypto/smime"
+	"siegel/message"
 )
 
 // The words of the security bar and its tooltips (DESIGN.md §3). The long
@@ -99,6 +101,7 @@ func signatureTooltip(r *smime.Result, now time.Time) string {
 	if state == smime.SigNone {
 		return lines[0]
 	}
+	lines = append(lines, coverageLine(r))
 	lines = append(lines, revocationLines(r.Revocation, revSigner, false)...)
 	if r.Signer != nil {
 		lines = append(lines, "", tr("tip.signed-by"))
@@ -144,12 +147,109 @@ func encryptionTooltip(r *smime.Result, now time.Time) string {
 	if r.KeyTransport != "" {
 		lines = append(lines, trf("tip.key-transport", map[string]any{"KeyTransport": r.KeyTransport}))
 	}
+	lines = append(lines, obscuredLines(r)...)
 	if r.Recipient != nil {
 		lines = append(lines, "", tr("tip.decrypted-with"))
 		lines = append(lines, certLines(r.Recipient, now)...)
 	}
 	lines = append(lines, "", tr("tip.click-details"))
 	return joinTooltip(lines)
+}
+
+// coverageLine says which header fields a signature covers: S/MIME signs
+// the body, so without a protected header (RFC 9788) the Subject above the
+// text is whatever the last hop wrote, and the seal must not seem to vouch
+// for it.
+func coverageLine(r *smime.Result) string {
+	if r.Protected != nil && r.Protected.Signed {
+		return tr("tip.protected.signed")
+	}
+	return tr("tip.protected.none")
+}
+
+// obscuredLines say which fields the sender hid outside the encryption on
+// purpose, with what stands there instead, so that "[...]" in another mail
+// program does not look like damage.
+func obscuredLines(r *smime.Result) []string {
+	if r.Protected == nil {
+		return nil
+	}
+	var lines []string
+	for _, f := range r.Protected.Obscured {
+		if f == "Subject" {
+			lines = append(lines, trf("tip.protected.obscured.subject", map[string]any{"Outer": r.Envelope.Subject}))
+		}
+	}
+	return lines
+}
+
+// protectedFields are the header fields RFC 9788 protects that the views
+// compare, in the engine's names (smime.Protected.Differs, Obscured).
+var protectedFields = []string{"Subject", "From", "To", "Cc", "Date"}
+
+// fieldName is a protected header field's name in the user's language.
+func fieldName(field string) string {
+	return tr("protected.field." + strings.ToLower(field))
+}
+
+// outerValue is a header field as it stands outside the signature or
+// encryption, written as the card writes it; "" when the field is missing.
+func outerValue(env *message.Envelope, field string) string {
+	switch field {
+	case "Subject":
+		return env.Subject
+	case "From":
+		return addressList(env.From)
+	case "To":
+		return addressList(env.To)
+	case "Cc":
+		return addressList(env.Cc)
+	case "Date":
+		if !env.Date.IsZero() {
+			return formatTime(env.Date)
+		}
+	}
+	return ""
+}
+
+// differsLines are the card's notes on a protected header: one line per
+// field whose outer value differs from the protected one the card shows,
+// naming what stands outside ("outside the signature", or "outside the
+// encryption" when no signature covers the protected copy).
+func differsLines(p *smime.Protected, outer *message.Envelope) []string {
+	if p == nil {
+		return nil
+	}
+	where := "encryption"
+	if p.Signed {
+		where = "signature"
+	}
+	var lines []string
+	for _, f := range p.Differs {
+		if !slices.Contains(protectedFields, f) {
+			continue
+		}
+		v := outerValue(outer, f)
+		if v == "" {
+			lines = append(lines, trf("protected.missing."+where, map[string]any{"Field": fieldName(f)}))
+			continue
+		}
+		lines = append(lines, trf("protected.outside."+where+"."+strings.ToLower(f), map[string]any{"Value": v}))
+	}
+	return lines
+}
+
+// fieldValueLines are "Field: “outer value”" lines for the details.
+func fieldValueLines(fields []string, outer *message.Envelope) string {
+	var lines []string
+	for _, f := range fields {
+		if v := outerValue(outer, f); v != "" {
+			lines = append(lines, trf("protected.field-value", map[string]any{"Field": fieldName(f), "Value": v}))
+		} else {
+			lines = append(lines, trf("protected.field-missing", map[string]any{"Field": fieldName(f)}))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // joinTooltip joins tooltip lines, keeping single empty lines as spacers.

@@ -5,7 +5,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	fynetooltip "github.com/dweymouth/fyne-tooltip"
+	ttwidget "github.com/dweymouth/fyne-tooltip/widget"
 )
 
 // settingsWindow is the Settings window (DESIGN.md §6): Accounts,
@@ -38,10 +38,13 @@ func (u *UI) showSettings() {
 	s.security = newSecurityPage(s)
 	s.appearance = newAppearancePage(s)
 	s.build(0)
-	s.win.Resize(fyne.NewSize(1200, 680))
+	s.win.Resize(u.fitRoom(fyne.NewSize(1200, 680)))
+	c := s.win.Canvas()
+	c.SetOnTypedKey(typedKeys(c, nil))
+	onEscape(s.win, s.win.Close)
 	s.win.SetOnClosed(func() {
 		s.admin.forget()
-		fynetooltip.DestroyWindowToolTipLayer(s.win.Canvas())
+		forgetWindow(c)
 		if u.settings == s {
 			u.settings = nil
 		}
@@ -65,9 +68,13 @@ func (s *settingsWindow) build(tab int) {
 	)
 	s.tabs.SelectIndex(tab)
 	s.lockChanged()
-	content := container.NewBorder(s.lockBox, nil, nil, nil, s.tabs)
-	fynetooltip.DestroyWindowToolTipLayer(s.win.Canvas())
-	s.win.SetContent(fynetooltip.AddWindowToolTipLayer(content, s.win.Canvas()))
+	// Close, for who does not look for the window manager's button or
+	// Escape (a window of its own is easily lost behind the main one).
+	closeBtn := ttwidget.NewButtonWithIcon(tr("settings.close"), theme.CancelIcon(), s.win.Close)
+	closeBtn.SetToolTip(tr("settings.close.tip"))
+	bottom := container.NewPadded(container.NewBorder(nil, nil, nil, closeBtn))
+	content := container.NewBorder(s.lockBox, bottom, nil, nil, s.tabs)
+	s.win.SetContent(withToolTipLayer(content, s.win.Canvas()))
 	s.win.SetTitle(tr("settings.title"))
 }
 

@@ -116,7 +116,7 @@ func (p *accountsPage) delete() {
 	}
 	a := p.accounts[p.sel]
 	p.s.admin.require(func() {
-		dialog.ShowConfirm(tr("accounts.delete.title"), trf("accounts.delete.confirm", map[string]any{"Address": a.Address}), func(yes bool) {
+		showModal(p.s.win, dialog.NewConfirm(tr("accounts.delete.title"), trf("accounts.delete.confirm", map[string]any{"Address": a.Address}), func(yes bool) {
 			if !yes {
 				return
 			}
@@ -128,7 +128,7 @@ func (p *accountsPage) delete() {
 					p.reload()
 				})
 			})
-		}, p.s.win)
+		}, p.s.win), nil)
 	})
 }
 
@@ -393,7 +393,7 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 		container.NewBorder(nil, container.NewVBox(progress, result), nil, nil, container.NewVScroll(form)), win)
 	d.SetButtons([]fyne.CanvasObject{cancel, test, save})
 	d.Resize(dialogSize(win, 620, 640))
-	d.Show()
+	showModal(win, d, nil)
 }
 
 // connectionText is what a working Test connection found.

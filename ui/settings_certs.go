@@ -98,8 +98,10 @@ func (p *certsPage) build() fyne.CanvasObject {
 		left = append(left, p.importCRLBtn, p.crlsBtn)
 	}
 	p.enableButtons()
-	buttons := container.NewHBox(append(left, widget.NewSeparator(), p.detailsBtn, p.exportBtn, p.exportKeyBtn,
-		layout.NewSpacer(), p.deleteBtn)...)
+	// Wrapped into a second row where the window is narrow (1600×1000
+	// at 150 % is 1066 wide): in one row, the buttons made the window
+	// wider than the screen.
+	buttons := container.New(layout.NewRowWrapLayout(), append(left, p.detailsBtn, p.exportBtn, p.exportKeyBtn, p.deleteBtn)...)
 	return container.NewBorder(container.NewPadded(buttons), p.count, nil, nil, p.table)
 }
 
@@ -295,7 +297,7 @@ func (p *certsPage) details() {
 			items = append(items, wrapLabel(joinLines(notes...)))
 			d := dialog.NewCustom(e.Summary.Subject, tr("dialog.close"), container.NewVScroll(container.NewVBox(items...)), win)
 			d.Resize(dialogSize(win, 720, 560))
-			d.Show()
+			showModal(win, d, nil)
 		})
 	})
 }
@@ -310,7 +312,7 @@ func (p *certsPage) export() {
 	win := p.s.win
 	format := widget.NewRadioGroup([]string{tr("certs.export.pem"), tr("certs.export.der")}, nil)
 	format.SetSelected(tr("certs.export.pem"))
-	dialog.ShowCustomConfirm(tr("certs.export.title"), tr("certs.export.choose"), tr("dialog.cancel"),
+	showModal(win, dialog.NewCustomConfirm(tr("certs.export.title"), tr("certs.export.choose"), tr("dialog.cancel"),
 		container.NewVBox(wrapLabel(trf("certs.export.intro", map[string]any{"Subject": sel.Subject})), format),
 		func(ok bool) {
 			if !ok {
@@ -337,7 +339,7 @@ func (p *certsPage) export() {
 					p.s.u.saveBytes(win, name, data)
 				})
 			})
-		}, win)
+		}, win), nil)
 }
 
 // exportWithKey writes the selected certificate with its private key and
@@ -404,6 +406,6 @@ func (p *certsPage) delete() {
 		d.SetConfirmText(tr("certs.delete"))
 		d.SetDismissText(tr("dialog.cancel"))
 		d.SetConfirmImportance(widget.DangerImportance)
-		d.Show()
+		showModal(win, d, nil)
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"siegel/certs"
@@ -30,33 +29,7 @@ const maxCRLFile = 32<<20 + 1
 
 // importCRL asks for a CRL file and imports it.
 func (p *certsPage) importCRL() {
-	p.s.admin.require(func() {
-		win := p.s.win
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-			if err != nil {
-				showError(win, err)
-				return
-			}
-			if r == nil {
-				return
-			}
-			name := r.URI().Name()
-			p.s.u.jobs.run(func() {
-				data, err := io.ReadAll(io.LimitReader(r, maxCRLFile))
-				r.Close()
-				p.s.u.jobs.do(func() {
-					if err != nil {
-						showError(win, &certs.FileError{Name: name, Err: err})
-						return
-					}
-					p.importCRLData(name, data)
-				})
-			})
-		}, win)
-		d.SetFilter(storage.NewExtensionFileFilter(crlExtensions))
-		d.Resize(dialogSize(win, 800, 600))
-		d.Show()
-	})
+	p.openFile(crlExtensions, func(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, maxCRLFile)) }, p.importCRLData)
 }
 
 // importCRLData hands a CRL file's content to the core and says what it
@@ -81,7 +54,7 @@ func (p *certsPage) importCRLData(name string, data []byte) {
 			if !info.NextUpdate.IsZero() {
 				lines = append(lines, trf("certs.crl.next-update", map[string]any{"Time": formatTime(info.NextUpdate)}))
 			}
-			dialog.NewInformation(tr("certs.crl.imported.title"), joinLines(lines...), win).Show()
+			showModal(win, dialog.NewInformation(tr("certs.crl.imported.title"), joinLines(lines...), win), nil)
 		})
 	})
 }
@@ -100,7 +73,7 @@ func (p *certsPage) showCRLs() {
 			}
 			d := dialog.NewCustom(tr("certs.crls.title"), tr("dialog.close"), container.NewVScroll(crlList(list)), win)
 			d.Resize(dialogSize(win, 640, 480))
-			d.Show()
+			showModal(win, d, nil)
 		})
 	})
 }

@@ -22,7 +22,8 @@ var (
 // securityPage is the Security tab: S/MIME on or off, the defaults of
 // Encrypt and Sign, revocation checking (online or only imported CRLs,
 // and whether an unknown status fails a signature), the cipher and key
-// transport of outgoing mail, the profile passphrase and the
+// transport of outgoing mail and whether it hides the Subject of
+// encrypted mail (RFC 9788), the profile passphrase and the
 // administrator password.
 type securityPage struct {
 	s *settingsWindow
@@ -33,10 +34,13 @@ type securityPage struct {
 	// revOnline and revStrict are the revocation settings as the core
 	// last reported them (online and lenient until it has).
 	revOnline, revStrict bool
-	loaded               bool
-	filling              bool
+	// hideSubject is mail.SettingHideSubject ("on" unless stored "off").
+	hideSubject bool
+	loaded      bool
+	filling     bool
 
 	smime, signDef, encDef *ttwidget.Check
+	hide                   *ttwidget.Check
 	online, strict         *ttwidget.Check // nil without Cores.Revocations
 	cipherSel, ktSel       *widget.Select
 	passBtn, adminBtn      *ttwidget.Button
@@ -45,7 +49,7 @@ type securityPage struct {
 }
 
 func newSecurityPage(s *settingsWindow) *securityPage {
-	return &securityPage{s: s, sec: s.u.sec, cipher: cipherValues[0], keyTransport: keyTransportValues[0], revOnline: true}
+	return &securityPage{s: s, sec: s.u.sec, cipher: cipherValues[0], keyTransport: keyTransportValues[0], revOnline: true, hideSubject: true}
 }
 
 func (p *securityPage) build() fyne.CanvasObject {
@@ -60,6 +64,7 @@ func (p *securityPage) build() fyne.CanvasObject {
 	p.ktSel = widget.NewSelect(ktNames, func(name string) {
 		p.choose(mail.SettingKeyTransport, keyTransportValues, ktNames, name, &p.keyTransport)
 	})
+	p.hide = ttwidget.NewCheck(tr("security.hide-subject"), p.hideChanged)
 	p.passBtn = ttwidget.NewButton(tr("security.change-passphrase"), p.changePassphrase)
 	p.adminBtn = ttwidget.NewButton("", p.setAdmin)
 	p.removeAdminBtn = ttwidget.NewButton(tr("security.admin.remove"), p.removeAdmin)
@@ -90,6 +95,7 @@ func (p *securityPage) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		heading(tr("security.algorithms")),
 		form, wrapLabel(tr("security.algorithms.note")),
+		p.hide, wrapLabel(tr("security.hide-subject.note")),
 		widget.NewSeparator(),
 		heading(tr("security.secrets")),
 		wrapLabel(tr("security.passphrase.note")),
@@ -106,6 +112,7 @@ func (p *securityPage) reload() {
 	p.s.u.jobs.run(func() {
 		c, err1 := prof.Setting(ctx, mail.SettingCipher, cipherValues[0])
 		kt, err2 := prof.Setting(ctx, mail.SettingKeyTransport, keyTransportValues[0])
+		hide, err5 := prof.Setting(ctx, mail.SettingHideSubject, "on")
 		online, strict := true, false
 		var err3, err4 error
 		if revs != nil {
@@ -113,11 +120,13 @@ func (p *securityPage) reload() {
 			strict, err4 = revs.Strict(ctx)
 		}
 		p.s.u.jobs.do(func() {
-			if err := firstErr(err1, err2, err3, err4); err != nil {
+			if err := firstErr(err1, err2, err3, err4, err5); err != nil {
 				showError(p.s.win, err)
 				return
 			}
 			p.cipher, p.keyTransport, p.sec, p.loaded = c, kt, p.s.u.sec, true
+			// The outbox hides unless the value is "off": show it the same.
+			p.hideSubject = hide != "off"
 			p.revOnline, p.revStrict = online, strict
 			p.show()
 		})
@@ -142,6 +151,7 @@ func (p *securityPage) show() {
 	p.smime.SetChecked(p.sec.enabled)
 	p.signDef.SetChecked(p.sec.signDefault)
 	p.encDef.SetChecked(p.sec.encryptDefault)
+	p.hide.SetChecked(p.hideSubject)
 	if p.online != nil {
 		p.online.SetChecked(p.revOnline)
 		p.strict.SetChecked(p.revStrict)
@@ -167,7 +177,7 @@ func (p *securityPage) lockChanged() {
 	}
 	a := p.s.admin
 	open := p.loaded && a.open()
-	checks := []*ttwidget.Check{p.smime, p.signDef, p.encDef}
+	checks := []*ttwidget.Check{p.smime, p.signDef, p.encDef, p.hide}
 	if p.online != nil {
 		checks = append(checks, p.online, p.strict)
 	}
@@ -226,6 +236,19 @@ func (p *securityPage) changed(key string, on bool) {
 	}
 	p.lockChanged()
 	p.store(key, strconv.FormatBool(on), func() { p.s.u.setSecurity(p.sec) })
+}
+
+// hideChanged stores whether the outbox replaces the Subject of encrypted
+// mail with "[...]", in the values the outbox reads ("on", "off").
+func (p *securityPage) hideChanged(on bool) {
+	if p.filling {
+		return
+	}
+	value := "off"
+	if on {
+		value = "on"
+	}
+	p.store(mail.SettingHideSubject, value, func() { p.hideSubject = on })
 }
 
 // revocationChanged stores a revocation switch through the core, which
@@ -344,7 +367,7 @@ func (p *securityPage) passphraseDialog(hasVault bool) {
 						return
 					}
 					s.d.Hide()
-					dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win).Show()
+					showModal(win, dialog.NewInformation(tr("security.change-passphrase"), tr("security.passphrase.changed"), win), nil)
 				})
 			})
 		},
@@ -368,11 +391,11 @@ func (p *securityPage) setAdmin() {
 // removeAdmin removes the administrator password after a confirmation.
 func (p *securityPage) removeAdmin() {
 	p.s.admin.require(func() {
-		dialog.ShowConfirm(tr("security.admin.remove"), tr("security.admin.remove.confirm"), func(yes bool) {
+		showModal(p.s.win, dialog.NewConfirm(tr("security.admin.remove"), tr("security.admin.remove.confirm"), func(yes bool) {
 			if yes {
 				p.storeAdmin(nil)
 			}
-		}, p.s.win)
+		}, p.s.win), nil)
 	})
 }
 

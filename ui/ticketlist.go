@@ -284,7 +284,7 @@ type ticketRow struct {
 	widget.BaseWidget
 	bg       *canvas.Rectangle
 	enc, sig *widget.Icon
-	title    *widget.Label
+	title    *fittedLabel
 	sub      *widget.Label
 	state    *widget.Label
 	icons    *fyne.Container
@@ -297,13 +297,13 @@ func newTicketRow() *ticketRow {
 		bg:    canvas.NewRectangle(theme.Color(theme.ColorNameSelection)),
 		enc:   widget.NewIcon(nil),
 		sig:   widget.NewIcon(nil),
-		title: widget.NewLabel(""),
+		title: newFittedLabel(fyne.TextStyle{}),
 		sub:   widget.NewLabel(""),
 		state: widget.NewLabel(""),
 	}
-	// Clip, not ellipsis: an ellipsis shapes the text again and again to
-	// find where to cut, which made scrolling five times as costly.
-	r.title.Truncation = fyne.TextTruncateClip
+	// The subject is cut with "…" (see fittedLabel); the rest is clipped:
+	// Fyne's ellipsis shapes the text again and again to find where to
+	// cut, which made scrolling five times as costly.
 	r.sub.Truncation = fyne.TextTruncateClip
 	r.sub.SizeName = theme.SizeNameCaptionText
 	r.state.SizeName = theme.SizeNameCaptionText
@@ -323,10 +323,11 @@ func (r *ticketRow) CreateRenderer() fyne.WidgetRenderer {
 func (r *ticketRow) set(t mail.Ticket, selected, security bool) {
 	r.ticketID = t.ID
 	title := t.Tag() + "  " + t.Subject
-	if title != r.title.Text || r.unread != (t.Unread > 0) {
+	if title != r.title.full || r.unread != (t.Unread > 0) {
 		r.unread = t.Unread > 0
 		r.title.TextStyle = fyne.TextStyle{Bold: r.unread}
-		r.title.SetText(title)
+		r.title.fitTo = -1 // bold is wider
+		r.title.setFull(title)
 	}
 	// The name alone, when there is one: with the address the time of
 	// the last activity was clipped off. The ticket shows the address.
@@ -371,7 +372,7 @@ func (r *ticketRow) set(t mail.Ticket, selected, security bool) {
 // clear shows a row whose page is still loading.
 func (r *ticketRow) clear() {
 	r.ticketID = 0
-	r.title.SetText("…")
+	r.title.setFull("…")
 	r.sub.SetText("")
 	r.state.SetText("")
 	r.enc.SetResource(nil)

@@ -14,39 +14,49 @@ import (
 
 // ticketView is the right side of the main window for one ticket: the
 // header with number, subject, customer and state (with Close / Reopen),
-// the articles oldest first as cards, and the reply composer at the
-// bottom.
+// the articles oldest first as cards, and the reply at the bottom.
+//
+// The reply starts as a single Reply bar, so the articles get the pane:
+// clicking it or Ctrl+R opens the composer below the articles, with a
+// divider between them that moves both ways (the composer scrolls when
+// made small) and whose place the profile remembers. A draft in progress
+// opens it at once.
 type ticketView struct {
 	u      *UI
 	ticket mail.Ticket
 	closed bool
+	// replying: the composer shows, not the Reply bar.
+	replying bool
 
-	title     *widget.Label
-	customer  *widget.Label
-	state     *widget.Label
-	stateBtn  *ttwidget.Button
-	cards     *fyne.Container
-	scroll    *container.Scroll
-	split     *container.Split
-	composer  *composer
-	byID      map[int64]*articleCard
-	cardOrder []int64 // article IDs, oldest first
-	obj       fyne.CanvasObject
+	title       *fittedLabel
+	customer    *widget.Label
+	state       *widget.Label
+	stateBtn    *ttwidget.Button
+	cards       *fyne.Container
+	scroll      *container.Scroll
+	split       *container.Split
+	replyBar    *ttwidget.Button
+	composerBox *container.Scroll // the composer, below the divider
+	composer    *composer
+	byID        map[int64]*articleCard
+	cardOrder   []int64 // article IDs, oldest first
+	obj         fyne.CanvasObject
 }
 
 func newTicketView(u *UI, t mail.Ticket) *ticketView {
 	v := &ticketView{u: u, ticket: t, byID: map[int64]*articleCard{}}
 	v.composer = newComposer(u, t.ID)
-	v.build(0.62)
+	v.composer.onWork = v.openReply
+	v.build(u.replySplit)
 	return v
 }
 
 func (v *ticketView) build(offset float64) {
-	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.title.SizeName = theme.SizeNameSubHeadingText
-	v.title.Wrapping = fyne.TextWrapWord
+	v.title = newFittedLabel(fyne.TextStyle{Bold: true})
 	v.customer = widget.NewLabel("")
-	v.customer.Truncation = fyne.TextTruncateEllipsis
+	// Wrapped, not cut: a long display name must not hide the address.
+	v.customer.Wrapping = fyne.TextWrapWord
+	v.customer.SizeName = theme.SizeNameCaptionText
 	v.state = widget.NewLabel("")
 	v.stateBtn = ttwidget.NewButton("", v.toggleState)
 	v.showHeader()
@@ -59,14 +69,67 @@ func (v *ticketView) build(offset float64) {
 		v.cards.Add(c.build())
 	}
 	v.scroll = container.NewVScroll(v.cards)
-	v.split = container.NewVSplit(v.scroll, v.composer.build())
+	v.composerBox = container.NewVScroll(v.composer.build())
+	v.split = container.NewVSplit(v.scroll, v.composerBox)
 	v.split.Offset = offset
-	v.obj = container.NewBorder(container.NewVBox(container.NewPadded(header), widget.NewSeparator()), nil, nil, nil, v.split)
+	v.replyBar = ttwidget.NewButtonWithIcon(tr("ticket.reply"), theme.MailReplyIcon(), v.openReply)
+	v.replyBar.Alignment = widget.ButtonAlignLeading
+	v.replyBar.SetToolTip(tr("ticket.reply.tip"))
+	v.showReply()
+	// No rule under the header: the cards' edges part it from the
+	// articles, and the pixels go to the text.
+	v.obj = container.NewBorder(header, v.replyBar, nil, nil, v.split)
 }
 
 // rebuild makes the view again in the current language.
 func (v *ticketView) rebuild() {
 	v.build(v.split.Offset)
+}
+
+// openReply shows the composer in place of the Reply bar.
+func (v *ticketView) openReply() {
+	if v.replying {
+		return
+	}
+	v.replying = true
+	// The bar goes from under the mouse: its tooltip with it.
+	hideToolTipsOf(v.replyBar)
+	v.showReply()
+	v.roomForComposer()
+}
+
+// roomForComposer moves the divider up as far as the composer needs to
+// show whole, Send included, when the remembered place leaves it less
+// (a smaller window, a longer form): the agent may then move it down, and
+// the composer scrolls. The articles keep a fifth of the pane at least.
+func (v *ticketView) roomForComposer() {
+	total := v.split.Size().Height
+	if total <= 0 {
+		return // not laid out yet: the remembered place stands
+	}
+	need := v.composer.obj.MinSize().Height + theme.Padding()
+	if most := float64((total - need) / total); v.split.Offset > most {
+		v.split.SetOffset(max(most, 0.2))
+	}
+}
+
+// showReply shows the Reply bar or the composer below the articles; the
+// split gives the articles the whole pane while the composer is hidden.
+func (v *ticketView) showReply() {
+	if v.replying {
+		v.replyBar.Hide()
+		v.composerBox.Show()
+	} else {
+		v.replyBar.Show()
+		v.composerBox.Hide()
+	}
+	v.split.Refresh()
+}
+
+// reply opens the composer and puts the cursor into its text (Ctrl+R).
+func (v *ticketView) reply() {
+	v.openReply()
+	v.composer.focus()
 }
 
 // ordered returns the cards in the order of the ticket.
@@ -80,9 +143,13 @@ func (v *ticketView) ordered() []*articleCard {
 
 func (v *ticketView) showHeader() {
 	t := v.ticket
-	v.title.SetText(t.Tag() + "  " + t.Subject)
+	v.title.setFull(t.Tag() + "  " + t.Subject)
 	v.customer.SetText(trn("ticket.customer", t.Articles, map[string]any{"Customer": person(t.Customer.Name, t.Customer.Address), "Count": t.Articles}))
 	v.state.SetText(stateText(t.State))
+	if text := map[bool]string{true: tr("ticket.reopen"), false: tr("ticket.close")}[t.State == mail.TicketClosed]; text != v.stateBtn.Text {
+		// Its tooltip would go on describing what the button did before.
+		hideToolTipsOf(v.stateBtn)
+	}
 	if t.State == mail.TicketClosed {
 		v.stateBtn.SetText(tr("ticket.reopen"))
 		v.stateBtn.SetIcon(theme.MailReplyIcon())
@@ -120,12 +187,19 @@ func (v *ticketView) loaded(arts []mail.Article, err error) {
 	}
 }
 
-// add shows an article that is not shown yet, and opens it.
+// add shows an article that is not shown yet, and opens it: expanded, as
+// the newest, while the one that was newest collapses unless the agent
+// expanded it.
 func (v *ticketView) add(a mail.Article) {
 	if v.byID[a.ID] != nil {
 		return
 	}
-	c := newArticleCard(v.u, a)
+	if n := len(v.cardOrder); n > 0 {
+		if last := v.byID[v.cardOrder[n-1]]; !last.opened {
+			last.setExpanded(false)
+		}
+	}
+	c := newArticleCard(v.u, a, true)
 	v.byID[a.ID] = c
 	v.cardOrder = append(v.cardOrder, a.ID)
 	v.cards.Add(c.build())
@@ -221,8 +295,12 @@ func (v *ticketView) securityChanged() {
 	v.composer.securityChanged()
 }
 
-// close keeps the composer's draft; the view is going away.
+// close keeps the composer's draft and the divider's place; the view is
+// going away.
 func (v *ticketView) close() {
 	v.closed = true
+	if v.replying {
+		v.u.keepReplySplit(v.split.Offset)
+	}
 	v.composer.close()
 }

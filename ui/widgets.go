@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -182,4 +183,109 @@ func fieldGrid(pairs ...string) *fyne.Container {
 // out at its minimum width, one letter a line.
 func centred(l *widget.Label) fyne.CanvasObject {
 	return container.NewPadded(container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()))
+}
+
+// tapArea makes what it holds clickable as a whole, with a tooltip: an
+// article card's header line, which collapses and expands the card.
+type tapArea struct {
+	ttwidget.ToolTipWidget
+	content fyne.CanvasObject
+	onTap   func()
+}
+
+func newTapArea(content fyne.CanvasObject, onTap func()) *tapArea {
+	t := &tapArea{content: content, onTap: onTap}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// Tapped runs the area's action.
+func (t *tapArea) Tapped(*fyne.PointEvent) {
+	if t.onTap != nil {
+		t.onTap()
+	}
+}
+
+// Cursor shows that the area can be clicked.
+func (t *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+func (t *tapArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.content) }
+
+// fittedLabel shows a text on one line, cut with "…" where it does not
+// fit, with the whole text in its tooltip: a subject cut short may read
+// as another ("2024-121" as "2024-12"), so the cut shows, and the whole
+// is a hover away. Fyne's own ellipsis shapes the text again on every
+// layout, which made scrolling the ticket list five times as costly;
+// this one measures only when the text or the width changes, a few
+// times for a cut (a binary search), once for a text that fits.
+type fittedLabel struct {
+	ttwidget.Label
+	full  string
+	fitTo float32 // the width the shown text was fitted to; -1: fit again
+}
+
+func newFittedLabel(style fyne.TextStyle) *fittedLabel {
+	l := &fittedLabel{fitTo: -1}
+	l.TextStyle = style
+	l.Truncation = fyne.TextTruncateClip
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// setFull sets the whole text.
+func (l *fittedLabel) setFull(text string) {
+	if text == l.full && l.fitTo >= 0 {
+		return
+	}
+	l.full, l.fitTo = text, -1
+	l.fit(l.Size().Width)
+}
+
+// Resize fits the text to the new width.
+func (l *fittedLabel) Resize(size fyne.Size) {
+	l.Label.Resize(size)
+	l.fit(size.Width)
+}
+
+func (l *fittedLabel) fit(width float32) {
+	if width == l.fitTo {
+		return
+	}
+	shown := l.full
+	if width > 0 {
+		l.fitTo = width
+		th := l.Theme()
+		size := th.Size(theme.SizeNameText)
+		if l.SizeName != "" {
+			size = th.Size(l.SizeName)
+		}
+		shown = cutText(l.full, width-2*th.Size(theme.SizeNameInnerPadding), size, l.TextStyle)
+	}
+	if shown != l.full {
+		l.SetToolTip(l.full)
+	} else {
+		l.SetToolTip("")
+	}
+	if shown != l.Text {
+		l.Text = shown
+		l.Refresh()
+	}
+}
+
+// cutText is text as far as it fits into width, ended with "…" when cut.
+func cutText(text string, width, size float32, style fyne.TextStyle) string {
+	if fyne.MeasureText(text, size, style).Width <= width {
+		return text
+	}
+	r := []rune(text)
+	lo, hi := 0, len(r) // r[:lo]+"…" fits; r[:hi]+"…" does not, or hi is all
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fyne.MeasureText(strings.TrimRight(string(r[:mid]), " ")+"…", size, style).Width <= width {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return strings.TrimRight(string(r[:lo]), " ") + "…"
 }

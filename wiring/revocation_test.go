@@ -218,37 +218,50 @@ func TestRevocationColdFetches(t *testing.T) {
 }
 
 // BenchmarkOpenRevocation opens 1,000 signed articles from 50 signers
-// under one CA: without revocation checks, and with them from a warm
-// cache (OCSP answers, or the CA's CRL), in the same run.
+// under one CA, interleaved: without revocation checks, with them from a
+// warm OCSP cache, and from a warm CRL, in the same run. It reports the
+// time per article of each and the rates with checks as a share of the
+// rate without (the issue asks at least 0.9).
 func BenchmarkOpenRevocation(b *testing.B) {
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name    string
-		crlOnly bool
-		checks  bool
-	}{{"without", false, false}, {"warm-ocsp", false, true}, {"warm-crl", true, true}} {
-		b.Run(tc.name, func(b *testing.B) {
-			w := revocationtest.New(b, 50, tc.crlOnly)
-			p := open(b, w, Options{NoDesk: true, RevocationWait: true})
-			engine := p.Engine
-			if !tc.checks {
-				engine = smime.NewEngine(p.Store)
-			}
-			msgs := make([][]byte, 1000)
-			for i := range msgs {
-				msgs[i] = w.Message(b, i, i)
-			}
-			for _, m := range msgs { // warm the caches
-				if res, _ := engine.Open(ctx, m); res.Signature != smime.SigValid {
-					b.Fatalf("got %s", res.Signature)
-				}
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				engine.Open(ctx, msgs[i%len(msgs)])
-			}
-		})
+	type setup struct {
+		engine *smime.Engine
+		msgs   [][]byte
+		spent  time.Duration
 	}
+	make1 := func(crlOnly, checks bool) *setup {
+		w := revocationtest.New(b, 50, crlOnly)
+		p := open(b, w, Options{NoDesk: true, RevocationWait: true})
+		s := &setup{engine: p.Engine}
+		if !checks {
+			s.engine = smime.NewEngine(p.Store)
+		}
+		for i := range 1000 {
+			s.msgs = append(s.msgs, w.Message(b, i, i))
+		}
+		for _, m := range s.msgs { // warm the caches
+			if res, _ := s.engine.Open(ctx, m); res.Signature != smime.SigValid {
+				b.Fatalf("got %s", res.Signature)
+			}
+		}
+		return s
+	}
+	without, ocspWarm, crlWarm := make1(false, false), make1(false, true), make1(true, true)
+	all := []*setup{without, ocspWarm, crlWarm}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, s := range all {
+			start := time.Now()
+			s.engine.Open(ctx, s.msgs[i%len(s.msgs)])
+			s.spent += time.Since(start)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(without.spent.Nanoseconds())/n, "without-ns/article")
+	b.ReportMetric(float64(ocspWarm.spent.Nanoseconds())/n, "ocsp-ns/article")
+	b.ReportMetric(float64(crlWarm.spent.Nanoseconds())/n, "crl-ns/article")
+	b.ReportMetric(float64(without.spent)/float64(ocspWarm.spent), "ocsp-rate-ratio")
+	b.ReportMetric(float64(without.spent)/float64(crlWarm.spent), "crl-rate-ratio")
 }
 
 func splitAddr(t *testing.T, addr string) (string, int) {

@@ -11,9 +11,15 @@
 //	imap://user@127.0.0.1:1143     no TLS: only for loopback hosts
 //	smtp://user@localhost:2525     (test and demo servers)
 //
+// An account logs in with a password, or (Auth = AuthOAuth2) with an
+// OAuth2 access token from its Token func over SASL OAUTHBEARER (RFC 7628)
+// or XOAUTH2, whichever the server offers, OAUTHBEARER first; a refused
+// token is renewed and tried once more. Signing in and refreshing are
+// mail/account/oauth's work.
+//
 // DialIMAP and DialSMTP connect, secure the connection and log in. Their
 // failures are *Error values whose Kind (ErrDNS, ErrRefused, ErrTimeout,
-// ErrTLS, ErrCertificate, ErrAuth) callers test with errors.Is, so the
+// ErrTLS, ErrCertificate, ErrAuth, ErrToken) callers test with errors.Is, so the
 // settings dialog can say exactly what is wrong.
 package account
 
@@ -53,12 +59,59 @@ type Account struct {
 	IMAP    Server
 	SMTP    Server
 	Trust   Trust
+	// Auth is how both servers are logged in to; "" is AuthPassword.
+	Auth   AuthMethod `json:",omitempty"`
+	OAuth2 OAuth2     `json:",omitempty"`
+	// Token gives the access tokens of an OAuth2 account. It is set by
+	// whoever holds the refresh token (the mail core) and never stored.
+	Token TokenFunc `json:"-"`
+	// NeedsSignIn is set by the mail core when the provider refused the
+	// refresh token: sync and sending wait until the user signs in again.
+	NeedsSignIn bool `json:"-"`
+	// HistoryDays is how far back the first sync of a folder fetches:
+	// 0 means DefaultHistoryDays, HistoryAll everything.
+	HistoryDays int
+	// LargeMessage is the size in bytes above which a message's raw
+	// bytes stay on the server (analysed once at sync, fetched again when
+	// opened); 0 means DefaultLargeMessage.
+	LargeMessage int64
+}
+
+// The defaults and special values of the history settings.
+const (
+	DefaultHistoryDays = 365
+	HistoryAll         = -1
+	// DefaultLargeMessage is 25 MB, the attachment size mail systems
+	// commonly pass before base64: larger messages are rare and costly to
+	// keep twice (on the server and in the profile).
+	DefaultLargeMessage = 25 << 20
+)
+
+// History returns how many days back the history goes, or 0 for all.
+func (a *Account) History() int {
+	switch {
+	case a.HistoryDays == 0:
+		return DefaultHistoryDays
+	case a.HistoryDays < 0:
+		return 0
+	}
+	return a.HistoryDays
+}
+
+// LargeMessageSize is LargeMessage with its default.
+func (a *Account) LargeMessageSize() int64 {
+	if a.LargeMessage <= 0 {
+		return DefaultLargeMessage
+	}
+	return a.LargeMessage
 }
 
 // Errors of Validate and ParseURL.
 var (
 	ErrAddress = errors.New("invalid e-mail address")
 	ErrURL     = errors.New("invalid server URL")
+	// ErrHistory is a history setting out of range.
+	ErrHistory = errors.New("invalid history setting")
 	// ErrPlainRemote is returned for a URL without TLS whose host is not a
 	// loopback address: passwords never cross a network in the clear.
 	ErrPlainRemote = errors.New("a server without TLS is only allowed on this computer (127.0.0.1, ::1, localhost); use imaps://, imap+starttls://, smtps:// or smtp+starttls://")
@@ -83,6 +136,25 @@ func (a *Account) Validate() error {
 	}
 	if err := a.SMTP.validate(SMTP); err != nil {
 		return err
+	}
+	if a.HistoryDays < HistoryAll {
+		return fmt.Errorf("%w: history of %d days", ErrHistory, a.HistoryDays)
+	}
+	if a.LargeMessage < 0 {
+		return fmt.Errorf("%w: large message size %d", ErrHistory, a.LargeMessage)
+	}
+	switch a.Auth {
+	case "", AuthPassword:
+	case AuthOAuth2:
+		if err := a.OAuth2.validate(); err != nil {
+			return err
+		}
+		// The bearer mechanisms name the user beside the token.
+		if a.IMAP.User == "" || a.SMTP.User == "" {
+			return fmt.Errorf("%w: OAuth2 needs the user name of both servers (usually the address)", ErrOAuth2)
+		}
+	default:
+		return fmt.Errorf("%w: unknown authentication %q", ErrOAuth2, a.Auth)
 	}
 	_, err = a.Trust.pool()
 	return err

@@ -77,6 +77,27 @@ func TestValidate(t *testing.T) {
 		{"unknown security", func(a *account.Account) { a.IMAP.Security = "ssl" }, account.ErrURL},
 		{"bad pin", func(a *account.Account) { a.Trust.Pins = []string{"abc"} }, account.ErrTrust},
 		{"roots without certificates", func(a *account.Account) { a.Trust.RootsPEM = []byte("nothing") }, account.ErrTrust},
+		{"OAuth2 without client ID", func(a *account.Account) {
+			a.Auth, a.OAuth2 = account.AuthOAuth2, oauthSettings("")
+			a.IMAP.User, a.SMTP.User = "u", "u"
+		}, account.ErrOAuth2},
+		{"OAuth2 without user", func(a *account.Account) { a.Auth, a.OAuth2 = account.AuthOAuth2, oauthSettings("id") }, account.ErrOAuth2},
+		{"OAuth2 token URL without TLS", func(a *account.Account) {
+			a.Auth, a.OAuth2 = account.AuthOAuth2, oauthSettings("id")
+			a.IMAP.User, a.SMTP.User = "u", "u"
+			a.OAuth2.TokenURL = "http://login.example.org/token"
+		}, account.ErrOAuth2},
+		{"OAuth2 without scopes", func(a *account.Account) {
+			a.Auth, a.OAuth2 = account.AuthOAuth2, oauthSettings("id")
+			a.IMAP.User, a.SMTP.User = "u", "u"
+			a.OAuth2.Scopes = nil
+		}, account.ErrOAuth2},
+		{"unknown auth", func(a *account.Account) { a.Auth = "kerberos" }, account.ErrOAuth2},
+		{"OAuth2, loopback token URL", func(a *account.Account) {
+			a.Auth, a.OAuth2 = account.AuthOAuth2, oauthSettings("id")
+			a.IMAP.User, a.SMTP.User = "u", "u"
+			a.OAuth2.TokenURL = "http://127.0.0.1:8080/token"
+		}, nil},
 	}
 	for _, tt := range tests {
 		a := good
@@ -85,9 +106,20 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: Validate = %v, want %v", tt.name, err, tt.want)
 		}
 	}
+	ok := good
+	ok.Auth, ok.OAuth2 = account.AuthOAuth2, oauthSettings("id")
+	ok.IMAP.User, ok.SMTP.User = "u", "u"
+	if err := ok.Validate(); err != nil {
+		t.Errorf("Validate(OAuth2) = %v", err)
+	}
 	if p, err := account.NormalizePin(strings.ToUpper("AB:" + strings.Repeat("cd", 31))); err != nil || p != "ab"+strings.Repeat("cd", 31) {
 		t.Errorf("NormalizePin = %q, %v", p, err)
 	}
+}
+
+func oauthSettings(clientID string) account.OAuth2 {
+	return account.OAuth2{AuthURL: "https://login.example.org/authorize", TokenURL: "https://login.example.org/token",
+		ClientID: clientID, Scopes: []string{"mail"}}
 }
 
 // freePort returns a loopback port nothing listens on.

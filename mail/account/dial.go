@@ -3,9 +3,12 @@ package account
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
@@ -68,17 +71,68 @@ func DialIMAP(ctx context.Context, a *Account, opts *imapclient.Options) (*imapc
 		c.Close()
 		return nil, Classify(IMAP, srv, err, false)
 	}
-	if err := c.Login(srv.User, srv.Password).Wait(); err != nil {
+	if err := loginIMAP(ctx, c, a); err != nil {
 		c.Close()
-		return nil, Classify(IMAP, srv, ctxErr(ctx, err), true)
+		return nil, classifyLogin(IMAP, srv, ctxErr(ctx, err))
 	}
 	return c, nil
+}
+
+// loginIMAP logs in with the password, or with an OAuth2 token over the
+// mechanism the server prefers; a refused token is renewed and tried once
+// more on the same connection (IMAP allows another AUTHENTICATE after NO).
+func loginIMAP(ctx context.Context, c *imapclient.Client, a *Account) error {
+	srv := a.IMAP
+	if !a.UsesOAuth2() {
+		return c.Login(srv.User, srv.Password).Wait()
+	}
+	var offered []string
+	for cp := range c.Caps() {
+		if m, ok := strings.CutPrefix(string(cp), "AUTH="); ok {
+			offered = append(offered, m)
+		}
+	}
+	mech, err := chooseMechanism(offered)
+	if err != nil {
+		return err
+	}
+	return withToken(ctx, a, func(tok string) error {
+		// go-imap sends an empty continuation as "=", which is only
+		// right for an initial response (RFC 4959) and which Dovecot
+		// refuses as bad base64 — leaving a BAD, not the NO that
+		// tells a refused token. Any answer ends the failed exchange,
+		// so XOAUTH2 gets a single %x01, as OAUTHBEARER does.
+		return c.Authenticate(newBearerClient(mech, srv.User, tok, srv.Host, srv.Port, []byte{0x01}))
+	}, func(err error) bool {
+		var e *imap.Error
+		return errors.As(err, &e) && e.Type == imap.StatusResponseTypeNo
+	})
 }
 
 // DialSMTP connects to the account's SMTP server with go-mail's client
 // (TLS policy, authentication) and returns the logged-in connection, ready
 // for MAIL FROM. Failures are *Error values.
 func DialSMTP(ctx context.Context, a *Account) (*smtp.Client, error) {
+	if !a.UsesOAuth2() {
+		return dialSMTP(ctx, a, nil)
+	}
+	// go-mail logs in as part of dialling and returns no connection when
+	// the login fails, so a renewed token needs a new connection.
+	var c *smtp.Client
+	err := withToken(ctx, a, func(tok string) error {
+		var err error
+		c, err = dialSMTP(ctx, a, &smtpBearer{user: a.SMTP.User, token: tok, host: a.SMTP.Host, port: a.SMTP.Port})
+		return err
+	}, func(err error) bool { return errors.Is(err, ErrAuth) })
+	if err != nil {
+		return nil, classifyLogin(SMTP, a.SMTP, err)
+	}
+	return c, nil
+}
+
+// dialSMTP is DialSMTP with token as the authentication of an OAuth2
+// account.
+func dialSMTP(ctx context.Context, a *Account, token *smtpBearer) (*smtp.Client, error) {
 	srv := a.SMTP
 	cfg, err := a.Trust.Config(srv.Host)
 	if err != nil {
@@ -116,7 +170,10 @@ func DialSMTP(ctx context.Context, a *Account) (*smtp.Client, error) {
 	} else {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}
-	if srv.User == "" {
+	if a.UsesOAuth2() {
+		// A new one for each try: it carries that try's token.
+		opts = append(opts, gomail.WithSMTPAuthCustom(token))
+	} else if srv.User == "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthNoAuth))
 	} else {
 		// Strongest first. go-mail's PLAIN and LOGIN refuse to run without

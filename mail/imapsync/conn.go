@@ -18,6 +18,12 @@
 //     without being kept and handed over with a *TooLargeError instead of
 //     its bytes: the server's announced size never decides an allocation.
 //
+// The first sync of a folder is the mail core's to shape (history newest
+// first): Examine says where the folder stands, SearchUIDs finds the UIDs
+// of a window (SEARCH SINCE), Fetch hands over chosen UIDs,
+// SearchMessageID finds the parent of an answer, and FetchRaw fetches one
+// message again for an article whose bytes were left on the server.
+//
 // Between syncs, Wait blocks in IDLE when the server supports it and
 // otherwise sleeps for the poll interval.
 //
@@ -47,6 +53,7 @@ type Conn struct {
 	client  *imapclient.Client
 	acct    *account.Account
 	updates chan struct{}
+	wake    chan struct{} // Wake
 	stop    func() bool
 	// synced is what the last Sync of each mailbox saw, so Wait knows
 	// whether mail came in between the sync and the IDLE.
@@ -61,7 +68,7 @@ type mailboxState struct {
 // Dial connects and logs in to the account's IMAP server. The connection
 // is closed when ctx ends. Failures are *account.Error values.
 func Dial(ctx context.Context, a *account.Account) (*Conn, error) {
-	c := &Conn{acct: a, updates: make(chan struct{}, 1), synced: map[string]mailboxState{}}
+	c := &Conn{acct: a, updates: make(chan struct{}, 1), wake: make(chan struct{}, 1), synced: map[string]mailboxState{}}
 	opts := &imapclient.Options{
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
@@ -128,6 +135,8 @@ func (c *Conn) Wait(ctx context.Context, mailbox string, poll time.Duration) err
 			return ctx.Err()
 		case <-timer.C:
 			return nil
+		case <-c.wake:
+			return nil
 		case <-c.client.Closed():
 			return ErrClosed
 		}
@@ -148,6 +157,7 @@ func (c *Conn) Wait(ctx context.Context, mailbox string, poll time.Duration) err
 	case <-ctx.Done():
 		waitErr = ctx.Err()
 	case <-c.updates:
+	case <-c.wake:
 	case <-timer.C:
 	case <-c.client.Closed():
 		waitErr = ErrClosed

@@ -84,6 +84,12 @@ type Sink interface {
 // package comment). It returns an error when the connection fails or the
 // Sink returns one; the Sink keeps what it received before.
 func (c *Conn) Sync(ctx context.Context, mailbox string, sink Sink) error {
+	// What the server announced before is fetched now (Pending; Wait
+	// compares UIDNEXT, so nothing is missed for it either).
+	select {
+	case <-c.updates:
+	default:
+	}
 	sel, err := c.client.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return fmt.Errorf("imap: examine %s: %w", mailbox, ctxErr(ctx, err))

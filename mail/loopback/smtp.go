@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"strings"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -30,6 +31,11 @@ type SMTPOptions struct {
 	MaxMessageBytes int64
 	// MaxRecipients, when not 0, bounds the recipients of one message.
 	MaxRecipients int
+	// Bearer, when set, checks the OAuth2 access tokens of OAUTHBEARER
+	// and XOAUTH2 logins (offered besides PLAIN, or instead of it when
+	// Password is empty). BearerMechanisms limits the mechanisms offered.
+	Bearer           func(user, token string) bool
+	BearerMechanisms []string
 }
 
 // Received is one message the SMTP server accepted.
@@ -119,9 +125,37 @@ type smtpSession struct {
 	to     []string
 }
 
-func (x *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (x *smtpSession) AuthMechanisms() []string {
+	var m []string
+	if x.s.opts.Bearer != nil {
+		m = x.s.opts.BearerMechanisms
+		if m == nil {
+			m = []string{sasl.OAuthBearer, "XOAUTH2"}
+		}
+	}
+	if x.s.opts.Password != "" || x.s.opts.Bearer == nil {
+		m = append(m, sasl.Plain)
+	}
+	return m
+}
 
-func (x *smtpSession) Auth(string) (sasl.Server, error) {
+func (x *smtpSession) Auth(mech string) (sasl.Server, error) {
+	check := func(user, token string) bool {
+		ok := x.s.opts.Bearer != nil && user == x.s.opts.Username && x.s.opts.Bearer(user, token)
+		x.authed = ok
+		return ok
+	}
+	switch mech {
+	case sasl.OAuthBearer:
+		return authFailed{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if !check(o.Username, o.Token) {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		})}, nil
+	case "XOAUTH2":
+		return &xoauth2Server{check: check}, nil
+	}
 	return sasl.NewPlainServer(func(_, username, password string) error {
 		if username != x.s.opts.Username || password != x.s.opts.Password {
 			return errAuthFailed
@@ -129,6 +163,48 @@ func (x *smtpSession) Auth(string) (sasl.Server, error) {
 		x.authed = true
 		return nil
 	}), nil
+}
+
+// authFailed answers a failed exchange with 535, as submission servers
+// do, rather than go-smtp's 454 for errors that are not *smtp.SMTPError.
+type authFailed struct{ sasl.Server }
+
+func (a authFailed) Next(resp []byte) ([]byte, bool, error) {
+	ch, done, err := a.Server.Next(resp)
+	if err != nil {
+		err = errAuthFailed
+	}
+	return ch, done, err
+}
+
+// xoauth2Server is the server side of XOAUTH2: one response
+// "user=U\x01auth=Bearer T\x01\x01"; a refused token gets a JSON status
+// challenge, whose (empty) answer ends in failure.
+type xoauth2Server struct {
+	check  func(user, token string) bool
+	failed bool
+}
+
+func (s *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if s.failed {
+		return nil, true, errAuthFailed
+	}
+	if resp == nil {
+		return []byte{}, false, nil // ask for the initial response
+	}
+	var user, token string
+	for _, f := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(f, "user="); ok {
+			user = v
+		} else if v, ok := strings.CutPrefix(f, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	if s.check(user, token) {
+		return nil, true, nil
+	}
+	s.failed = true
+	return []byte(`{"status":"401","schemes":"bearer","scope":"mail"}`), false, nil
 }
 
 func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {

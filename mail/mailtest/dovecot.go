@@ -41,6 +41,24 @@ const DovecotSentName = "Outgoing Archive"
 // The test is skipped when Dovecot is not installed.
 func StartDovecot(t testing.TB) *Dovecot {
 	t.Helper()
+	return StartDovecotWith(t, DovecotOptions{})
+}
+
+// DovecotOptions choose how the test Dovecot logs users in.
+type DovecotOptions struct {
+	// IntrospectionURL, when set, adds Dovecot's oauth2 passdb, which
+	// asks this token introspection endpoint (RFC 7662, POST) about the
+	// bearer tokens of OAuth2Mechanisms. The password still works for
+	// PLAIN (Deliver uses it).
+	IntrospectionURL string
+	// OAuth2Mechanisms are the SASL mechanisms offered for tokens
+	// (default xoauth2 and oauthbearer).
+	OAuth2Mechanisms []string
+}
+
+// StartDovecotWith is StartDovecot with options.
+func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
+	t.Helper()
 	if _, err := os.Stat(dovecotBinary); err != nil {
 		t.Skipf("Dovecot is not installed (%s missing; Debian package dovecot-imapd): skipping the end-to-end test", dovecotBinary)
 	}
@@ -94,6 +112,27 @@ func StartDovecot(t testing.TB) *Dovecot {
 	certFile := write("cert.pem", string(d.Cert.PEM), 0o644)
 	keyFile := write("key.pem", string(PrivateKeyPEM(t, d.Cert)), 0o600)
 	passwd := write("passwd", fmt.Sprintf("%s:{PLAIN}%s::::::\n", d.User, d.Password), 0o644)
+	mechs, oauthPassdb := "plain login", ""
+	if o.IntrospectionURL != "" {
+		om := o.OAuth2Mechanisms
+		if len(om) == 0 {
+			om = []string{"xoauth2", "oauthbearer"}
+		}
+		mechs += " " + strings.Join(om, " ")
+		oauthConf := write("dovecot-oauth2.conf.ext", fmt.Sprintf(`introspection_mode = post
+introspection_url = %s
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+`, o.IntrospectionURL), 0o644)
+		oauthPassdb = fmt.Sprintf(`passdb {
+  driver = oauth2
+  mechanisms = %s
+  args = %s
+}
+`, strings.Join(om, " "), oauthConf)
+	}
 	conf := write("dovecot.conf", fmt.Sprintf(`
 base_dir = %[1]s/run
 state_dir = %[1]s/state
@@ -110,12 +149,15 @@ ssl_cert = <%[5]s
 ssl_key = <%[6]s
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = %[15]s
 auth_failure_delay = 0
+auth_verbose = yes
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%%u %[7]s
 }
+%[16]s
 userdb {
   driver = static
   args = uid=%[8]d gid=%[9]d home=%[10]s/%%u
@@ -148,7 +190,7 @@ service anvil {
 service imap-login {
   chroot =
 }
-`, dir, os.Getpid(), internalUser, loginUser, certFile, keyFile, passwd, uid, gid, home, DovecotSentName, d.IMAPPort, d.IMAPSPort, internalGroup), 0o644)
+`, dir, os.Getpid(), internalUser, loginUser, certFile, keyFile, passwd, uid, gid, home, DovecotSentName, d.IMAPPort, d.IMAPSPort, internalGroup, mechs, oauthPassdb), 0o644)
 
 	cmd := exec.Command(dovecotBinary, "-F", "-c", conf)
 	var out strings.Builder
@@ -213,6 +255,13 @@ func (d *Dovecot) Server(sec account.Security) account.Server {
 		port = d.IMAPPort
 	}
 	return account.Server{Host: "127.0.0.1", Port: port, Security: sec, User: d.User, Password: d.Password}
+}
+
+// Log is Dovecot's log so far (a test sees there which mechanism a login
+// used: "method=XOAUTH2").
+func (d *Dovecot) Log() string {
+	b, _ := os.ReadFile(filepath.Join(d.Dir, "dovecot.log"))
+	return string(b)
 }
 
 // Deliver puts messages into INBOX, as the mail server's delivery would.

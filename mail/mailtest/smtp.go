@@ -41,6 +41,13 @@ type SMTPOptions struct {
 	// MaxMessageBytes, when not 0, is the size limit the server announces
 	// (SIZE, RFC 1870) and enforces.
 	MaxMessageBytes int64
+	// Bearer, when set, also accepts OAUTHBEARER and XOAUTH2 logins whose
+	// token it approves (AuthServer.Valid); BearerMechanisms limits the
+	// mechanisms offered.
+	Bearer           func(user, token string) bool
+	BearerMechanisms []string
+	// RequireAuth refuses to send before a login.
+	RequireAuth bool
 }
 
 // NewSMTP starts an SMTP server on 127.0.0.1; it stops with the test. A
@@ -56,6 +63,8 @@ func NewSMTP(t testing.TB, o *SMTPOptions) *SMTP {
 		Username: s.Username, Password: s.Password,
 		Security: s.Security, TLS: cfg,
 		MaxMessageBytes: o.MaxMessageBytes,
+		Bearer:          o.Bearer, BearerMechanisms: o.BearerMechanisms,
+		RequireAuth: o.RequireAuth,
 	}, loopback.SMTPHooks{
 		Mail: func(from string) error {
 			if f := s.hook().onMail; f != nil {

@@ -41,7 +41,8 @@ func needTools(t testing.TB, more ...string) {
 	}
 }
 
-// Screen size of the X server: the window (1200x780 by default) fits.
+// Screen size of the X server for the walks (screens_test.go tries
+// others).
 const screenW, screenH = 1600, 1000
 
 // display is an X server of the test's own.
@@ -53,21 +54,27 @@ type display struct {
 // tells it through -displayfd); it stops with the test.
 func startDisplay(t testing.TB) *display {
 	t.Helper()
-	r, w, err := os.Pipe()
+	return startDisplayAt(t, screenW, screenH)
+}
+
+// startDisplayAt is startDisplay with a screen of w×h pixels.
+func startDisplayAt(t testing.TB, w, h int) *display {
+	t.Helper()
+	r, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	var log strings.Builder
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", screenW, screenH),
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h),
 		"-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
+	cmd.ExtraFiles = []*os.File{pw}
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
-		w.Close()
+		pw.Close()
 		t.Fatalf("starting Xvfb: %v", err)
 	}
-	w.Close()
+	pw.Close()
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {

@@ -19,7 +19,8 @@
 //     preferences) with LANG=en_US.UTF-8, FYNE_SCALE=1, the dark theme,
 //     and SIEGEL_TRACE_START, whose "first frame drawn" line says the
 //     window is up.
-//  2. OCR finds the ticket's subject in the list; a click opens it.
+//  2. OCR finds the ticket's subject in the list; a click opens it, and
+//     Ctrl+R its composer.
 //  3. Hovering the seal and the lock of its signed and encrypted article
 //     shows their tooltips; what changed on screen between a screenshot
 //     before and one after is read, and must name the signer's address
