@@ -36,8 +36,15 @@ const iconOffset = 22
 // screen.
 func (w walk) run(t *testing.T, a *app) {
 	t.Helper()
-	p, seal := w.openAndHover(t, a)
+	_, seal := w.openAndHover(t, a)
 	x, _ := seal.centre()
+	// The reply is a bar until asked for (screens_test.go clicks it).
+	a.key("ctrl+r")
+	a.away()
+	p := a.waitFor("the composer", 30*time.Second, func(p page) bool {
+		return len(p.findAll("Signed")) > 0 && len(p.findAll("Encrypted")) > 0 &&
+			len(p.findAll("Encrypt")) > 0 && len(p.findAll("Send")) > 0
+	}, nil)
 	articles := rect{X: x + 150, Y: seal.Y} // a point in the articles, for scrolling
 
 	t.Log("3. Encrypt and Sign: on, off, on again")
@@ -109,7 +116,8 @@ func (w walk) run(t *testing.T, a *app) {
 
 // openAndHover is the walk's first two steps (also the Wine smoke test's):
 // it opens the ticket and reads the seal's and the lock's tooltips, and
-// returns the ticket as seen and the seal's label.
+// returns the ticket as seen and the seal's label. The reply is still a
+// bar then.
 func (w walk) openAndHover(t *testing.T, a *app) (page, rect) {
 	t.Helper()
 	t.Log("1. the ticket list shows the ticket; open it")
@@ -119,15 +127,8 @@ func (w walk) openAndHover(t *testing.T, a *app) (page, rect) {
 	}, nil)
 	r, _ := p.find(w.subject)
 	a.click(r.centre())
-	a.waitFor("the ticket", 30*time.Second, func(p page) bool {
+	p = a.waitFor("the ticket", 30*time.Second, func(p page) bool {
 		return len(p.findAll(w.subject)) >= 2 && len(p.findAll("Signed")) > 0 && len(p.findAll("Encrypted")) > 0
-	}, nil)
-	// The reply is a bar until asked for (screens_test.go clicks it).
-	a.key("ctrl+r")
-	a.away()
-	p = a.waitFor("the composer", 30*time.Second, func(p page) bool {
-		return len(p.findAll("Signed")) > 0 && len(p.findAll("Encrypted")) > 0 &&
-			len(p.findAll("Encrypt")) > 0 && len(p.findAll("Send")) > 0
 	}, nil)
 
 	t.Log("2. the seal's and the lock's tooltips name the signer and our certificate")
