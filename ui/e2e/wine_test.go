@@ -131,6 +131,7 @@ func TestWine(t *testing.T) {
 	t.Run("inspect", func(t *testing.T) { testWineInspect(t, w, exe) })
 	t.Run("credential manager", func(t *testing.T) { testWineKeyring(t, w) })
 	t.Run("demo window", func(t *testing.T) { testWineDemo(t, w, exe) })
+	t.Run("remember passphrase", func(t *testing.T) { testWineRemember(t, w, exe) })
 }
 
 // testWineKeyring runs profile/keyring's test of the Windows Credential
