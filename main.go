@@ -132,13 +132,17 @@ func realDir(dir string) (string, error) {
 }
 
 // openParts opens the profile in dir with the passphrase dialog of
-// prompter, and its certificate store, engine and desk.
+// prompter, which tries and offers the desktop's keyring, and its
+// certificate store, engine and desk.
 func openParts(ctx context.Context, dir string, prompter *ui.Prompter, verbose io.Writer) (parts, error) {
 	w, err := wiring.Open(ctx, dir, wiring.Options{Passphrase: prompter.Passphrase, Verbose: verbose, Desk: windowDesk()})
 	if err != nil {
 		return parts{}, err
 	}
 	prompter.SetVerify(w.Profile.VerifyPassphrase)
+	if kr := profileKeyring(w.Profile.Dir); kr != nil {
+		prompter.SetKeyring(kr)
+	}
 	return parts{w}, nil
 }
 

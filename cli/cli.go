@@ -63,16 +63,23 @@ type Global struct {
 // arguments (empty when the GUI should start).
 func ParseGlobal(args []string, stderr io.Writer) (Global, []string, error) {
 	var g Global
-	fs := flag.NewFlagSet("siegel", flag.ContinueOnError)
+	fs := globalFlags(&g)
 	fs.SetOutput(stderr)
-	fs.StringVar(&g.DataDir, "data-dir", "", "profile folder (default: the user's config folder)/siegel")
-	fs.BoolVar(&g.Demo, "demo", false, "start the GUI on the built-in demo mailbox")
-	fs.BoolVar(&g.Verbose, "verbose", false, "also print the log (kept in the profile folder's siegel.log) to standard error")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return g, nil, err
 	}
 	return g, fs.Args(), nil
+}
+
+// globalFlags are the flags before the command, into g; the manual page
+// (ManPage) lists them from here too.
+func globalFlags(g *Global) *flag.FlagSet {
+	fs := flag.NewFlagSet("siegel", flag.ContinueOnError)
+	fs.StringVar(&g.DataDir, "data-dir", "", "the profile folder `DIR` (default: siegel in the user's config folder)")
+	fs.BoolVar(&g.Demo, "demo", false, "start the GUI on the built-in demo mailbox")
+	fs.BoolVar(&g.Verbose, "verbose", false, "also print the log (kept in the profile folder's siegel.log) to standard error")
+	return fs
 }
 
 type command struct {
@@ -109,17 +116,28 @@ func Run(ctx context.Context, env Env, args []string) int {
 	return cmd.run(ctx, env, args[1:])
 }
 
+// synopsis and windowNote open `siegel help` and the manual page.
+const (
+	synopsis   = "siegel [--data-dir DIR] [--demo] [COMMAND [ARGS]]"
+	windowNote = "Without a command, siegel opens its window."
+)
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: siegel [--data-dir DIR] [--demo] [COMMAND [ARGS]]")
-	fmt.Fprintln(w, "\nWithout a command, siegel opens its window. Commands:")
+	fmt.Fprintln(w, "usage: "+synopsis)
+	fmt.Fprintln(w, "\n"+windowNote+" Commands:")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}
+
+// commandNames are the commands in alphabetical order.
+func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
+	return names
 }
 
 // newFlagSet makes a FlagSet for a subcommand that also accepts --data-dir

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -83,15 +84,25 @@ type Demo struct {
 	closeErr  error
 }
 
-// DefaultDir is the default demo folder: os.UserCacheDir()/siegel-demo.
-// It is not the real profile's folder (profile.DefaultDir), so the demo
-// never touches the user's data.
+// DefaultDir is the default demo folder, in os.UserCacheDir() since the
+// next start wipes it: ~/.cache/siegel-demo on Linux,
+// %LOCALAPPDATA%\Siegel\Demo on Windows (local, not roaming: it must not
+// follow the agent to other computers). It is not the real profile's
+// folder (profile.DefaultDir), so the demo never touches the user's data.
 func DefaultDir() (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("demo: %w", err)
 	}
-	return filepath.Join(dir, "siegel-demo"), nil
+	return filepath.Join(dir, folderName(runtime.GOOS)), nil
+}
+
+// folderName is the demo folder's path inside the cache folder on goos.
+func folderName(goos string) string {
+	if goos == "windows" {
+		return filepath.Join(profile.FolderName(goos), "Demo")
+	}
+	return "siegel-demo"
 }
 
 // Start makes and opens the demo mailbox in dir:

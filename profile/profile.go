@@ -30,6 +30,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 
 	"siegel/crypto/vault"
@@ -71,13 +73,24 @@ type Profile struct {
 
 type sealedColumn struct{ table, key, column string }
 
-// DefaultDir is os.UserConfigDir()/siegel.
+// DefaultDir is os.UserConfigDir()/siegel: ~/.config/siegel on Linux,
+// %APPDATA%\Siegel on Windows.
 func DefaultDir() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return "", fmt.Errorf("profile: %w", err)
 	}
-	return filepath.Join(dir, "siegel"), nil
+	return filepath.Join(dir, FolderName(runtime.GOOS)), nil
+}
+
+// FolderName is the name of Siegel's folder inside a user folder on goos:
+// Windows programs keep their data under their own, capitalised name
+// (%APPDATA%\Siegel), Unix programs in lower case (~/.config/siegel).
+func FolderName(goos string) string {
+	if goos == "windows" {
+		return "Siegel"
+	}
+	return "siegel"
 }
 
 // Open opens (creating when needed) the profile in dir. ask may be nil for
@@ -115,9 +128,9 @@ func OpenDB(path string) (*sql.DB, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	// A URI, so that a folder name with '#', '?' or '%' stays a file name.
-	uri := &url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	uri := &url.URL{Scheme: "file", Path: uriPath(path), RawQuery: q.Encode()}
 	if !filepath.IsAbs(path) {
-		uri = &url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}
+		uri = &url.URL{Scheme: "file", Opaque: (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath(), RawQuery: q.Encode()}
 	}
 	db, err := sql.Open("sqlite", uri.String())
 	if err != nil {
@@ -132,6 +145,18 @@ func OpenDB(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
 	return db, nil
+}
+
+// uriPath is an absolute path as the path of a file: URI as SQLite reads
+// it: with forward slashes, and on Windows with a slash before the drive
+// letter (file:///C:/Users/…); C:\Users\… as it stands would be taken for
+// the URI's authority.
+func uriPath(path string) string {
+	p := filepath.ToSlash(path)
+	if filepath.VolumeName(path) != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
 }
 
 // Close closes the database and forgets the vault key.

@@ -24,8 +24,16 @@ import (
 // is right or the agent cancels. After a cancel, background work goes on
 // without secrets (ErrNoPassphrase) rather than asking again and again;
 // the agent's next own action asks again.
+//
+// With a Keyring (SetKeyring), the dialog offers to remember the
+// passphrase, and the first time an existing one is needed the
+// remembered one is tried before any dialog shows.
 type Prompter struct {
-	verify func(ctx context.Context, pw []byte) error
+	verify  func(ctx context.Context, pw []byte) error
+	keyring Keyring
+	// recalled: the keyring was tried once; after that only the dialog
+	// answers (a remembered passphrase is right or forgotten).
+	recalled bool
 
 	mu       sync.Mutex
 	win      fyne.Window
@@ -63,8 +71,17 @@ func (p *Prompter) setWindow(w fyne.Window) {
 // Passphrase asks for the profile passphrase (a profile.PassphraseFunc).
 func (p *Prompter) Passphrase(ctx context.Context, create bool) ([]byte, error) {
 	p.mu.Lock()
-	declined, verify := p.declined, p.verify
+	declined, verify, kr := p.declined, p.verify, p.keyring
+	recall := kr != nil && verify != nil && !create && !p.recalled
+	if recall {
+		p.recalled = true
+	}
 	p.mu.Unlock()
+	if recall {
+		if pw, ok := kr.Recalled(ctx, verify); ok {
+			return pw, nil
+		}
+	}
 	if declined && !isUserCtx(ctx) {
 		return nil, profile.ErrNoPassphrase
 	}
@@ -77,7 +94,7 @@ func (p *Prompter) Passphrase(ctx context.Context, create bool) ([]byte, error) 
 	defer p.asking.Unlock()
 	problem := ""
 	for {
-		pw, ok := p.ask(ctx, create, problem)
+		pw, remember, ok := p.ask(ctx, create, problem, kr != nil)
 		if !ok {
 			p.mu.Lock()
 			p.declined = true
@@ -86,12 +103,14 @@ func (p *Prompter) Passphrase(ctx context.Context, create bool) ([]byte, error) 
 		}
 		if create || verify == nil {
 			p.setDeclined(false)
+			p.remember(kr, remember, pw)
 			return pw, nil
 		}
 		err := verify(ctx, pw)
 		switch {
 		case err == nil:
 			p.setDeclined(false)
+			p.remember(kr, remember, pw)
 			return pw, nil
 		case errors.Is(err, vault.ErrWrongPassphrase):
 			problem = errorText(err)
@@ -113,8 +132,9 @@ type passDialog struct {
 	first, again *entry
 	create       bool // a new passphrase, asked twice
 	problem      *widget.Label
-	answer       chan []byte // nil: cancelled
-	result       []byte      // what closing the dialog answers
+	remember     *widget.Check // nil without a keyring
+	answer       chan []byte   // nil: cancelled
+	result       []byte        // what closing the dialog answers
 	once         sync.Once
 }
 
@@ -123,33 +143,35 @@ func (d *passDialog) reply(pw []byte) {
 	d.once.Do(func() { d.answer <- pw })
 }
 
-// ask shows the dialog and waits for the answer; ok is false when the
-// agent cancelled.
-func (p *Prompter) ask(ctx context.Context, create bool, problem string) ([]byte, bool) {
+// ask shows the dialog, with the "remember" checkbox when offerRemember,
+// and waits for the answer; ok is false when the agent cancelled, and
+// remember says whether the box was ticked.
+func (p *Prompter) ask(ctx context.Context, create bool, problem string, offerRemember bool) (pw []byte, remember, ok bool) {
 	p.mu.Lock()
 	win := p.win
 	p.mu.Unlock()
 	d := &passDialog{answer: make(chan []byte, 1)}
 	fyne.Do(func() {
-		d.show(win, create, problem)
+		d.show(win, create, problem, offerRemember)
 		if p.shown != nil {
 			p.shown(d)
 		}
 	})
 	select {
 	case pw := <-d.answer:
-		return pw, pw != nil
+		// The dialog is closed: its checkbox no longer changes.
+		return pw, d.remember != nil && d.remember.Checked, pw != nil
 	case <-ctx.Done():
 		fyne.Do(func() {
 			if d.dlg != nil {
 				d.dlg.Hide()
 			}
 		})
-		return nil, false
+		return nil, false, false
 	}
 }
 
-func (d *passDialog) show(win fyne.Window, create bool, problem string) {
+func (d *passDialog) show(win fyne.Window, create bool, problem string, offerRemember bool) {
 	d.first = newPasswordEntry()
 	d.again = newPasswordEntry()
 	d.create = create
@@ -166,7 +188,12 @@ func (d *passDialog) show(win fyne.Window, create bool, problem string) {
 		items = append(items, widget.NewFormItem(tr("passphrase.repeat"), d.again))
 	}
 	form := widget.NewForm(items...)
-	content := container.NewVBox(wrapLabel(intro), form, d.problem)
+	content := container.NewVBox(wrapLabel(intro), form)
+	if offerRemember {
+		d.remember = widget.NewCheck(tr("passphrase.remember"), nil)
+		content.Add(d.remember)
+	}
+	content.Add(d.problem)
 	submit := func() {
 		pw := d.first.Text
 		switch {

@@ -47,6 +47,7 @@ type securityPage struct {
 	cipherSel, ktSel       *widget.Select
 	passBtn, adminBtn      *ttwidget.Button
 	removeAdminBtn         *ttwidget.Button
+	forgetBtn              *ttwidget.Button // nil without a keyring
 }
 
 func newSecurityPage(s *settingsWindow) *securityPage {
@@ -103,6 +104,7 @@ func (p *securityPage) build() fyne.CanvasObject {
 		heading(tr("security.secrets")),
 		wrapLabel(tr("security.passphrase.note")),
 		container.NewHBox(p.passBtn),
+		p.keyringBox(),
 		wrapLabel(tr("security.admin.note")),
 		container.NewHBox(p.adminBtn, p.removeAdminBtn),
 	)...)))
@@ -371,6 +373,9 @@ func (p *securityPage) passphraseDialog(hasVault bool) {
 			prof, ctx := p.s.u.c.Profile, p.s.u.userCtx()
 			p.s.u.jobs.run(func() {
 				err := prof.ChangePassphrase(ctx, oldPW, newPW)
+				if err == nil {
+					p.keyringPassphraseChanged(newPW)
+				}
 				clear(oldPW)
 				clear(newPW)
 				p.s.u.jobs.do(func() {

@@ -36,33 +36,15 @@ const iconOffset = 22
 // screen.
 func (w walk) run(t *testing.T, a *app) {
 	t.Helper()
-	t.Log("1. the ticket list shows the ticket; open it")
-	p := a.waitFor("the ticket list", time.Minute, func(p page) bool {
-		_, ok := p.find(w.subject)
-		return ok
-	}, nil)
-	r, _ := p.find(w.subject)
-	a.click(r.centre())
-	a.waitFor("the ticket", 30*time.Second, func(p page) bool {
-		return len(p.findAll(w.subject)) >= 2 && len(p.findAll("Signed")) > 0 && len(p.findAll("Encrypted")) > 0
-	}, nil)
+	_, seal := w.openAndHover(t, a)
+	x, _ := seal.centre()
 	// The reply is a bar until asked for (screens_test.go clicks it).
 	a.key("ctrl+r")
 	a.away()
-	p = a.waitFor("the composer", 30*time.Second, func(p page) bool {
+	p := a.waitFor("the composer", 30*time.Second, func(p page) bool {
 		return len(p.findAll("Signed")) > 0 && len(p.findAll("Encrypted")) > 0 &&
 			len(p.findAll("Encrypt")) > 0 && len(p.findAll("Send")) > 0
 	}, nil)
-
-	t.Log("2. the seal's and the lock's tooltips name the signer and our certificate")
-	seal, _ := p.find("Signed")
-	x, y := seal.centre()
-	tip := a.tooltip("seal-tooltip", seal.X-iconOffset, y, "The signature of this message was verified successfully.", "Signed by", w.signer)
-	t.Logf("the seal's tooltip reads:\n%s", tip)
-	lock, _ := p.find("Encrypted")
-	_, y = lock.centre()
-	tip = a.tooltip("lock-tooltip", lock.X-iconOffset, y, "This message was encrypted for you.", w.ours)
-	t.Logf("the lock's tooltip reads:\n%s", tip)
 	articles := rect{X: x + 150, Y: seal.Y} // a point in the articles, for scrolling
 
 	t.Log("3. Encrypt and Sign: on, off, on again")
@@ -135,6 +117,35 @@ func (w walk) run(t *testing.T, a *app) {
 		t.Log("7. the customer's answer arrives by itself")
 		a.waitFor("the customer's answer", time.Minute, func(p page) bool { return p.has("3 messages") }, nil)
 	}
+}
+
+// openAndHover is the walk's first two steps (also the Wine smoke test's):
+// it opens the ticket and reads the seal's and the lock's tooltips, and
+// returns the ticket as seen and the seal's label. The reply is still a
+// bar then.
+func (w walk) openAndHover(t *testing.T, a *app) (page, rect) {
+	t.Helper()
+	t.Log("1. the ticket list shows the ticket; open it")
+	p := a.waitFor("the ticket list", time.Minute, func(p page) bool {
+		_, ok := p.find(w.subject)
+		return ok
+	}, nil)
+	r, _ := p.find(w.subject)
+	a.click(r.centre())
+	p = a.waitFor("the ticket", 30*time.Second, func(p page) bool {
+		return len(p.findAll(w.subject)) >= 2 && len(p.findAll("Signed")) > 0 && len(p.findAll("Encrypted")) > 0
+	}, nil)
+
+	t.Log("2. the seal's and the lock's tooltips name the signer and our certificate")
+	seal, _ := p.find("Signed")
+	_, y := seal.centre()
+	tip := a.tooltip("seal-tooltip", seal.X-iconOffset, y, "The signature of this message was verified successfully.", "Signed by", w.signer)
+	t.Logf("the seal's tooltip reads:\n%s", tip)
+	lock, _ := p.find("Encrypted")
+	_, y = lock.centre()
+	tip = a.tooltip("lock-tooltip", lock.X-iconOffset, y, "This message was encrypted for you.", w.ours)
+	t.Logf("the lock's tooltip reads:\n%s", tip)
+	return p, seal
 }
 
 // checkToggle checks a toggle button's state by its colour and by its
