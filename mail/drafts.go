@@ -195,17 +195,24 @@ func (d *Desk) DeleteDraft(ctx context.Context, id int64) error {
 // and References for threading. Encrypt and Sign are left off: the UI sets
 // them from the defaults and what the engine can do.
 func (d *Desk) ReplyDraft(ctx context.Context, ticketID int64) (Draft, error) {
+	dr, _, err := d.replyDraft(ctx, ticketID)
+	return dr, err
+}
+
+// replyDraft is ReplyDraft, and the article the answer answers: the
+// newest from the customer, else the newest (0 in a ticket without one).
+func (d *Desk) replyDraft(ctx context.Context, ticketID int64) (Draft, int64, error) {
 	t, err := d.Ticket(ctx, ticketID)
 	if err != nil {
-		return Draft{}, err
+		return Draft{}, 0, err
 	}
 	dr := Draft{AccountID: t.AccountID, TicketID: t.ID, Subject: ReplySubject(t.Number, t.Subject), State: DraftOpen}
 	if dr.AccountID, err = d.accountOr(ctx, dr.AccountID); err != nil {
-		return Draft{}, err
+		return Draft{}, 0, err
 	}
 	arts, err := d.Articles(ctx, ticketID)
 	if err != nil {
-		return Draft{}, err
+		return Draft{}, 0, err
 	}
 	var last, lastIn *Article
 	for i := range arts {
@@ -234,7 +241,14 @@ func (d *Desk) ReplyDraft(ctx context.Context, ticketID int64) (Draft, error) {
 		}
 		dr.References = refs
 	}
-	return dr, nil
+	var answered int64
+	switch {
+	case lastIn != nil:
+		answered = lastIn.ID
+	case last != nil:
+		answered = last.ID
+	}
+	return dr, answered, nil
 }
 
 // recipients returns the envelope addresses of To and Cc, each once.

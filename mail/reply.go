@@ -29,11 +29,7 @@ type Attribution func(date time.Time, name string) string
 // prefixed with "> " (message.Quote). A draft quoting an encrypted
 // article is Confidential, so it is sealed at rest.
 func (d *Desk) QuotedReplyDraft(ctx context.Context, ticketID int64, attribution Attribution) (Draft, error) {
-	dr, err := d.ReplyDraft(ctx, ticketID)
-	if err != nil {
-		return dr, err
-	}
-	a, err := d.answered(ctx, ticketID)
+	dr, a, err := d.replyDraft(ctx, ticketID)
 	if err != nil || a == 0 {
 		return dr, err
 	}
@@ -52,17 +48,6 @@ func (d *Desk) QuotedReplyDraft(ctx context.Context, ticketID int64, attribution
 	dr.Confidential = v.Encrypted
 	dr.Encrypt = dr.Encrypt || v.Encrypted
 	return dr, nil
-}
-
-// answered is the article a reply answers: the newest from the
-// customer, else the newest.
-func (d *Desk) answered(ctx context.Context, ticketID int64) (int64, error) {
-	var id int64
-	err := d.db.QueryRowContext(ctx, `SELECT id FROM articles WHERE ticket_id = ? ORDER BY outgoing, id DESC LIMIT 1`, ticketID).Scan(&id)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("mail: reply: %w", err)
-	}
-	return id, nil
 }
 
 // ForwardDraft is a draft forwarding an article within its ticket: the
