@@ -42,3 +42,32 @@ func (s *Store) Holders(ctx context.Context, prefix string, limit int, t time.Ti
 	}
 	return out, rows.Err()
 }
+
+// Encryptable reports which of addrs (lower case) have a certificate
+// valid at t that allows encryption: one question for a whole list.
+func (s *Store) Encryptable(ctx context.Context, addrs []string, t time.Time) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(addrs) == 0 {
+		return out, nil
+	}
+	args := []any{t.Unix(), t.Unix()}
+	for _, a := range addrs {
+		args = append(args, strings.ToLower(a))
+	}
+	rows, err := s.p.DB.QueryContext(ctx, `SELECT DISTINCT a.address
+		FROM certificate_addresses a JOIN certificates c ON c.id = a.certificate_id
+		WHERE c.is_ca = 0 AND c.can_encrypt = 1 AND c.not_before <= ? AND c.not_after >= ?
+		AND a.address IN (?`+strings.Repeat(", ?", len(addrs)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("certs: encryptable: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("certs: encryptable: %w", err)
+		}
+		out[a] = true
+	}
+	return out, rows.Err()
+}

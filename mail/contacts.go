@@ -22,6 +22,7 @@ type Contact struct {
 // (certs.Store); a desk without it completes from its tickets alone.
 type addressBook interface {
 	Holders(ctx context.Context, prefix string, limit int, t time.Time) ([]certs.Holder, error)
+	Encryptable(ctx context.Context, addrs []string, t time.Time) (map[string]bool, error)
 }
 
 // Contacts completes a recipient: the customers of tickets and the
@@ -77,11 +78,19 @@ func (d *Desk) Contacts(ctx context.Context, prefix string, limit int) ([]Contac
 			add(Contact{Name: h.Name, Address: h.Address, HasCert: h.CanEncrypt})
 		}
 		// A customer typed by name has a certificate too.
+		var ask []string
 		for _, a := range order {
-			if c := byAddr[a]; !c.HasCert {
-				if hs, err := ab.Holders(ctx, a, 1, d.now()); err == nil && len(hs) == 1 && hs[0].Address == a {
-					c.HasCert = hs[0].CanEncrypt
-				}
+			if !byAddr[a].HasCert {
+				ask = append(ask, a)
+			}
+		}
+		can, err := ab.Encryptable(ctx, ask, d.now())
+		if err != nil {
+			return nil, err
+		}
+		for a := range can {
+			if c := byAddr[a]; c != nil {
+				c.HasCert = true
 			}
 		}
 	}

@@ -233,6 +233,11 @@ func TestCountsAndContacts(t *testing.T) {
 	if len(got) < 2 || got[0].Address != "alice@example.org" || !got[0].HasCert || got[0].Name != "Alice Example" {
 		t.Errorf("contacts: got %+v", got)
 	}
+	// Found by the customer's name, not by a certificate's address: the
+	// store is still asked whether Alice has one.
+	if got, err := e.desk.Contacts(e.ctx, "alice e", 10); err != nil || len(got) != 1 || !got[0].HasCert {
+		t.Errorf("Alice by name: got %+v, %v, want her with her certificate", got, err)
+	}
 	byName, err := e.desk.Contacts(e.ctx, "bob b", 10)
 	if err != nil || len(byName) != 1 || byName[0].Address != "bob@example.net" || byName[0].HasCert {
 		t.Errorf("by name: got %+v, %v", byName, err)
