@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/term"
 
 	"siegel/certs"
+	"siegel/certs/revocation"
 )
 
 // certsImport is `siegel certs import FILE… [--passphrase-file F]`. Each
@@ -56,21 +59,24 @@ func certsImport(ctx context.Context, env Env, args []string) int {
 		}
 	}()
 	for _, name := range files {
-		if isCRLFile(name) {
-			info, err := importCRL(ctx, env, parts.Revocations, name)
-			if err != nil {
-				failed = true
-				fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", name, certsError(err))
+		data, crl, err := readImportFile(env, name)
+		if crl && err == nil {
+			var info revocation.CRLInfo
+			if info, err = parts.Revocations.ImportCRL(ctx, data); err == nil {
+				crls++
+				fmt.Fprintf(env.Stdout, "%s: %s\n", name, describeCRL(info))
 				continue
 			}
-			crls++
-			fmt.Fprintf(env.Stdout, "%s: %s\n", name, describeCRL(info))
-			continue
 		}
-		report, err := importFile(ctx, env, s, name, passphrase, *passFile == "")
 		if err != nil {
 			failed = true
-			fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", err.Name, certsError(err.Err))
+			fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", name, certsError(err))
+			continue
+		}
+		report, ferr := importFile(ctx, env, s, name, data, passphrase, *passFile == "" && name != "-")
+		if ferr != nil {
+			failed = true
+			fmt.Fprintf(env.Stderr, "siegel certs import: %s: %s\n", ferr.Name, certsError(ferr.Err))
 			continue
 		}
 		for _, it := range report.Items {
@@ -83,30 +89,40 @@ func certsImport(ctx context.Context, env Env, args []string) int {
 	return 0
 }
 
-// importFile imports one file, naming it in the error.
-func importFile(ctx context.Context, env Env, s *certs.Store, name string, passphrase []byte, mayAsk bool) (*certs.ImportReport, *certs.FileError) {
-	report, err := importData(ctx, env, s, name, passphrase, mayAsk)
+// readImportFile reads one file to import ("-" is standard input), once
+// and bounded, and tells whether it is a certificate revocation list.
+func readImportFile(env Env, name string) (data []byte, crl bool, err error) {
+	switch {
+	case name == "-":
+		data, err = certs.ReadImport(env.Stdin)
+		return data, false, err
+	case strings.EqualFold(filepath.Ext(name), ".crl"):
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, true, err
+		}
+		defer f.Close()
+		data, err = revocation.ReadCRL(f)
+		return data, true, err
+	}
+	data, err = certs.ReadImportFile(name)
+	return data, err == nil && isCRL(data), err
+}
+
+// importFile stores one file's certificates and keys, naming it in the
+// error.
+func importFile(ctx context.Context, env Env, s *certs.Store, name string, data, passphrase []byte, mayAsk bool) (*certs.ImportReport, *certs.FileError) {
+	report, err := importData(ctx, env, s, name, data, passphrase, mayAsk)
 	if err != nil {
 		return nil, &certs.FileError{Name: name, Err: err}
 	}
 	return report, nil
 }
 
-// importData reads, parses and stores one file ("-" is standard input).
-// When the file needs a passphrase that was not given, it asks on the
-// terminal (if there is one), up to three times.
-func importData(ctx context.Context, env Env, s *certs.Store, name string, passphrase []byte, mayAsk bool) (*certs.ImportReport, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = certs.ReadImport(env.Stdin)
-		mayAsk = false
-	} else {
-		data, err = certs.ReadImportFile(name)
-	}
-	if err != nil {
-		return nil, err
-	}
+// importData parses and stores one file's content. When the file needs a
+// passphrase that was not given, it asks on the terminal (if there is
+// one and mayAsk), up to three times.
+func importData(ctx context.Context, env Env, s *certs.Store, name string, data, passphrase []byte, mayAsk bool) (*certs.ImportReport, error) {
 	b, err := certs.Parse(data, name, passphrase)
 	for try := 0; try < 3 && mayAsk && isTerminal(env.Stdin) &&
 		(errors.Is(err, certs.ErrPassphraseRequired) || errors.Is(err, certs.ErrWrongPassphrase) && try > 0); try++ {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"io"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,14 +21,9 @@ import (
 // crlExtensions are the files the CRL import offers.
 var crlExtensions = []string{".crl", ".pem", ".der"}
 
-// maxCRLFile bounds what is read of a CRL file: one byte more than the
-// core accepts, so that it says "too large" rather than "not a CRL" for a
-// longer file.
-const maxCRLFile = 32<<20 + 1
-
 // importCRL asks for a CRL file and imports it.
 func (p *certsPage) importCRL() {
-	p.openFile(crlExtensions, func(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, maxCRLFile)) }, p.importCRLData)
+	p.openFile(crlExtensions, revocation.ReadCRL, p.importCRLData)
 }
 
 // importCRLData hands a CRL file's content to the core and says what it

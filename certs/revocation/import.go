@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -20,8 +21,16 @@ var (
 	ErrTooLarge     = errors.New("too large")
 )
 
-// maxImport bounds an imported CRL file, as a fetched CRL.
-const maxImport = maxCRL
+// MaxImportSize bounds an imported CRL file, as a fetched CRL: ImportCRL
+// refuses more with ErrTooLarge. ReadCRL reads at most one byte more, so
+// that a longer file is said to be too large rather than not a CRL.
+const MaxImportSize = maxCRL
+
+// ReadCRL reads a CRL file to import from r, at most MaxImportSize+1
+// bytes (ImportCRL says ErrTooLarge for the one byte more).
+func ReadCRL(r io.Reader) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, MaxImportSize+1))
+}
 
 // IssuerLookup returns the CA certificates whose subject is rawSubject
 // (DER); the certificate store provides it.
@@ -106,8 +115,8 @@ func (c *Checker) verifyImport(ctx context.Context, der []byte, issuers IssuerLo
 // crlBlocks splits an import into DER CRLs: the "X509 CRL" blocks of PEM
 // text, or the input itself.
 func crlBlocks(data []byte) ([][]byte, error) {
-	if len(data) > maxImport {
-		return nil, fmt.Errorf("revocation: CRL file of %d bytes: %w (at most %d)", len(data), ErrTooLarge, maxImport)
+	if len(data) > MaxImportSize {
+		return nil, fmt.Errorf("revocation: CRL file of %d bytes: %w (at most %d)", len(data), ErrTooLarge, MaxImportSize)
 	}
 	if !bytes.Contains(data, []byte("-----BEGIN")) {
 		if len(bytes.TrimSpace(data)) == 0 {
