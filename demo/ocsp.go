@@ -86,10 +86,8 @@ func (r *ocspResponder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func (r *ocspResponder) respond(q *ocsp.Request) ([]byte, error) {
 	r.mu.Lock()
-	ca, rc, revoked := r.ca, r.revoked[q.SerialNumber.String()], false
-	if _, ok := r.revoked[q.SerialNumber.String()]; ok {
-		revoked = true
-	}
+	ca := r.ca
+	rc, revoked := r.revoked[q.SerialNumber.String()]
 	r.mu.Unlock()
 	if ca == nil {
 		return nil, errors.New("no CA yet")
