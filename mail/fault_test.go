@@ -142,19 +142,7 @@ func TestSyncSurvivesCutsAnywhere(t *testing.T) {
 	}
 	proxy := mailtest.NewProxy(t, server.Addr)
 	ctx := context.Background()
-	newDesk := func() *Desk {
-		side := mailtest.DeskSide(t)
-		d, err := Open(ctx, side.Profile, side.Store, side.Engine, &Options{RetryMin: time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := server.Server()
-		srv.Host, srv.Port = proxy.Host, proxy.Port
-		if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: srv, SMTP: srv}); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	newDesk := func() *Desk { return proxiedDesk(t, server, proxy, Options{RetryMin: time.Millisecond}) }
 	// One clean pass measures the exchange.
 	d := newDesk()
 	proxy.Bytes.Store(0)
@@ -385,4 +373,22 @@ func TestSyncKilled(t *testing.T) {
 	checkConsistent(t, d.db, server)
 	checkStoredExactly(t, d.db, msgs)
 	t.Logf("%d of %d children killed", killed, rounds)
+}
+
+// proxiedDesk opens a desk on a fresh profile whose account reaches
+// server through proxy (which the tests cut).
+func proxiedDesk(t *testing.T, server *mailtest.IMAP, proxy *mailtest.Proxy, o Options) *Desk {
+	t.Helper()
+	ctx := context.Background()
+	side := mailtest.DeskSide(t)
+	d, err := Open(ctx, side.Profile, side.Store, side.Engine, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.Server()
+	srv.Host, srv.Port = proxy.Host, proxy.Port
+	if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: srv, SMTP: srv}); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

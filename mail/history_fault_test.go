@@ -55,17 +55,7 @@ func TestHistorySurvivesCutsAnywhere(t *testing.T) {
 	proxy := mailtest.NewProxy(t, server.Addr)
 	ctx := context.Background()
 	newDesk := func() *Desk {
-		side := mailtest.DeskSide(t)
-		d, err := Open(ctx, side.Profile, side.Store, side.Engine, &Options{RetryMin: time.Millisecond, HistoryBatch: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := server.Server()
-		srv.Host, srv.Port = proxy.Host, proxy.Port
-		if _, err := d.AddAccount(ctx, account.Account{Address: mailtest.DeskAddress, IMAP: srv, SMTP: srv}); err != nil {
-			t.Fatal(err)
-		}
-		return d
+		return proxiedDesk(t, server, proxy, Options{RetryMin: time.Millisecond, HistoryBatch: 5})
 	}
 	d := newDesk()
 	proxy.Bytes.Store(0)
