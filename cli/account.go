@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"siegel/mail"
 	"siegel/mail/account"
@@ -16,7 +17,7 @@ import (
 	"siegel/mail/account/oauth"
 )
 
-const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--history DAYS|all] [--no-test]\n" +
+const accountAddArgs = "--email ADDR [--imap URL --smtp URL] [--password-file F] [--smtp-password-file F] [--name N] [--tls-ca FILE] [--tls-pin FPR] [--history DAYS|all] [--signature-file F] [--no-test]\n" +
 	"       [--provider microsoft|google] [--oauth2-auth-url URL --oauth2-token-url URL] [--oauth2-client-id ID] [--oauth2-client-secret-file F] [--oauth2-scope S]..."
 
 // accountGroup is `siegel account` and its subcommands.
@@ -76,6 +77,7 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 	fs.Var(&pins, "tls-pin", "SHA-256 fingerprint of a server certificate to accept as it is (repeatable)")
 	noTest := fs.Bool("no-test", false, "store the account without testing its connections")
 	history := fs.String("history", "", "how far back the first sync fetches: a number of days, or all (default 365)")
+	sigFile := fs.String("signature-file", "", "file with the text signature put under every message sent from the account")
 	of := addOAuthFlags(fs)
 	if rest, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -103,6 +105,12 @@ func accountAdd(ctx context.Context, env Env, args []string) int {
 		if a.SMTP, err = account.ParseURL(account.SMTP, *smtpURL); err != nil {
 			fmt.Fprintf(env.Stderr, "siegel account add: --smtp: %v\n", err)
 			return 2
+		}
+	}
+	if *sigFile != "" {
+		if a.Signature, err = readSignature(*sigFile); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel account add: --signature-file: %v\n", err)
+			return 1
 		}
 	}
 	if *caFile != "" {
@@ -315,6 +323,8 @@ type accountJSON struct {
 	Auth        string `json:"auth"` // "password" or "oauth2"
 	// NeedsSignIn: the provider refused the sign-in; `account signin`.
 	NeedsSignIn bool `json:"needs_signin,omitempty"`
+	// Signature is the text signature, as stored.
+	Signature string `json:"signature,omitempty"`
 }
 
 func accountList(ctx context.Context, env Env, args []string) int {
@@ -338,7 +348,7 @@ func accountList(ctx context.Context, env Env, args []string) int {
 		if *asJSON {
 			line, _ := json.Marshal(accountJSON{ID: a.ID, Address: a.Address, Name: a.Name,
 				IMAP: a.IMAP.URL(account.IMAP), SMTP: a.SMTP.URL(account.SMTP), Pins: a.Trust.Pins, ExtraCA: len(a.Trust.RootsPEM) > 0,
-				HistoryDays: a.History(), Auth: string(authName(a)), NeedsSignIn: a.NeedsSignIn})
+				HistoryDays: a.History(), Auth: string(authName(a)), NeedsSignIn: a.NeedsSignIn, Signature: a.Signature})
 			fmt.Fprintln(env.Stdout, string(line))
 			continue
 		}
@@ -433,4 +443,25 @@ func accountDelete(ctx context.Context, env Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "Account %s deleted.\n", list[0].Address)
 	return 0
+}
+
+// readSignature reads a signature file within account.MaxSignature, as
+// UTF-8 text.
+func readSignature(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, account.MaxSignature+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > account.MaxSignature {
+		return "", fmt.Errorf("%w: more than %d bytes", account.ErrSignature, account.MaxSignature)
+	}
+	if !utf8.Valid(b) {
+		return "", errors.New("the signature is not UTF-8 text")
+	}
+	return string(b), nil
 }

@@ -93,6 +93,7 @@ var commands = map[string]command{
 	"sync":    {run: runSync, summary: "fetch new mail of every account into tickets; print what arrived"},
 	"tickets": {run: runTickets, summary: "list the tickets"},
 	"show":    {run: runShow, summary: "show one ticket with its articles and their security states"},
+	"ticket":  {run: runTicket, summary: "close, reopen or put a ticket on pending"},
 	"certs":   {run: runCerts, summary: "import, list, export and delete certificates and keys"},
 	"inspect": {run: runInspect, summary: "analyse .eml files against the certificate store"},
 	"seal":    {run: runSeal, summary: "build a message as Send would (signed, encrypted), without sending it"},

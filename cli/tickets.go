@@ -46,11 +46,11 @@ func newTicketJSON(t *mail.Ticket) ticketJSON {
 func runTickets(ctx context.Context, env Env, args []string) int {
 	fs := newFlagSet("tickets", &env)
 	asJSON := fs.Bool("json", false, "print one JSON object per line and ticket")
-	state := fs.String("state", "", "only tickets in this state: new, open or closed")
+	state := fs.String("state", "", "only tickets in this state: new, open, pending or closed")
 	search := fs.String("search", "", "ticket number, or words of the subject, the customer or unencrypted text")
 	limit := fs.Int("limit", 0, "at most this many tickets (0: all)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: siegel tickets [--json] [--state new|open|closed] [--search WORDS] [--limit N]")
+		fmt.Fprintln(env.Stderr, "usage: siegel tickets [--json] [--state new|open|pending|closed] [--search WORDS] [--limit N]")
 		fs.PrintDefaults()
 	}
 	if rest, err := parseInterspersed(fs, args); err != nil || len(rest) > 0 {

@@ -51,12 +51,12 @@ func (d *Desk) AddAccount(ctx context.Context, a account.Account) (int64, error)
 	res, err := d.db.ExecContext(ctx, `INSERT INTO accounts (address, name,
 		imap_host, imap_port, imap_security, imap_user, imap_password,
 		smtp_host, smtp_port, smtp_security, smtp_user, smtp_password, trust, created, history_days, large_message,
-		auth, oauth2, oauth2_refresh, needs_signin)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		auth, oauth2, oauth2_refresh, needs_signin, signature)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		strings.TrimSpace(a.Address), a.Name,
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
 		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust), millis(d.now()),
-		a.HistoryDays, a.LargeMessage, string(authMethod(a)), string(oauth2), refresh, needsSignIn)
+		a.HistoryDays, a.LargeMessage, string(authMethod(a)), string(oauth2), refresh, needsSignIn, a.Signature)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
@@ -94,11 +94,11 @@ func (d *Desk) UpdateAccount(ctx context.Context, a account.Account) error {
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, imap_password = COALESCE(?, imap_password),
 		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_user = ?, smtp_password = COALESCE(?, smtp_password),
 		trust = ?, history_days = ?, large_message = ?, auth = ?, oauth2 = ?, oauth2_refresh = COALESCE(?, oauth2_refresh),
-		needs_signin = CASE WHEN ? IS NOT NULL THEN 0 ELSE needs_signin END WHERE id = ?`,
+		needs_signin = CASE WHEN ? IS NOT NULL THEN 0 ELSE needs_signin END, signature = ? WHERE id = ?`,
 		strings.TrimSpace(a.Address), a.Name,
 		a.IMAP.Host, a.IMAP.Port, string(a.IMAP.Security), a.IMAP.User, imapPw,
 		a.SMTP.Host, a.SMTP.Port, string(a.SMTP.Security), a.SMTP.User, smtpPw, string(trust),
-		a.HistoryDays, a.LargeMessage, string(authMethod(a)), string(oauth2), refresh, refresh, a.ID)
+		a.HistoryDays, a.LargeMessage, string(authMethod(a)), string(oauth2), refresh, refresh, a.Signature, a.ID)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %s", ErrAccountExists, a.Address)
@@ -169,13 +169,13 @@ func (d *Desk) sealPasswords(ctx context.Context, a account.Account) (imapPw, sm
 }
 
 const accountColumns = `id, address, name, imap_host, imap_port, imap_security, imap_user,
-	smtp_host, smtp_port, smtp_security, smtp_user, trust, history_days, large_message, auth, oauth2, needs_signin`
+	smtp_host, smtp_port, smtp_security, smtp_user, trust, history_days, large_message, auth, oauth2, needs_signin, signature`
 
 func scanAccount(sc interface{ Scan(...any) error }) (account.Account, error) {
 	var a account.Account
 	var trust, oauth2 string
 	err := sc.Scan(&a.ID, &a.Address, &a.Name, &a.IMAP.Host, &a.IMAP.Port, &a.IMAP.Security, &a.IMAP.User,
-		&a.SMTP.Host, &a.SMTP.Port, &a.SMTP.Security, &a.SMTP.User, &trust, &a.HistoryDays, &a.LargeMessage, &a.Auth, &oauth2, &a.NeedsSignIn)
+		&a.SMTP.Host, &a.SMTP.Port, &a.SMTP.Security, &a.SMTP.User, &trust, &a.HistoryDays, &a.LargeMessage, &a.Auth, &oauth2, &a.NeedsSignIn, &a.Signature)
 	if err != nil {
 		return a, err
 	}

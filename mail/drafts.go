@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"siegel/mail/account"
 	"siegel/message"
 )
 
@@ -191,8 +192,9 @@ func (d *Desk) DeleteDraft(ctx context.Context, id int64) error {
 
 // ReplyDraft prepares (without storing) the answer to a ticket
 // (DESIGN.md §5): from the ticket's account, to the Reply-To or sender of
-// its newest customer message, subject "Re: [Ticket#N] …", and In-Reply-To
-// and References for threading. Encrypt and Sign are left off: the UI sets
+// its newest customer message, subject "Re: [Ticket#N] …", In-Reply-To
+// and References for threading, and the account's text signature under
+// room for the agent's text. Encrypt and Sign are left off: the UI sets
 // them from the defaults and what the engine can do.
 func (d *Desk) ReplyDraft(ctx context.Context, ticketID int64) (Draft, error) {
 	dr, _, err := d.replyDraft(ctx, ticketID)
@@ -208,6 +210,9 @@ func (d *Desk) replyDraft(ctx context.Context, ticketID int64) (Draft, int64, er
 	}
 	dr := Draft{AccountID: t.AccountID, TicketID: t.ID, Subject: ReplySubject(t.Number, t.Subject), State: DraftOpen}
 	if dr.AccountID, err = d.accountOr(ctx, dr.AccountID); err != nil {
+		return Draft{}, 0, err
+	}
+	if dr.Text, err = d.signatureOf(ctx, dr.AccountID); err != nil {
 		return Draft{}, 0, err
 	}
 	arts, err := d.Articles(ctx, ticketID)
@@ -286,4 +291,14 @@ func parseAddresses(entry string) ([]string, error) {
 		out[i] = a.Address
 	}
 	return out, nil
+}
+
+// signatureOf is the text a new message from an account starts with: its
+// signature block, under room for the agent's text.
+func (d *Desk) signatureOf(ctx context.Context, accountID int64) (string, error) {
+	a, err := d.Account(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	return account.SignatureBlock(a.Signature), nil
 }

@@ -25,7 +25,7 @@ var ErrMustEncrypt = errors.New("mail: the customer wrote encrypted: the answer 
 type Attribution func(date time.Time, name string) string
 
 // QuotedReplyDraft is ReplyDraft with the article answered quoted below
-// the agent's text: the attribution line, then every line of its text
+// the agent's text and signature: the attribution line, then every line of its text
 // prefixed with "> " (message.Quote). A draft quoting an encrypted
 // article is Confidential, so it is sealed at rest.
 func (d *Desk) QuotedReplyDraft(ctx context.Context, ticketID int64, attribution Attribution) (Draft, error) {
@@ -44,7 +44,7 @@ func (d *Desk) QuotedReplyDraft(ctx context.Context, ticketID int64, attribution
 	if name == "" {
 		name = v.From.Address
 	}
-	dr.Text = "\n\n" + attribution(v.Date, name) + "\n" + message.Quote(v.Text)
+	dr.Text += "\n\n" + attribution(v.Date, name) + "\n" + message.Quote(v.Text)
 	dr.Confidential = v.Encrypted
 	dr.Encrypt = dr.Encrypt || v.Encrypted
 	return dr, nil
@@ -53,7 +53,8 @@ func (d *Desk) QuotedReplyDraft(ctx context.Context, ticketID int64, attribution
 // ForwardDraft is a draft forwarding an article within its ticket: the
 // subject "Fwd: " with the ticket tag, the article's attachments, and
 // text as the caller wrote it (the window puts the forwarded header and
-// text in the agent's language). A forward of an encrypted article is
+// text in the agent's language) with the account's signature put under
+// the empty lines it starts with. A forward of an encrypted article is
 // Confidential and starts with Encrypt on; the same Encrypt and Sign
 // rules as for any message apply when it is sent.
 func (d *Desk) ForwardDraft(ctx context.Context, articleID int64, text string) (Draft, error) {
@@ -69,6 +70,17 @@ func (d *Desk) ForwardDraft(ctx context.Context, articleID int64, text string) (
 		Subject: strings.TrimSpace("Fwd: " + FormatTag(t.Number) + " " + t.Subject), Confidential: v.Encrypted, Encrypt: v.Encrypted}
 	if dr.AccountID, err = d.accountOr(ctx, dr.AccountID); err != nil {
 		return Draft{}, err
+	}
+	sig, err := d.signatureOf(ctx, dr.AccountID)
+	if err != nil {
+		return Draft{}, err
+	}
+	// The signature goes under the room for the agent's text, above
+	// what is forwarded.
+	room := len(text) - len(strings.TrimLeft(text, "\n"))
+	dr.Text = text[:room] + strings.TrimPrefix(sig, "\n\n") + "\n\n" + text[room:]
+	if sig == "" {
+		dr.Text = text
 	}
 	return dr, nil
 }

@@ -2,13 +2,14 @@ package mail
 
 import (
 	"context"
+	"slices"
 
 	"siegel/profile"
 )
 
 // schema is the mail core's part of the profile database. Steps are only
 // ever appended (profile.Migrate). Times are Unix milliseconds.
-var schema = []string{
+var schema = slices.Concat(profile.SQL(
 	`CREATE TABLE accounts (
 		id INTEGER PRIMARY KEY,
 		address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -182,12 +183,20 @@ var schema = []string{
 	`ALTER TABLE accounts ADD COLUMN oauth2 TEXT NOT NULL DEFAULT '{}'`,
 	`ALTER TABLE accounts ADD COLUMN oauth2_refresh BLOB`,
 	`ALTER TABLE accounts ADD COLUMN needs_signin INTEGER NOT NULL DEFAULT 0`,
-}
+), []profile.Step{
+	// The pending state: the agent waits for the customer (issue 13).
+	profile.RewriteTable("tickets", `CHECK (state IN ('new', 'open', 'closed'))`,
+		`CHECK (state IN ('new', 'open', 'pending', 'closed'))`),
+}, profile.SQL(
+	// A text signature per account, put under the agent's text inside
+	// the signed part.
+	`ALTER TABLE accounts ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
+))
 
 // migrate brings the mail tables up to date and declares the sealed
 // columns, so ChangePassphrase re-seals them.
 func migrate(ctx context.Context, p *profile.Profile) error {
-	if err := p.Migrate(ctx, "mail", schema); err != nil {
+	if err := p.MigrateSteps(ctx, "mail", schema); err != nil {
 		return err
 	}
 	p.RegisterSealed("accounts", "id", "imap_password")

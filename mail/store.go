@@ -167,8 +167,8 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	}
 
 	// The ticket: counters, activity, the newest article's security, and
-	// its state — a customer's message reopens a closed ticket, our answer
-	// opens a new one.
+	// its state — a customer's message reopens a closed or pending ticket,
+	// our answer opens a new one.
 	unread := 0
 	if !n.outgoing {
 		unread = 1
@@ -181,7 +181,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		newest_signature = CASE WHEN ? >= last_activity OR newest_article IS NULL THEN ? ELSE newest_signature END,
 		newest_from = CASE WHEN ? >= last_activity OR newest_article IS NULL THEN ? ELSE newest_from END,
 		last_activity = max(last_activity, ?),
-		state = CASE WHEN ? AND state = 'closed' THEN 'open' WHEN ? AND state = 'new' THEN 'open' ELSE state END
+		state = CASE WHEN ? AND state IN ('closed', 'pending') THEN 'open' WHEN ? AND state = 'new' THEN 'open' ELSE state END
 		WHERE id = ?`,
 		unread,
 		arrived, f.articleID,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,10 +20,16 @@ type TicketState string
 
 // The ticket states.
 const (
-	TicketNew    TicketState = "new"
-	TicketOpen   TicketState = "open"
-	TicketClosed TicketState = "closed"
+	TicketNew  TicketState = "new"
+	TicketOpen TicketState = "open"
+	// TicketPending: the agent waits for the customer; the customer's
+	// next message opens the ticket again, as it does a closed one.
+	TicketPending TicketState = "pending"
+	TicketClosed  TicketState = "closed"
 )
+
+// TicketStates are the states in the order of their work.
+var TicketStates = []TicketState{TicketNew, TicketOpen, TicketPending, TicketClosed}
 
 // Errors of the ticket and article methods.
 var (
@@ -176,9 +183,9 @@ func (d *Desk) CountTickets(ctx context.Context, q TicketQuery) (int, error) {
 var searchTickets = `(SELECT rowid >> ` + strconv.Itoa(searchShift) + ` FROM article_search WHERE article_search MATCH ?)`
 
 func ticketFilter(q TicketQuery) (where []string, args []any, err error) {
-	switch q.State {
-	case "":
-	case TicketNew, TicketOpen, TicketClosed:
+	switch {
+	case q.State == "":
+	case slices.Contains(TicketStates, q.State):
 		where = append(where, `t.state = ?`)
 		args = append(args, string(q.State))
 	default:
@@ -260,11 +267,10 @@ func (d *Desk) TicketByNumber(ctx context.Context, n int64) (Ticket, error) {
 	return t, nil
 }
 
-// SetTicketState sets a ticket's state (an agent opens or closes it).
+// SetTicketState sets a ticket's state (an agent opens, puts on hold or
+// closes it).
 func (d *Desk) SetTicketState(ctx context.Context, id int64, state TicketState) error {
-	switch state {
-	case TicketNew, TicketOpen, TicketClosed:
-	default:
+	if !slices.Contains(TicketStates, state) {
 		return fmt.Errorf("%w: %q", ErrTicketState, state)
 	}
 	res, err := d.db.ExecContext(ctx, `UPDATE tickets SET state = ? WHERE id = ?`, string(state), id)

@@ -170,6 +170,13 @@ func (p *Profile) Close() error {
 // Migrate brings component's tables up to date by running the steps it has
 // not run yet. Steps are only ever appended to, never edited.
 func (p *Profile) Migrate(ctx context.Context, component string, steps []string) error {
+	return p.MigrateSteps(ctx, component, SQL(steps...))
+}
+
+// MigrateSteps is Migrate for steps of which some are Go (see Step). All
+// the steps to run go in one transaction: a failing step leaves the
+// schema as it was.
+func (p *Profile) MigrateSteps(ctx context.Context, component string, steps []Step) error {
 	if _, err := p.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component TEXT PRIMARY KEY, version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("profile: migrations table: %w", err)
@@ -188,7 +195,7 @@ func (p *Profile) Migrate(ctx context.Context, component string, steps []string)
 		return fmt.Errorf("profile: %s schema version %d is newer than this program (%d)", component, done, len(steps))
 	}
 	for i := done; i < len(steps); i++ {
-		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+		if err := steps[i].run(ctx, tx); err != nil {
 			return fmt.Errorf("profile: migrate %s step %d: %w", component, i+1, err)
 		}
 	}

@@ -75,6 +75,25 @@ type Account struct {
 	// bytes stay on the server (analysed once at sync, fetched again when
 	// opened); 0 means DefaultLargeMessage.
 	LargeMessage int64
+	// Signature is the agent's text signature for this account: it goes
+	// under the agent's text of every new message, reply and forward, in
+	// the body and so inside the signed part (SignatureBlock). At most
+	// MaxSignature bytes.
+	Signature string
+}
+
+// MaxSignature bounds a text signature: a few lines, not a letter.
+const MaxSignature = 4 << 10
+
+// SignatureBlock is a text signature as it stands in a message: after the
+// agent's text, parted from it by the "-- " line that mail readers know
+// (RFC 3676 4.3), so they can grey it out or leave it out of a quote.
+func SignatureBlock(sig string) string {
+	sig = strings.TrimRight(strings.ReplaceAll(sig, "\r\n", "\n"), " \n\t")
+	if strings.TrimSpace(sig) == "" {
+		return ""
+	}
+	return "\n\n-- \n" + sig
 }
 
 // The defaults and special values of the history settings.
@@ -112,6 +131,8 @@ var (
 	ErrURL     = errors.New("invalid server URL")
 	// ErrHistory is a history setting out of range.
 	ErrHistory = errors.New("invalid history setting")
+	// ErrSignature is a text signature longer than MaxSignature.
+	ErrSignature = errors.New("the signature is too long")
 	// ErrPlainRemote is returned for a URL without TLS whose host is not a
 	// loopback address: passwords never cross a network in the clear.
 	ErrPlainRemote = errors.New("a server without TLS is only allowed on this computer (127.0.0.1, ::1, localhost); use imaps://, imap+starttls://, smtps:// or smtp+starttls://")
@@ -139,6 +160,9 @@ func (a *Account) Validate() error {
 	}
 	if a.HistoryDays < HistoryAll {
 		return fmt.Errorf("%w: history of %d days", ErrHistory, a.HistoryDays)
+	}
+	if len(a.Signature) > MaxSignature {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrSignature, len(a.Signature), MaxSignature)
 	}
 	if a.LargeMessage < 0 {
 		return fmt.Errorf("%w: large message size %d", ErrHistory, a.LargeMessage)
