@@ -59,15 +59,18 @@ type composer struct {
 	u        *UI
 	ticketID int64 // 0: a new ticket
 
-	draft     siegelmail.Draft // ID, account and threading of what is written
-	accounts  []account.Account
-	loaded    bool
-	noAccount bool
-	filling   bool // fill is setting the widgets: not the agent's edit
-	dirty     bool
-	saving    bool
-	saveAgain bool
-	closed    bool
+	draft    siegelmail.Draft // ID, account and threading of what is written
+	accounts []account.Account
+	// sigAccount is the account whose signature the text holds (a new
+	// ticket's From may change).
+	sigAccount int64
+	loaded     bool
+	noAccount  bool
+	filling    bool // fill is setting the widgets: not the agent's edit
+	dirty      bool
+	saving     bool
+	saveAgain  bool
+	closed     bool
 
 	// encWant and signWant are the agent's choice (nil: the default).
 	encWant, signWant *bool
@@ -129,7 +132,10 @@ func (c *composer) build() fyne.CanvasObject {
 	}
 	u := c.u
 	c.fromLabel = widget.NewLabel("")
-	c.from = widget.NewSelect(nil, func(string) { c.edited(true) })
+	c.from = widget.NewSelect(nil, func(string) {
+		c.swapSignature()
+		c.edited(true)
+	})
 	c.from.Hide()
 	c.to = newEntry(u.keys)
 	c.to.SetPlaceHolder(tr("compose.to.placeholder"))
@@ -254,6 +260,12 @@ func (c *composer) loaded1(accts []account.Account, dr siegelmail.Draft, restore
 		dr.AccountID = accts[0].ID
 	}
 	dr.TicketID = c.ticketID
+	if !restored && c.ticketID == 0 {
+		// A new ticket starts with the signature; an answer got it from
+		// the desk (Desk.ReplyDraft).
+		dr.Text = account.SignatureBlock(c.signatureOf(dr.AccountID))
+	}
+	c.sigAccount = dr.AccountID
 	if c.dirty {
 		// The agent began typing before the draft arrived: keep that.
 		cur := c.current()
@@ -345,6 +357,40 @@ func (c *composer) showAccounts() {
 	if len(names) == 0 {
 		c.fromLabel.SetText(tr("compose.no-account.short"))
 	}
+}
+
+// signatureOf is the text signature of one of the accounts.
+func (c *composer) signatureOf(id int64) string {
+	for _, a := range c.accounts {
+		if a.ID == id {
+			return a.Signature
+		}
+	}
+	return ""
+}
+
+// swapSignature puts the signature of the account now chosen in place of
+// the one of the account before, where the text still holds it as it was.
+func (c *composer) swapSignature() {
+	a, ok := c.account()
+	if c.filling || !ok || a.ID == c.sigAccount {
+		return
+	}
+	old, repl := account.SignatureBlock(c.signatureOf(c.sigAccount)), account.SignatureBlock(a.Signature)
+	c.sigAccount = a.ID
+	text := c.body.Text
+	switch {
+	case old != "" && strings.Contains(text, old):
+		text = strings.Replace(text, old, repl, 1)
+	case old == "" && repl != "":
+		text += repl
+	default:
+		return
+	}
+	row, col := c.body.CursorRow, c.body.CursorColumn
+	c.body.SetText(text)
+	c.body.CursorRow, c.body.CursorColumn = row, col
+	c.body.Refresh()
 }
 
 // account returns the sending account.

@@ -15,6 +15,7 @@ import (
 type Desk interface {
 	Tickets(ctx context.Context, q mail.TicketQuery) (mail.TicketPage, error)
 	CountTickets(ctx context.Context, q mail.TicketQuery) (int, error)
+	Counts(ctx context.Context) (map[mail.TicketState]mail.StateCount, error)
 	Ticket(ctx context.Context, id int64) (mail.Ticket, error)
 	SetTicketState(ctx context.Context, id int64, state mail.TicketState) error
 	MarkTicketRead(ctx context.Context, id int64) error

@@ -147,6 +147,8 @@ type coreOptions struct {
 	noAccount bool
 	// dir reuses a profile folder.
 	dir string
+	// account changes the account before it is added.
+	account func(*account.Account)
 }
 
 func newCores(t testing.TB, o *coreOptions) *cores {
@@ -175,12 +177,16 @@ func newCores(t testing.TB, o *coreOptions) *cores {
 	c.imap = mailtest.NewIMAP(t, nil)
 	c.smtp = mailtest.NewSMTP(t, nil)
 	if !o.noAccount {
-		c.acctID, err = d.AddAccount(c.ctx, account.Account{
+		a := account.Account{
 			Address: mailtest.DeskAddress, Name: "Siegel Helpdesk",
 			IMAP: c.imap.Server(), SMTP: c.smtp.Server(),
 			// The fixtures arrive at the epoch, before any window.
 			HistoryDays: account.HistoryAll,
-		})
+		}
+		if o.account != nil {
+			o.account(&a)
+		}
+		c.acctID, err = d.AddAccount(c.ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,6 +67,7 @@ var errorKeys = []struct {
 	{account.ErrNoMailbox, "error.account.no-mailbox"},
 	{account.ErrPlainRemote, "error.account.plain-remote"},
 	{account.ErrAddress, "error.account.address"},
+	{account.ErrSignature, "error.account.signature"},
 	{account.ErrURL, "error.account.server"},
 	{account.ErrTrust, "error.account.trust"},
 	{mail.ErrAccountExists, "error.account.exists"},

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"siegel/mail"
 )
 
 // newTestUIIn is newTestUI in a language choice ("" follows the system).
@@ -119,9 +121,14 @@ func TestSwitchLanguage(t *testing.T) {
 	u := newTestUI(t, c)
 	v := openReply(t, u, 10001)
 	test.Type(v.composer.body, "Moment bitte")
+	u.main.status.synced(mail.SyncReport{Accounts: []mail.AccountSync{{New: 2}}}, nil)
 	s := openSettings(t, u, 3)
 	s.appearance.choice.SetSelected("Deutsch")
-	wantText(t, u.win, "Neues Ticket", "Signieren: Zertifikat für Validierung nicht auffindbar.", "Moment bitte")
+	wantText(t, u.win, "Neues Ticket", "Signieren: Zertifikat für Validierung nicht auffindbar.", "Moment bitte",
+		"2 neue Nachrichten", "Neu (5)", "Alle (5)", "Wartend")
+	if got := u.win.Title(); got != "Siegel — 5 ungelesen" {
+		t.Errorf("the window title reads %q", got)
+	}
 	wantText(t, u.settings.win, "Sprache")
 	if got := u.settings.win.Title() + " / " + u.settings.tabs.Items[0].Text; got != "Siegel – Einstellungen / Konten" {
 		t.Errorf("the settings window reads %q", got)

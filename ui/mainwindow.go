@@ -46,6 +46,7 @@ type mainView struct {
 	bannerBox                              *fyne.Container
 	signIn                                 *signInBar // "Sign in again" (signin.go)
 	list                                   *ticketList
+	filter                                 *stateFilter
 	split                                  *container.Split
 	pane                                   *fyne.Container // the right side
 	content                                *fyne.Container // all of it, inside minLayout
@@ -58,6 +59,9 @@ type mainView struct {
 func newMainView(u *UI) *mainView {
 	m := &mainView{u: u}
 	m.list = newTicketList(u, m.open)
+	m.filter = newStateFilter(u, m.list.setState)
+	m.list.state = m.filter.selected
+	m.list.onCounts = m.countsChanged
 	m.status = newStatusLine(u)
 	m.signIn = newSignInBar(u)
 	m.searchDelay = newDebouncer(u.jobs, 250*time.Millisecond)
@@ -108,14 +112,22 @@ func (m *mainView) build() {
 	} else {
 		offset = u.app.Preferences().FloatWithFallback(prefSplit, offset)
 	}
-	m.split = container.NewHSplit(m.list.build(), m.pane)
+	m.split = container.NewHSplit(container.NewBorder(m.filter.build(), nil, nil, nil, m.list.build()), m.pane)
 	m.split.Offset = offset
 
 	top := container.NewVBox(toolbar, m.bannerBox, m.signIn.object())
 	m.content = container.NewBorder(top, m.status.build(), nil, nil, m.split)
 	u.win.SetContent(withToolTipLayer(container.New(minLayout{}, m.content), u.win.Canvas()))
-	u.win.SetTitle(tr("app.title"))
+	u.win.SetTitle(windowTitle(m.filter.counts))
 	m.status.syncing(m.status.busy)
+}
+
+// countsChanged shows the ticket counts in the filter row and the title.
+func (m *mainView) countsChanged(c map[mail.TicketState]mail.StateCount) {
+	m.filter.setCounts(c)
+	if t := windowTitle(c); t != m.u.win.Title() {
+		m.u.win.SetTitle(t)
+	}
 }
 
 func (m *mainView) rebuild() {
@@ -338,6 +350,9 @@ type statusLine struct {
 	label    *widget.Label
 	obj      *fyne.Container
 	accounts map[int64]mail.SyncProgress
+	// text writes what the line says, in the language of the moment: the
+	// window is built again when the language changes.
+	text func() string
 }
 
 func newStatusLine(u *UI) *statusLine {
@@ -346,8 +361,8 @@ func newStatusLine(u *UI) *statusLine {
 
 func (s *statusLine) build() fyne.CanvasObject {
 	text := ""
-	if s.label != nil {
-		text = s.label.Text
+	if s.text != nil {
+		text = s.text()
 	}
 	s.label = widget.NewLabel(text)
 	s.label.Truncation = fyne.TextTruncateEllipsis
@@ -374,7 +389,7 @@ func (s *statusLine) syncing(busy bool) {
 		}
 	}
 	if busy {
-		s.label.SetText(tr("status.checking"))
+		s.say(func() string { return tr("status.checking") })
 		s.bar.SetValue(0)
 		s.bar.Show()
 	} else {
@@ -390,7 +405,9 @@ func (s *statusLine) progress(p mail.SyncProgress) {
 	}
 	s.bar.Show()
 	s.bar.SetValue(float64(p.Done) / float64(p.Total))
-	s.label.SetText(trf("status.progress", map[string]any{"Mailbox": p.Mailbox, "Done": p.Done, "Total": p.Total}))
+	s.say(func() string {
+		return trf("status.progress", map[string]any{"Mailbox": p.Mailbox, "Done": p.Done, "Total": p.Total})
+	})
 }
 
 // accountDone shows the end of a background sync pass of one account.
@@ -402,9 +419,9 @@ func (s *statusLine) accountDone(d mail.SyncDone) {
 	s.bar.Hide()
 	switch {
 	case d.Err != nil && !errors.Is(d.Err, context.Canceled):
-		s.label.SetText(trf("status.failed", map[string]any{"Error": errorText(d.Err)}))
+		s.failed(d.Err)
 	case d.New > 0:
-		s.label.SetText(trn("status.new", d.New, map[string]any{"Count": d.New, "Time": formatTime(time.Now())}))
+		s.newMail(d.New)
 	}
 }
 
@@ -417,18 +434,37 @@ func (s *statusLine) synced(rep mail.SyncReport, err error) {
 	}
 	switch {
 	case len(rep.Accounts) == 0 && err == nil:
-		s.label.SetText(tr("status.no-account"))
+		s.say(func() string { return tr("status.no-account") })
 	case err != nil:
-		s.label.SetText(trf("status.failed", map[string]any{"Error": errorText(err)}))
+		s.failed(err)
 	default:
-		s.label.SetText(trn("status.new", n, map[string]any{"Count": n, "Time": formatTime(time.Now())}))
+		s.newMail(n)
 	}
+}
+
+// say shows a message; text is called again when the language changes.
+func (s *statusLine) say(text func() string) {
+	s.text = text
+	s.label.SetText(text())
+}
+
+// failed says that checking mail (or reading the desk) failed.
+func (s *statusLine) failed(err error) {
+	s.say(func() string { return trf("status.failed", map[string]any{"Error": errorText(err)}) })
+}
+
+// newMail says how many messages came, and when.
+func (s *statusLine) newMail(n int) {
+	at := time.Now()
+	s.say(func() string { return trn("status.new", n, map[string]any{"Count": n, "Time": formatTime(at)}) })
 }
 
 // outbox reports a message that could not be sent.
 func (s *statusLine) outbox(it mail.OutboxItem) {
 	if it.State == mail.OutboxFailed {
-		s.label.SetText(trf("status.outbox-failed", map[string]any{"Subject": it.Subject, "Error": it.LastError}))
+		s.say(func() string {
+			return trf("status.outbox-failed", map[string]any{"Subject": it.Subject, "Error": it.LastError})
+		})
 	}
 }
 

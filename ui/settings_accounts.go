@@ -331,6 +331,10 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 	address.SetText(a.Address)
 	address.SetPlaceHolder("help@example.org")
 	name.SetText(a.Name)
+	signature := widget.NewMultiLineEntry()
+	signature.SetText(a.Signature)
+	signature.SetPlaceHolder(tr("accounts.signature.placeholder"))
+	signature.SetMinRowsVisible(3)
 	imapForm := newServerForm(account.IMAP, a.IMAP, editing)
 	smtpForm := newServerForm(account.SMTP, a.SMTP, editing)
 	roots := widget.NewMultiLineEntry()
@@ -410,6 +414,7 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 		out := *a
 		out.Token, out.NeedsSignIn = nil, false
 		out.Address, out.Name = strings.TrimSpace(address.Text), strings.TrimSpace(name.Text)
+		out.Signature = signature.Text
 		oauth2 := usesOAuth2()
 		out.IMAP, out.SMTP = imapForm.server(!oauth2), smtpForm.server(!oauth2)
 		out.Trust.RootsPEM, out.Trust.Pins = nil, nil
@@ -577,6 +582,7 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 			widget.NewFormItem(tr("accounts.address"), address),
 			widget.NewFormItem("", findRow),
 			widget.NewFormItem(tr("accounts.name"), name),
+			widget.NewFormItem(tr("accounts.signature"), signature),
 			widget.NewFormItem(tr("accounts.auth"), authSel),
 		}
 		items = append(items, imapForm.items(tr("accounts.imap"), !oauth2)...)

@@ -40,6 +40,10 @@ type ticketList struct {
 	empty  *widget.Label
 	obj    fyne.CanvasObject
 	search string
+	state  mail.TicketState // the filter ("": all)
+	// onCounts gets the counts per state at every reload (the filter
+	// row, the window title).
+	onCounts func(map[mail.TicketState]mail.StateCount)
 
 	count   int
 	gen     int // bumped by every reload; older loads are dropped
@@ -86,6 +90,8 @@ func (l *ticketList) showEmpty() {
 		return
 	case l.search != "":
 		l.empty.SetText(tr("list.no-match"))
+	case l.state != "":
+		l.empty.SetText(trf("list.empty.state", map[string]any{"State": stateText(l.state)}))
 	default:
 		l.empty.SetText(tr("list.empty"))
 	}
@@ -132,8 +138,17 @@ func (l *ticketList) setSearch(s string) {
 	l.reload()
 }
 
+// setState lists the tickets of one state ("": all).
+func (l *ticketList) setState(s mail.TicketState) {
+	if s == l.state {
+		return
+	}
+	l.state = s
+	l.reload()
+}
+
 func (l *ticketList) query() mail.TicketQuery {
-	return mail.TicketQuery{Search: l.search, Limit: pageSize}
+	return mail.TicketQuery{State: l.state, Search: l.search, Limit: pageSize}
 }
 
 // reload counts the tickets again and reloads the pages on screen (the
@@ -169,17 +184,24 @@ func (l *ticketList) reload() {
 			page, err = desk.Tickets(ctx, pq)
 			pages[p] = &ticketPage{tickets: page.Tickets, next: page.Next}
 		}
-		l.u.jobs.do(func() { l.reloaded(gen, n, pages, err) })
+		var counts map[mail.TicketState]mail.StateCount
+		if err == nil {
+			counts, err = desk.Counts(ctx)
+		}
+		l.u.jobs.do(func() { l.reloaded(gen, n, pages, counts, err) })
 	})
 }
 
-func (l *ticketList) reloaded(gen, n int, pages map[int]*ticketPage, err error) {
+func (l *ticketList) reloaded(gen, n int, pages map[int]*ticketPage, counts map[mail.TicketState]mail.StateCount, err error) {
 	if gen != l.gen {
 		return
 	}
 	if err != nil {
-		l.u.main.status.label.SetText(trf("status.failed", map[string]any{"Error": errorText(err)}))
+		l.u.main.status.failed(err)
 		return
+	}
+	if l.onCounts != nil {
+		l.onCounts(counts)
 	}
 	l.count = n
 	l.pages = pages
@@ -223,7 +245,7 @@ func (l *ticketList) loaded(gen, p int, page mail.TicketPage, err error) {
 	}
 	delete(l.loading, p)
 	if err != nil {
-		l.u.main.status.label.SetText(trf("status.failed", map[string]any{"Error": errorText(err)}))
+		l.u.main.status.failed(err)
 		return
 	}
 	l.pages[p] = &ticketPage{tickets: page.Tickets, next: page.Next}

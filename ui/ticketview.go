@@ -32,7 +32,8 @@ type ticketView struct {
 	title       *fittedLabel
 	customer    *widget.Label
 	state       *widget.Label
-	stateBtn    *ttwidget.Button
+	stateBtn    *ttwidget.Button // Close, or Reopen a closed ticket
+	pendingBtn  *ttwidget.Button // Wait for customer, or Reopen a pending ticket
 	cards       *fyne.Container
 	scroll      *container.Scroll
 	split       *container.Split
@@ -59,10 +60,11 @@ func (v *ticketView) build(offset float64) {
 	v.customer.Wrapping = fyne.TextWrapWord
 	v.customer.SizeName = theme.SizeNameCaptionText
 	v.state = widget.NewLabel("")
-	v.stateBtn = ttwidget.NewButton("", v.toggleState)
+	v.stateBtn = ttwidget.NewButton("", func() { v.setState(v.stateTarget()) })
+	v.pendingBtn = ttwidget.NewButton("", func() { v.setState(v.pendingTarget()) })
 	v.showHeader()
 	header := container.NewBorder(nil, nil, nil,
-		container.NewCenter(container.NewHBox(v.state, v.stateBtn)),
+		container.NewCenter(container.NewHBox(v.state, v.pendingBtn, v.stateBtn)),
 		container.NewVBox(v.title, v.customer))
 
 	v.cards = container.NewVBox()
@@ -147,19 +149,49 @@ func (v *ticketView) showHeader() {
 	v.title.setFull(t.Tag() + "  " + t.Subject)
 	v.customer.SetText(trn("ticket.customer", t.Articles, map[string]any{"Customer": person(t.Customer.Name, t.Customer.Address), "Count": t.Articles}))
 	v.state.SetText(stateText(t.State))
-	if text := map[bool]string{true: tr("ticket.reopen"), false: tr("ticket.close")}[t.State == mail.TicketClosed]; text != v.stateBtn.Text {
-		// Its tooltip would go on describing what the button did before.
-		hideToolTipsOf(v.stateBtn)
-	}
-	if t.State == mail.TicketClosed {
-		v.stateBtn.SetText(tr("ticket.reopen"))
-		v.stateBtn.SetIcon(theme.MailReplyIcon())
-		v.stateBtn.SetToolTip(tr("ticket.reopen.tip"))
+	v.showStateButton(v.stateBtn, v.stateTarget())
+	if target := v.pendingTarget(); t.State == mail.TicketClosed {
+		v.pendingBtn.Hide()
 	} else {
-		v.stateBtn.SetText(tr("ticket.close"))
-		v.stateBtn.SetIcon(theme.ConfirmIcon())
-		v.stateBtn.SetToolTip(tr("ticket.close.tip"))
+		v.showStateButton(v.pendingBtn, target)
+		v.pendingBtn.Show()
 	}
+}
+
+// stateTarget is where the state button takes the ticket: a closed one
+// opens again, any other closes.
+func (v *ticketView) stateTarget() mail.TicketState {
+	if v.ticket.State == mail.TicketClosed {
+		return mail.TicketOpen
+	}
+	return mail.TicketClosed
+}
+
+// pendingTarget is where the pending button takes the ticket: a pending
+// one opens again, a new or open one waits for the customer.
+func (v *ticketView) pendingTarget() mail.TicketState {
+	if v.ticket.State == mail.TicketPending {
+		return mail.TicketOpen
+	}
+	return mail.TicketPending
+}
+
+// showStateButton makes b the button that moves the ticket to target.
+func (v *ticketView) showStateButton(b *ttwidget.Button, target mail.TicketState) {
+	key, icon := "ticket.close", theme.ConfirmIcon()
+	switch target {
+	case mail.TicketOpen:
+		key, icon = "ticket.reopen", theme.MailReplyIcon()
+	case mail.TicketPending:
+		key, icon = "ticket.pending", theme.HistoryIcon()
+	}
+	if tr(key) != b.Text {
+		// Its tooltip would go on describing what the button did before.
+		hideToolTipsOf(b)
+	}
+	b.SetText(tr(key))
+	b.SetIcon(icon)
+	b.SetToolTip(tr(key + ".tip"))
 }
 
 // load reads the ticket's articles and the composer's draft.
@@ -267,18 +299,16 @@ func (v *ticketView) reloadHeader() {
 	})
 }
 
-// toggleState closes an open ticket or reopens a closed one.
-func (v *ticketView) toggleState() {
-	state := mail.TicketClosed
-	if v.ticket.State == mail.TicketClosed {
-		state = mail.TicketOpen
-	}
+// setState moves the ticket to a state (the header's buttons).
+func (v *ticketView) setState(state mail.TicketState) {
 	id, desk, ctx := v.ticket.ID, v.u.c.Desk, v.u.userCtx()
 	v.stateBtn.Disable()
+	v.pendingBtn.Disable()
 	v.u.jobs.run(func() {
 		err := desk.SetTicketState(ctx, id, state)
 		v.u.jobs.do(func() {
 			v.stateBtn.Enable()
+			v.pendingBtn.Enable()
 			if err != nil {
 				showError(v.u.win, err)
 				return
