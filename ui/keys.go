@@ -75,6 +75,17 @@ func typedKeys(c fyne.Canvas, k *keymap) func(*fyne.KeyEvent) {
 type entry struct {
 	widget.Entry
 	keys *keymap
+	// onFocusLost runs when the focus leaves the entry (Tab, a click
+	// elsewhere).
+	onFocusLost func()
+}
+
+// FocusLost runs onFocusLost after the entry's own handling.
+func (e *entry) FocusLost() {
+	e.Entry.FocusLost()
+	if e.onFocusLost != nil {
+		e.onFocusLost()
+	}
 }
 
 func newEntry(keys *keymap) *entry {

@@ -401,6 +401,9 @@ func (u *UI) showAccountDialog(win fyne.Window, a *account.Account, target accou
 		find.looked = a.Address
 	}
 	address.OnSubmitted = find.findIfNew
+	// Looked up as the agent moves on from the address, as mail programs
+	// do, not only on Enter.
+	address.onFocusLost = func() { find.findIfNew(address.Text) }
 	findRow := find.row(address)
 
 	result := widget.NewLabel("")

@@ -120,6 +120,12 @@ func TestAccountFormDiscovers(t *testing.T) {
 	if formEntries(w, "Server")[1].Text != "smtp.office365.com" {
 		t.Error("a failed look-up emptied the form")
 	}
+
+	// Leaving the field looks the address up too (Tab to the next one).
+	addr.SetText("help@srv.example")
+	w.Canvas().Focus(addr)
+	w.Canvas().Focus(formEntries(w, "Display name")[0])
+	wantText(t, w, "Found in the DNS SRV records (_imaps._tcp.srv.example, _submissions._tcp.srv.example).")
 }
 
 // fillServers types the servers of an account, without passwords.
