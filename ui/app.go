@@ -87,7 +87,8 @@ type UI struct {
 	main     *mainView
 	settings *settingsWindow
 
-	refresh    *debouncer // coalesces the list refreshes of a burst of events
+	refresh    *debouncer   // coalesces the list refreshes of a burst of events
+	opened     *openedFiles // copies of attachments handed to other applications
 	stopEvents func()
 	stopStore  func()
 }
@@ -171,6 +172,7 @@ func newUIOn(a fyne.App, win fyne.Window, c Cores, o Options, j *jobs) *UI {
 		place: o.Placement, replySplit: defaultReplySplit}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.refresh = newDebouncer(u.jobs, refreshDelay)
+	u.opened = &openedFiles{}
 	u.main = newMainView(u)
 	u.main.build()
 	u.bindKeys()
@@ -214,6 +216,7 @@ const closeWait = 5 * time.Second
 func (u *UI) Close() {
 	u.detach()
 	u.finish()
+	u.opened.remove()
 	u.switching.Wait()
 	u.nextMu.Lock()
 	next, parts := u.next, u.nextParts

@@ -265,10 +265,17 @@ func (c *articleCard) show() {
 		if showHTML {
 			shown = c.htmlDone
 		}
+		var listed []message.Attachment
 		for _, att := range c.view.Attachments {
 			if shown.listed(att.ContentID, att.Inline) {
 				c.files.Add(c.attachmentRow(att))
+				listed = append(listed, att)
 			}
+		}
+		if len(listed) > 1 {
+			all := ttwidget.NewButtonWithIcon(tr("article.save-all"), theme.DocumentSaveIcon(), func() { c.u.saveAll(listed) })
+			all.SetToolTip(tr("article.save-all.tip"))
+			c.files.Add(container.NewBorder(nil, nil, nil, all))
 		}
 	}
 	// Hidden when empty, as the failures: the card's VBox would pad
@@ -438,7 +445,7 @@ func (c *articleCard) retry() {
 	})
 }
 
-// attachmentRow is one attachment with its Save button.
+// attachmentRow is one attachment with its Open and Save buttons.
 func (c *articleCard) attachmentRow(att message.Attachment) fyne.CanvasObject {
 	name := att.Name
 	if name == "" {
@@ -449,9 +456,14 @@ func (c *articleCard) attachmentRow(att message.Attachment) fyne.CanvasObject {
 		c.u.saveBytes(c.u.win, name, data)
 	})
 	save.SetToolTip(tr("article.save.tip"))
+	decrypted := c.view != nil && c.view.Encrypted
+	open := ttwidget.NewButtonWithIcon(tr("article.open"), theme.FileApplicationIcon(), func() {
+		c.u.openAttachment(name, data, decrypted)
+	})
+	open.SetToolTip(tr("article.open.tip"))
 	label := widget.NewLabel(name + "  (" + formatSize(len(data)) + ")")
 	label.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), save, label)
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), container.NewHBox(open, save), label)
 }
 
 // addressList writes addresses for a card's header.
