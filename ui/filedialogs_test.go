@@ -2,11 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
@@ -96,6 +99,92 @@ func wantFileDialog(t testing.TB, w fyne.Window, what string, want fileDialogVie
 		t.Errorf("%s: got %+v, want %+v", what, got, want)
 	}
 	tapOnTop(t, w, want.Dismiss)
+}
+
+// In the demo every file dialog starts in the demo folder, where its
+// certificates and keys are; once the agent chose a file elsewhere, the
+// next one starts there. The demo never stores its folder as the
+// agent's: the real profile's dialogs do not open in a folder the demo
+// wipes.
+func TestFileDialogsStartInDemoFolder(t *testing.T) {
+	dw := newDemoWindow(t)
+	u, dir := dw.u, dw.demo.Dir
+	openReply(t, u, dw.demo.Tickets["Rückfrage zur Rechnung 2024-121"])
+	tap(t, u.win, "Attach…")
+	wantFileDialog(t, u.win, "Attach", fileDialogView{"Attach a file", dir, "Cancel", "Attach"})
+
+	s := openSettings(t, u, 1)
+	tap(t, s.win, "Import CRL…")
+	wantFileDialog(t, s.win, "Import CRL", fileDialogView{"Import a certificate revocation list", dir, "Cancel", "Open"})
+	selectCert(t, s.certs, "Siegel Demo Helpdesk")
+	tap(t, s.win, "Details")
+	tap(t, s.win, "Save PEM…")
+	wantFileDialog(t, s.win, "Save PEM", fileDialogView{"Save certificate", dir, "Cancel", "Save"})
+	closeTopModal(s.win.Canvas())
+
+	// The README's way: import certificates/jonas-becker.pem.
+	tap(t, s.win, "Import from file…")
+	wantImport := fileDialogView{"Import certificates", dir, "Cancel", "Open"}
+	if got := fileDialogOn(t, s.win); got != wantImport {
+		t.Errorf("Import: got %+v, want %+v", got, wantImport)
+	}
+	tapFileItem(t, s.win, "certificates")
+	// The grid reuses the tapped item for the first file of the folder it
+	// opened: a tap on that within the double-tap delay would open it.
+	time.Sleep(fyne.CurrentApp().Driver().DoubleTapDelay())
+	tapFileItem(t, s.win, "jonas-becker") // the grid leaves out extensions
+	tapOnTop(t, s.win, "Open")
+	wantText(t, s.win, "Jonas Becker", "j.becker@stadtwerke-nord.example")
+	tapOnTop(t, s.win, "Cancel")
+
+	tap(t, s.win, "Export…")
+	tapOnTop(t, s.win, "Export…")
+	wantFileDialog(t, s.win, "Export after the import", fileDialogView{"Save certificate", filepath.Join(dir, "certificates"), "Cancel", "Save"})
+	if got := u.app.Preferences().String(prefFileFolder); got != "" {
+		t.Errorf("the demo stored %q as the agent's folder, want nothing stored", got)
+	}
+}
+
+// Outside the demo a file dialog starts in the home folder, then in the
+// folder the agent last chose a file in, for as long as it exists.
+func TestFileDialogsStartInLastFolder(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	exports := filepath.Join(home, "exports")
+	if err := os.Mkdir(exports, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c := newCores(t, nil)
+	standardTickets(t, c)
+	u := newTestUI(t, c)
+	openTicket(t, u, 10000)
+	tap(t, u.win, "Save")
+	if got, want := fileDialogOn(t, u.win), (fileDialogView{"Save attachment", home, "Cancel", "Save"}); got != want {
+		t.Errorf("the first dialog: got %+v, want %+v", got, want)
+	}
+	tapFileItem(t, u.win, "exports")
+	tapOnTop(t, u.win, "Save") // the name is the attachment's
+	u.jobs.drain()
+	if b, err := os.ReadFile(filepath.Join(exports, "contract.txt")); err != nil || string(b) != "Contract text" {
+		t.Fatalf("the saved attachment: %q, %v; want %q", b, err, "Contract text")
+	}
+	// Fyne writes a folder's URI with a slash at its end.
+	if got, want := u.app.Preferences().String(prefFileFolder), storage.NewFileURI(exports).String()+"/"; got != want {
+		t.Errorf("the folder remembered: got %q, want %q", got, want)
+	}
+
+	s := openSettings(t, u, 1)
+	tap(t, s.win, "Import from file…")
+	wantFileDialog(t, s.win, "after saving", fileDialogView{"Import certificates", exports, "Cancel", "Open"})
+
+	if err := os.Remove(filepath.Join(exports, "contract.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(exports); err != nil {
+		t.Fatal(err)
+	}
+	tap(t, s.win, "Import from file…")
+	wantFileDialog(t, s.win, "after the folder was removed", fileDialogView{"Import certificates", home, "Cancel", "Open"})
 }
 
 // Every file dialog has a title of its own in the agent's language, not
