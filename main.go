@@ -148,10 +148,11 @@ func openParts(ctx context.Context, dir string, prompter *ui.Prompter, verbose i
 
 // runDemo makes the demo mailbox in its own folder (demo.DefaultDir, never
 // the real profile) and runs the window on it with the demo banner. Its
-// passphrase is public, so no dialog appears. The banner's "Add your
-// account…" adds the agent's account to the real profile in realProfile
-// (the default one when empty), opened as runGUI opens it, and the window
-// switches to it.
+// passphrase is public, so no dialog appears; the file dialogs start in
+// the demo folder, where its certificates and keys are. The banner's "Add
+// your account…" adds the agent's account to the real profile in
+// realProfile (the default one when empty), opened as runGUI opens it,
+// and the window switches to it.
 func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writer) int {
 	dir, err := demo.DefaultDir()
 	if err != nil {
@@ -186,7 +187,7 @@ func runDemo(ctx context.Context, a fyne.App, realProfile string, stderr io.Writ
 			}
 		},
 	}
-	return showWindow(ctx, a, parts{d.Parts}, ui.Options{Real: real}, "demo.banner", stderr)
+	return showWindow(ctx, a, parts{d.Parts}, ui.Options{Real: real, DemoFolder: d.Dir}, "demo.banner", stderr)
 }
 
 // showWindow shows the main window over opened parts, starts the desk's

@@ -52,6 +52,9 @@ type article struct {
 	// tamper replaces tamper[0] by tamper[1] after signing.
 	tamper [2]string
 	text   string
+	// html, when set, is sent beside text as the article's HTML
+	// rendering (newsletter.go).
+	html *htmlPart
 }
 
 // ticket is a seeded ticket: a customer's first message and what
@@ -66,7 +69,8 @@ type ticket struct {
 }
 
 // correspondence is the demo mailbox: every state of DESIGN.md §3, in
-// German and English, three threads with several articles.
+// German and English, three threads with several articles, and one HTML
+// mail.
 var correspondence = []ticket{
 	{
 		key: "portal", customer: anna, subject: "Zugang zum Mandantenportal gesperrt",
@@ -309,6 +313,12 @@ Bitte antworten Sie nicht auf diese automatisch erzeugte Nachricht.`},
 here is our volume forecast for the third quarter: about 1,400 orders a month, with a peak in September.
 
 Priya`},
+		},
+	},
+	{
+		key: "newsletter", customer: news, subject: "Northwind Partner News: autumn price list",
+		articles: []article{
+			{from: news, when: ago(50 * time.Minute), how: signed, text: newsletterText, html: newsletter},
 		},
 	},
 	{

@@ -126,6 +126,7 @@ func TestSeededStates(t *testing.T) {
 		{"Agenda for Thursday's review call", []state{{smime.EncNone, smime.SigDateMismatch, false}}, "quarterly review"},
 		{"Scan: Vollmacht Mandant 48213", []state{{smime.EncNone, smime.SigMalformed, false}}, "Empfang-2"},
 		{"Q3 volume forecast", []state{{smime.EncFailed, smime.SigNone, false}}, ""},
+		{"Northwind Partner News: autumn price list", []state{signedIn}, "Gorgonzola Telino"},
 		{"Delivery schedule for next week", []state{{smime.EncNone, smime.SigWeak, false}}, "order 5536"},
 		{"Rückfrage zur Rechnung 2024-121", []state{sealedIn}, "Zusatzspeicher 50 GB"},
 	}

@@ -1,8 +1,10 @@
 // Package demo is Siegel's demo mailbox (DESIGN.md §7): a separate demo
 // profile whose account talks to an IMAP and an SMTP server inside the
 // process, filled with helpdesk correspondence in German and English that
-// shows every security state of DESIGN.md §3 at once. It is what
-// `siegel --demo` opens, and `siegel` when no account is configured.
+// shows every security state of DESIGN.md §3 at once, and a partner's
+// signed HTML newsletter with a table, an inline image and a remote one
+// that stays blocked (newsletter.go). It is what `siegel --demo` opens,
+// and `siegel` when no account is configured.
 //
 // Start does it all, in this order:
 //
@@ -13,7 +15,8 @@
 //     certificates (Anna: RSA; James, Priya: P-256; Jonas: P-384), an
 //     expired certificate of Priya's, an old one of the helpdesk's whose
 //     key is gone, Max's self-signed one, and Lena's, which the CA revoked
-//     after her key was stolen; Klaus has none. Every certificate the CA
+//     after her key was stolen; Klaus has none; Northwind's newsletter
+//     address signs with a P-256 certificate of the CA. Every certificate the CA
 //     issued names the demo's own OCSP responder on 127.0.0.1 (ocsp.go),
 //     which says "good", and "revoked (key compromise)" for Lena's. Only the two
 //     RSA keys take time, so they are made in parallel while the profile

@@ -26,7 +26,7 @@ var _ smime.Keyring = (*world)(nil)
 
 func newWorld(k *PKI) *world {
 	return &world{
-		ids:     []*Identity{k.Helpdesk, k.Anna, k.James, k.Priya, k.PriyaOld, k.Jonas, k.Max},
+		ids:     []*Identity{k.Helpdesk, k.Anna, k.James, k.Priya, k.PriyaOld, k.Jonas, k.Max, k.News},
 		anchors: []*x509.Certificate{k.CA.Cert},
 	}
 }

@@ -21,7 +21,9 @@ type person struct {
 // CA (Anna, James, Priya, Jonas, and Lena, whose certificate the CA
 // revoked after her key was stolen), one has none (Klaus); Max signs with a
 // certificate he made himself; the scanner and the accounts department
-// have no certificate of their own.
+// have no certificate of their own. Northwind's newsletter signs with a
+// certificate of its own address from the demo CA, as a partner's mailing
+// system would.
 var (
 	helpdesk   = &person{name: HelpdeskName, email: HelpdeskAddress, lang: "en", slug: "helpdesk"}
 	anna       = &person{name: "Anna Schmidt", email: "anna.schmidt@kanzlei-schmidt.example", lang: "de", slug: "anna-schmidt"}
@@ -33,6 +35,7 @@ var (
 	scanner    = &person{name: "Scanner Kanzlei Schmidt", email: "scanner@kanzlei-schmidt.example", lang: "de", slug: "scanner"}
 	lena       = &person{name: "Lena Hoffmann", email: "l.hoffmann@hoffmann-steuer.example", lang: "de", slug: "lena-hoffmann"}
 	accounts   = &person{name: "Northwind Accounts Payable", email: "accounts@northwind.example", lang: "en", slug: "northwind-accounts"}
+	news       = &person{name: "Northwind Partner News", email: "news@northwind.example", lang: "en", slug: "northwind-news"}
 )
 
 // customers are the people who answer the helpdesk's mail (thanks.go).
@@ -65,6 +68,8 @@ func (k *PKI) identity(p *person) *Identity {
 		return k.Max
 	case lena:
 		return k.Lena
+	case news:
+		return k.News
 	}
 	return nil
 }

@@ -48,6 +48,9 @@ type PKI struct {
 	// stolen (LenaRevoked): the demo's OCSP responder says so.
 	Lena        *Identity
 	LenaRevoked time.Time
+	// News is Northwind's newsletter address (P-256), which signs the
+	// demo's HTML mail.
+	News *Identity
 }
 
 // rsaBits is the size of the demo's RSA keys: the smallest the store
@@ -99,6 +102,7 @@ func newPKI(now time.Time, ocspURL string) (*PKI, error) {
 			{&k.PriyaOld, spec{name: "Priya Patel", email: priya.email, org: "Contoso", from: now.Add(-745 * day), until: now.Add(-15 * day), ocsp: ocspURL}, elliptic.P256()},
 			{&k.Lena, spec{name: "Lena Hoffmann", email: lena.email, org: "Hoffmann Steuerberatung", from: now.Add(-120 * day), until: now.Add(600 * day), ocsp: ocspURL}, elliptic.P256()},
 			{&k.Jonas, spec{name: "Jonas Becker", email: jonas.email, org: "Stadtwerke Nord", from: now.Add(-90 * day), until: now.Add(640 * day), ocsp: ocspURL}, elliptic.P384()},
+			{&k.News, spec{name: "Northwind Partner News", email: news.email, org: "Northwind Traders", from: now.Add(-60 * day), until: now.Add(670 * day), ocsp: ocspURL}, elliptic.P256()},
 		}
 		for _, e := range ecSpecs {
 			key, err := ecdsa.GenerateKey(e.curve, rand.Reader)

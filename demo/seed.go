@@ -70,6 +70,9 @@ func (s *seeder) messages(ctx context.Context, tickets []ticket) ([]seeded, map[
 			}
 			ids = append(ids, d.MessageID)
 			raw, err := message.Build(d)
+			if err == nil && a.html != nil {
+				raw, err = withHTML(raw, a.html)
+			}
 			if err != nil {
 				return nil, nil, fmt.Errorf("demo: ticket %q: %w", t.key, err)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 
 	"siegel/mail"
 )
@@ -50,6 +51,10 @@ type Options struct {
 	// Placement, when set, lets FitScreen size and place the window on
 	// the desktop's screens.
 	Placement Placement
+	// DemoFolder, in the demo, is its folder of sample files (the
+	// certificates and keys to import): the file dialogs start there
+	// until the agent chooses a file elsewhere (filedialogs.go).
+	DemoFolder string
 }
 
 // UI is Siegel's window over the cores: the main window and, when open,
@@ -74,6 +79,10 @@ type UI struct {
 	// replySplit is the share of the ticket pane the articles get above
 	// an open reply (the profile's settingReplySplit).
 	replySplit float64
+	// demoFolder is Options.DemoFolder as a file URI ("" outside the
+	// demo); lastFolder is the folder the agent last chose a file in
+	// during this run of the demo (filedialogs.go).
+	demoFolder, lastFolder string
 
 	detached bool // the window no longer shows this UI's views
 	// switching is the work of a switch to the real profile that runs off
@@ -170,6 +179,9 @@ func (u *UI) Quit() {
 func newUIOn(a fyne.App, win fyne.Window, c Cores, o Options, j *jobs) *UI {
 	u := &UI{app: a, c: c, win: win, keys: newKeymap(), jobs: j, prompter: o.Prompter, real: o.Real, sec: defaultSecSettings,
 		place: o.Placement, replySplit: defaultReplySplit}
+	if o.DemoFolder != "" {
+		u.demoFolder = storage.NewFileURI(o.DemoFolder).String()
+	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.refresh = newDebouncer(u.jobs, refreshDelay)
 	u.opened = &openedFiles{}

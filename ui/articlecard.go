@@ -453,7 +453,7 @@ func (c *articleCard) attachmentRow(att message.Attachment) fyne.CanvasObject {
 	}
 	data := att.Data
 	save := ttwidget.NewButtonWithIcon(tr("article.save"), theme.DocumentSaveIcon(), func() {
-		c.u.saveBytes(c.u.win, name, data)
+		c.u.saveBytes(c.u.win, taskSaveAttachment, name, data)
 	})
 	save.SetToolTip(tr("article.save.tip"))
 	decrypted := c.view != nil && c.view.Encrypted

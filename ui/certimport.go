@@ -27,16 +27,16 @@ var importExtensions = []string{".pem", ".crt", ".cer", ".der", ".p12", ".pfx", 
 
 // importFile asks for a file and imports it.
 func (p *certsPage) importFile() {
-	p.openFile(importExtensions, certs.ReadImport, func(name string, data []byte) { p.importData(name, data, nil) })
+	p.openFile(taskImportCerts, importExtensions, certs.ReadImport, func(name string, data []byte) { p.importData(name, data, nil) })
 }
 
-// openFile asks the administrator for a file with one of exts, reads it
-// off the UI goroutine with read (which bounds it), and hands it to use on
-// the UI goroutine; a read error is shown naming the file.
-func (p *certsPage) openFile(exts []string, read func(io.Reader) ([]byte, error), use func(name string, data []byte)) {
+// openFile asks the administrator for a file with one of exts, for task,
+// reads it off the UI goroutine with read (which bounds it), and hands it
+// to use on the UI goroutine; a read error is shown naming the file.
+func (p *certsPage) openFile(task fileTask, exts []string, read func(io.Reader) ([]byte, error), use func(name string, data []byte)) {
 	p.s.admin.require(func() {
 		win := p.s.win
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		d := p.s.u.newFileOpen(win, task, func(r fyne.URIReadCloser, err error) {
 			if err != nil {
 				showError(win, err)
 				return
@@ -56,7 +56,7 @@ func (p *certsPage) openFile(exts []string, read func(io.Reader) ([]byte, error)
 					use(name, data)
 				})
 			})
-		}, win)
+		})
 		d.SetFilter(storage.NewExtensionFileFilter(exts))
 		d.Resize(dialogSize(win, 800, 600))
 		showModal(win, d, nil)

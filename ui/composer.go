@@ -840,7 +840,7 @@ func (c *composer) setStatus(text string, problem bool) {
 
 // addAttachment asks for a file and attaches it.
 func (c *composer) addAttachment() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+	d := c.u.newFileOpen(c.u.win, taskAttach, func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			showError(c.u.win, err)
 			return
@@ -863,7 +863,7 @@ func (c *composer) addAttachment() {
 				c.addFile(name, data)
 			})
 		})
-	}, c.u.win)
+	})
 	d.Resize(dialogSize(c.u.win, 800, 600))
 	showModal(c.u.win, d, nil)
 }

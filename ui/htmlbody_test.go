@@ -167,3 +167,55 @@ func TestPlainArticleUnchanged(t *testing.T) {
 		t.Errorf("German note: %q", got)
 	}
 }
+
+// The demo's newsletter shows as the demo made it: its price table as a
+// grid of its four columns, the chart it carries as an image (not
+// listed again as a file), and the note that its one remote image was
+// not loaded.
+func TestDemoNewsletter(t *testing.T) {
+	dw := newDemoWindow(t)
+	u := dw.u
+	card := cardOf(t, openTicket(t, u, dw.demo.Tickets["Northwind Partner News: autumn price list"]))
+	if !card.html.Visible() {
+		t.Fatal("the newsletter shows as plain text")
+	}
+	var tables []string
+	var images []*htmlview.InlineImage
+	for _, s := range card.html.Segments {
+		switch x := s.(type) {
+		case *htmlview.TableSegment:
+			tables = append(tables, x.Textual())
+		case *htmlview.InlineImage:
+			images = append(images, x)
+		}
+	}
+	wantTable := "Product | Pack | Price | Delivery\n" +
+		"Aniseed Syrup | 12 bottles | 10.00 EUR | 2 days\n" +
+		"Gorgonzola Telino | 12 pieces | 12.50 EUR | 3 days\n" +
+		"Raclette Courdavault | 5 kg | 55.00 EUR | 5 days\n"
+	if len(tables) != 1 || tables[0] != wantTable {
+		t.Errorf("tables %q, want one:\n%s", tables, wantTable)
+	}
+	chart := card.view.Attachments
+	if len(images) != 1 || len(chart) != 1 || images[0].Alt != "Partner orders per quarter" ||
+		!bytes.Equal(images[0].Resource.Content(), chart[0].Data) || images[0].Size != fyne.NewSize(480, 160) {
+		t.Errorf("images %+v, want the chart of the message (%d attachments) at 480×160", images, len(chart))
+	}
+	var all strings.Builder
+	var write func([]widget.RichTextSegment)
+	write = func(segs []widget.RichTextSegment) {
+		for _, s := range segs {
+			if p, ok := s.(*widget.ParagraphSegment); ok {
+				write(p.Texts) // a paragraph's Textual is empty
+				continue
+			}
+			all.WriteString(s.Textual())
+		}
+	}
+	write(card.html.Segments)
+	if got := all.String(); !strings.Contains(got, "[Autumn offers]") {
+		t.Errorf("the remote image's alt text is not in its place:\n%s", got)
+	}
+	wantText(t, u.win, "1 remote item (an image or a style) was not loaded.")
+	notText(t, u.win, "orders-chart.png")
+}

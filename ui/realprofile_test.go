@@ -108,7 +108,8 @@ func newDemoWindowWith(t *testing.T, j *jobs) *demoWindow {
 		j.serial.Lock()
 		defer j.serial.Unlock()
 	}
-	dw.u = newUI(a, Cores{Desk: d.Desk, Store: d.Store, Engine: d.Engine, Profile: d.Profile}, Options{Real: real}, j)
+	dw.u = newUI(a, Cores{Desk: d.Desk, Store: d.Store, Engine: d.Engine, Profile: d.Profile, Revocations: d.Revocations},
+		Options{Real: real, DemoFolder: d.Dir}, j)
 	t.Cleanup(func() {
 		dw.u.Close()
 		SetLanguage(langEnglish)

@@ -166,7 +166,7 @@ func certBlock(u *UI, win fyne.Window, info *certinfo.Info, der []byte, now time
 		getPEM(func(p []byte) { u.app.Clipboard().SetContent(string(p)) })
 	})
 	saveBtn := widget.NewButtonWithIcon(tr("cert.save-pem"), theme.DocumentSaveIcon(), func() {
-		getPEM(func(p []byte) { u.saveBytes(win, fileName(info.Subject)+".pem", p) })
+		getPEM(func(p []byte) { u.saveBytes(win, taskSaveCert, fileName(info.Subject)+".pem", p) })
 	})
 	return container.NewVBox(fields, container.NewHBox(copyBtn, saveBtn))
 }
@@ -202,9 +202,10 @@ func fileName(s string) string {
 	return s
 }
 
-// saveBytes asks where to save data and writes it there.
-func (u *UI) saveBytes(win fyne.Window, name string, data []byte) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+// saveBytes asks where to save data for task, offering name, and writes
+// it there.
+func (u *UI) saveBytes(win fyne.Window, task fileTask, name string, data []byte) {
+	d := u.newFileSave(win, task, name, func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			showError(win, err)
 			return
@@ -219,8 +220,7 @@ func (u *UI) saveBytes(win fyne.Window, name string, data []byte) {
 			}
 			u.jobs.do(func() { showError(win, err) })
 		})
-	}, win)
-	d.SetFileName(name)
+	})
 	d.Resize(dialogSize(win, 800, 600))
 	showModal(win, d, nil)
 }

@@ -396,7 +396,7 @@ func (p *certsPage) export() {
 						showError(win, err)
 						return
 					}
-					p.s.u.saveBytes(win, name, data)
+					p.s.u.saveBytes(win, taskSaveCert, name, data)
 				})
 			})
 		}, win), nil)
@@ -427,7 +427,7 @@ func (p *certsPage) exportWithKey() {
 							showError(win, err)
 							return
 						}
-						p.s.u.saveBytes(win, fileName(sel.Subject)+".p12", data)
+						p.s.u.saveBytes(win, taskSaveKey, fileName(sel.Subject)+".p12", data)
 					})
 				})
 			},

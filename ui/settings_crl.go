@@ -23,7 +23,7 @@ var crlExtensions = []string{".crl", ".pem", ".der"}
 
 // importCRL asks for a CRL file and imports it.
 func (p *certsPage) importCRL() {
-	p.openFile(crlExtensions, revocation.ReadCRL, p.importCRLData)
+	p.openFile(taskImportCRL, crlExtensions, revocation.ReadCRL, p.importCRLData)
 }
 
 // importCRLData hands a CRL file's content to the core and says what it

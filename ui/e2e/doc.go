@@ -39,8 +39,9 @@
 // dovecot_test.go prepares a real profile with `siegel certs import` and
 // `siegel account add` against Dovecot (IMAPS, pinned) and an SMTP server
 // on loopback, delivers a signed and encrypted message, types the profile
-// passphrase into the passphrase dialog, and walks. desktop_test.go checks
-// the .desktop file that `make install` installed (SIEGEL_DESKTOP_FILE;
+// passphrase into the passphrase dialog, and walks. html_test.go opens the
+// demo's HTML newsletter and finds its table by OCR and its inline image
+// by its colour. desktop_test.go checks the .desktop file that `make install` installed (SIEGEL_DESKTOP_FILE;
 // `make test-install`). BenchmarkColdStart measures the time from exec to
 // the first drawn window.
 //
