@@ -206,7 +206,7 @@ func (u *UI) openAttachment(name string, data []byte, decrypted bool) {
 // saveAll asks for a folder and saves every attachment into it, each
 // under its own name (numbered where names repeat or a file is there).
 func (u *UI) saveAll(atts []message.Attachment) {
-	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+	d := u.newFolderOpen(u.win, taskSaveAll, func(dir fyne.ListableURI, err error) {
 		if err != nil {
 			showError(u.win, err)
 			return
@@ -215,7 +215,7 @@ func (u *UI) saveAll(atts []message.Attachment) {
 			return // cancelled
 		}
 		u.saveAllTo(dir.Path(), atts)
-	}, u.win)
+	})
 	d.Resize(dialogSize(u.win, 800, 600))
 	showModal(u.win, d, nil)
 }

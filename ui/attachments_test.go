@@ -118,7 +118,13 @@ func TestOpenAndSaveAllAttachments(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "server.log"), []byte("mine"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	viewButton(t, v, "Save all")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	test.Tap(viewButton(t, v, "Save all"))
+	if got, want := fileDialogOn(t, u.win), (fileDialogView{"Save all attachments into a folder", home, "Cancel", "Save"}); got != want {
+		t.Errorf("Save all's dialog: got %+v, want %+v", got, want)
+	}
+	tapOnTop(t, u.win, "Cancel")
 	u.saveAllTo(dir, []message.Attachment{{Name: "server.log", Data: []byte("first")}, {Name: "server.log", Data: []byte("second")}})
 	u.jobs.drain()
 	got := map[string]string{}

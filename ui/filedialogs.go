@@ -27,6 +27,7 @@ var (
 	taskImportCRL      = fileTask{"files.import-crl", "files.open"}
 	taskAttach         = fileTask{"files.attach", "files.attach.do"}
 	taskSaveAttachment = fileTask{"files.save-attachment", "files.save"}
+	taskSaveAll        = fileTask{"files.save-all", "files.save"}
 	taskSaveCert       = fileTask{"files.save-cert", "files.save"}
 	taskSaveKey        = fileTask{"files.save-key", "files.save"}
 )
@@ -58,6 +59,19 @@ func (u *UI) newFileSave(win fyne.Window, task fileTask, name string, chosen fun
 		chosen(w, err)
 	}, win)
 	d.SetFileName(name)
+	u.prepareFileDialog(d, task)
+	return d
+}
+
+// newFolderOpen is dialog.NewFolderOpen for task, starting in
+// startFolder; the folder chosen is remembered.
+func (u *UI) newFolderOpen(win fyne.Window, task fileTask, chosen func(fyne.ListableURI, error)) *dialog.FileDialog {
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if dir != nil {
+			u.choseFolder(dir)
+		}
+		chosen(dir, err)
+	}, win)
 	u.prepareFileDialog(d, task)
 	return d
 }
@@ -119,10 +133,13 @@ func listable(s string) fyne.ListableURI {
 
 // choseFile remembers the folder of a file the agent opened or saved.
 func (u *UI) choseFile(file fyne.URI) {
-	dir, err := storage.Parent(file)
-	if err != nil {
-		return
+	if dir, err := storage.Parent(file); err == nil {
+		u.choseFolder(dir)
 	}
+}
+
+// choseFolder remembers a folder the agent chose.
+func (u *UI) choseFolder(dir fyne.URI) {
 	if u.demoFolder != "" {
 		u.lastFolder = dir.String()
 		return
