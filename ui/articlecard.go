@@ -131,7 +131,9 @@ func (c *articleCard) build() fyne.CanvasObject {
 	// the sender and the text.
 	recipients := fieldGrid(tr("article.to"), addressList(a.To), tr("article.cc"), addressList(a.Cc))
 	c.expandedPart = container.NewVBox(c.protected, container.NewBorder(nil, nil, c.bar.obj, nil, recipients),
-		c.failures, c.retryNote, c.body, c.html, c.noteRow, c.files)
+		// The note on what was blocked goes above the text, where it is
+		// seen before the gaps it explains.
+		c.failures, c.retryNote, c.noteRow, c.body, c.html, c.files)
 	c.card = widget.NewCard("", "", container.NewVBox(c.header, c.expandedPart))
 	c.obj = c.card
 	c.show()
