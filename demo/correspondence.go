@@ -64,8 +64,9 @@ type ticket struct {
 	customer *person
 	subject  string
 	articles []article
-	// read: the agent has read it; closed: the ticket is done.
-	read, closed bool
+	// read: the agent has read it; closed: the ticket is done; pending:
+	// the agent waits for the customer.
+	read, closed, pending bool
 }
 
 // correspondence is the demo mailbox: every state of DESIGN.md §3, in
@@ -158,7 +159,32 @@ Klaus Weber`},
 		},
 	},
 	{
-		key: "sftp", customer: priya, subject: "SFTP access for our new backup server",
+		key: "feier", customer: klaus, subject: "Bestellung für die Weihnachtsfeier",
+		articles: []article{
+			{from: klaus, when: day(1, 6, 50), how: plain, text: `Guten Morgen,
+
+für Ihre Weihnachtsfeier am 18. Dezember liefern wir wie besprochen:
+
+  40 Brezeln
+  40 belegte Brötchen, gemischt
+  3 Bleche Apfelkuchen
+  2 Bleche Streuselkuchen
+  60 Vanillekipferl
+  2 Christstollen, je 1 kg
+
+Lieferung um 15:30 Uhr an den Empfang im Erdgeschoss.
+Geschirr und Servietten bringen wir mit.
+Die Rechnung kommt wie immer mit der Lieferung.
+
+Bitte geben Sie uns bis Montag Bescheid, ob es dabei bleibt.
+
+Mit freundlichen Grüßen
+Klaus Weber
+Bäckerei Weber, Hauptstraße 12`},
+		},
+	},
+	{
+		key: "sftp", customer: priya, subject: "SFTP access for our new backup server", read: true,
 		articles: []article{
 			{from: priya, when: day(3, 13, 5), how: expiredCert, text: `Hello,
 
@@ -185,7 +211,17 @@ Please allow SFTP logins from 198.51.100.24 (host key SHA256:q3Yd0Wk9m2cO7L1vFz8
 
 Thanks,
 Priya`},
+			{from: helpdesk, when: day(2, 11, 40), how: sealed, text: `Hello Ms Patel,
+
+thank you, the signature is valid now. SFTP logins from 198.51.100.24 are allowed from today; the host key is recorded as you sent it.
+
+Could you please let us know once the first nightly backup has arrived?
+
+Kind regards,
+Siegel Demo Helpdesk`},
 		},
+		// We wait for Priya to confirm the first backup.
+		pending: true,
 	},
 	{
 		key: "zaehler", customer: jonas, subject: "Zählerfernauslesung liefert keine Werte",
@@ -208,15 +244,23 @@ Stadtwerke Nord, Netzleitstelle`},
 
 wie telefonisch besprochen erhalten Sie nachfolgend unser Angebot für die Wartung der Klimatisierung und der USV-Anlage in Ihrem Serverraum:
 
-  - vier Wartungstermine pro Jahr
-  - Notdienst innerhalb von vier Stunden
-  - 2.380,00 Euro netto jährlich
+  - vier Wartungstermine pro Jahr, jeweils nach Absprache
+  - Sichtprüfung und Reinigung der beiden Klimageräte
+  - Kältemittel-Dichtheitsprüfung nach F-Gase-Verordnung
+  - Kapazitätstest der USV-Batterien einmal jährlich
+  - Notdienst innerhalb von vier Stunden, rund um die Uhr
+  - Ersatzteile zum Listenpreis abzüglich 15 %
+  - ein Wartungsprotokoll nach jedem Termin
+
+Preis: 2.380,00 Euro netto jährlich, zahlbar quartalsweise.
+Laufzeit: zwölf Monate, danach jährlich kündbar.
 
 Bitte bestätigen Sie den Auftrag bis Ende der Woche per Antwort auf diese E-Mail.
 
 Mit freundlichen Grüßen
 Max Mustermann
-Mustermann Gebäudetechnik`},
+Mustermann Gebäudetechnik
+Amtsgericht Musterstadt, HRB 4711`},
 		},
 	},
 	{

@@ -255,7 +255,7 @@ func (d *Demo) settle(ctx context.Context) error {
 		return fmt.Errorf("demo: first sync: %w", err)
 	}
 	for _, t := range correspondence {
-		if !t.read && !t.closed {
+		if !t.read && !t.closed && !t.pending {
 			continue
 		}
 		tk, err := d.Desk.TicketByNumber(ctx, d.Tickets[t.subject])
@@ -267,8 +267,9 @@ func (d *Demo) settle(ctx context.Context) error {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}
-		if t.closed {
-			if err := d.Desk.SetTicketState(ctx, tk.ID, mail.TicketClosed); err != nil {
+		state := map[bool]mail.TicketState{true: mail.TicketClosed, false: mail.TicketPending}[t.closed]
+		if t.closed || t.pending {
+			if err := d.Desk.SetTicketState(ctx, tk.ID, state); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}

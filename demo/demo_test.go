@@ -116,7 +116,8 @@ func TestSeededStates(t *testing.T) {
 		{"Zugang zum Mandantenportal gesperrt", []state{sealedIn, sealedOut, sealedIn}, "Mandantennummer ist 48213"},
 		{"Invoice 2024-117 is missing our VAT ID", []state{signedIn, sealedOut, signedIn}, "GB 123 4567 89"},
 		{"Lastschrift doppelt abgebucht", []state{plainIn, {smime.EncNone, smime.SigValid, true}, plainIn}, "zweimal abgebucht"},
-		{"SFTP access for our new backup server", []state{{smime.EncNone, smime.SigExpired, false}, sealedOut, sealedIn}, "198.51.100.24"},
+		{"Bestellung für die Weihnachtsfeier", []state{plainIn}, "Vanillekipferl"},
+		{"SFTP access for our new backup server", []state{{smime.EncNone, smime.SigExpired, false}, sealedOut, sealedIn, sealedOut}, "198.51.100.24"},
 		{"Zählerfernauslesung liefert keine Werte", []state{{smime.EncNone, smime.SigCertNotFound, false}}, "Umspannstation Nord"},
 		{"Angebot: Wartungsvertrag für Ihren Serverraum", []state{{smime.EncNone, smime.SigUntrusted, false}}, "2.380,00 Euro"},
 		{"Remittance advice: this week's payment run", []state{{smime.EncNone, smime.SigSenderMismatch, false}}, "2,230.00 EUR"},
@@ -360,5 +361,36 @@ func TestStartFailsClean(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after a failed Start, %d before", n, before)
+	}
+}
+
+// The seeded tickets are in every state the list filters by, read or not
+// as the correspondence says.
+func TestSeededTicketStates(t *testing.T) {
+	d := shared(t)
+	got := map[mail.TicketState]int{}
+	for _, tc := range correspondence {
+		tk, _ := articles(t, d, tc.subject)
+		want := mail.TicketNew
+		switch {
+		case tc.closed:
+			want = mail.TicketClosed
+		case tc.pending:
+			want = mail.TicketPending
+		case len(tc.articles) > 1:
+			want = mail.TicketOpen // answered
+		}
+		if tk.State != want {
+			t.Errorf("%q: got %s, want %s", tc.subject, tk.State, want)
+		}
+		if (tk.Unread == 0) != tc.read {
+			t.Errorf("%q: %d unread, read %v", tc.subject, tk.Unread, tc.read)
+		}
+		got[tk.State]++
+	}
+	for _, s := range mail.TicketStates {
+		if got[s] == 0 {
+			t.Errorf("no seeded ticket is %s (%v)", s, got)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -243,6 +244,7 @@ func TestTextModuleInsert(t *testing.T) {
 	u := newTestUI(t, c)
 	v := openReply(t, u, 10003)
 	cp := v.composer
+	u.win.Canvas().Focus(cp.body)
 	test.Type(cp.body, "Hello ::gr")
 	if !cp.moduleList.shown() {
 		t.Fatal("typing ::gr offers no text module")
@@ -343,6 +345,7 @@ func TestAddressCompletion(t *testing.T) {
 		t.Errorf("To reads %q after choosing Carol", cp.to.Text)
 	}
 	// Cc too, after an address already there.
+	u.win.Canvas().Focus(cp.cc)
 	test.Type(cp.cc, "bob@example.org, ali")
 	cp.ccList.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if cp.cc.Text != "bob@example.org, Alice Example <alice@example.org>" {
@@ -410,4 +413,46 @@ func TestRequireEncryptedRepliesSwitch(t *testing.T) {
 		t.Errorf("switched off: stored %q, want ask", got)
 	}
 	s.win.Close()
+}
+
+// movingOnDesk is the desk of an agent who moves on while a look-up
+// runs: moveOn runs before each contact look-up answers.
+type movingOnDesk struct {
+	Desk
+	moveOn func()
+}
+
+func (d *movingOnDesk) Contacts(ctx context.Context, prefix string, limit int) ([]mail.Contact, error) {
+	if d.moveOn != nil {
+		d.moveOn()
+	}
+	return d.Desk.Contacts(ctx, prefix, limit)
+}
+
+// A completion that answers after the agent pressed Tab stays closed and
+// leaves the keyboard where the agent went: what they type next goes into
+// the next field, not into To (seen end to end under Xvfb).
+func TestLateCompletionKeepsFocus(t *testing.T) {
+	c := newCores(t, nil)
+	standardTickets(t, c)
+	md := &movingOnDesk{Desk: c.desk}
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(prefLanguage, langEnglish)
+	u := newUI(a, Cores{Desk: md, Store: c.side.Store, Engine: c.side.Engine, Profile: c.side.Profile}, Options{}, &jobs{inline: true})
+	t.Cleanup(func() { u.Close(); SetLanguage(langEnglish) })
+	u.win.Resize(fyne.NewSize(1280, 860))
+	u.jobs.drain()
+	cp := newTicketComposer(t, u)
+	cv := u.win.Canvas()
+	cv.Focus(cp.to)
+	md.moveOn = func() { cv.Focus(cp.cc) }
+	test.Type(cp.to, "ali")
+	if cv.Focused() != cp.cc || cp.toList.shown() {
+		t.Fatalf("after the late answer: focus on %T (To's list shown %v), want Cc", cv.Focused(), cp.toList.shown())
+	}
+	md.moveOn = nil
+	cv.Focused().TypedRune('x')
+	if cp.to.Text != "ali" || cp.cc.Text != "x" {
+		t.Errorf("To %q, Cc %q; want ali and x", cp.to.Text, cp.cc.Text)
+	}
 }

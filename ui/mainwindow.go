@@ -366,16 +366,18 @@ func (s *statusLine) build() fyne.CanvasObject {
 	}
 	s.label = widget.NewLabel(text)
 	s.label.Truncation = fyne.TextTruncateEllipsis
-	// The small size gives the articles a few pixels more.
+	// The small size and little padding give the articles a few pixels
+	// more (compactTheme); measured under that theme.
 	s.label.SizeName = theme.SizeNameCaptionText
+	label := compact(s.label)
+	h := s.label.MinSize().Height
 	s.bar = widget.NewProgressBar()
 	s.spinner = widget.NewProgressBarInfinite()
 	// The bar as high as the small label, not more: the line stays low.
-	s.obj = container.NewBorder(nil, nil, s.history.build(s.label.MinSize().Height),
-		container.NewGridWrap(fyne.NewSize(180, s.label.MinSize().Height), s.bar), s.label)
+	s.obj = container.NewBorder(nil, nil, s.history.build(h), container.NewGridWrap(fyne.NewSize(180, h), s.bar), label)
 	s.history.line = s.obj
 	s.bar.Hide()
-	return s.obj
+	return compact(s.obj)
 }
 
 // syncing shows that a sync pass runs (or not).

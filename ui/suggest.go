@@ -69,6 +69,13 @@ func (s *suggestions) show(items []suggestion, pos fyne.Position) {
 	if c == nil {
 		return
 	}
+	// The look-up answers after the keys that led to it: when the agent
+	// has moved on (Tab to the next field), the list must not take the
+	// keyboard back, or what they type next lands in this entry.
+	if f := any(c.Focused()); f != any(s.target) && f != any(s) {
+		s.hide()
+		return
+	}
 	s.items, s.selected = items, 0
 	s.showRows()
 	if s.popup == nil || s.popup.Canvas != c {

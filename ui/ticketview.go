@@ -30,7 +30,7 @@ type ticketView struct {
 	replying bool
 
 	title       *fittedLabel
-	customer    *widget.Label
+	customer    *ttwidget.Label
 	state       *widget.Label
 	stateBtn    *ttwidget.Button // Close, or Reopen a closed ticket
 	pendingBtn  *ttwidget.Button // Wait for customer, or Reopen a pending ticket
@@ -55,9 +55,10 @@ func newTicketView(u *UI, t mail.Ticket) *ticketView {
 
 func (v *ticketView) build(offset float64) {
 	v.title = newFittedLabel(fyne.TextStyle{Bold: true})
-	v.customer = widget.NewLabel("")
-	// Wrapped, not cut: a long display name must not hide the address.
-	v.customer.Wrapping = fyne.TextWrapWord
+	// One line, for the articles' room: a long name and address end in
+	// "…", whole in the tooltip (and each article's From says who wrote).
+	v.customer = ttwidget.NewLabel("")
+	v.customer.Truncation = fyne.TextTruncateEllipsis
 	v.customer.SizeName = theme.SizeNameCaptionText
 	v.state = widget.NewLabel("")
 	v.stateBtn = ttwidget.NewButton("", func() { v.setState(v.stateTarget()) })
@@ -147,7 +148,9 @@ func (v *ticketView) ordered() []*articleCard {
 func (v *ticketView) showHeader() {
 	t := v.ticket
 	v.title.setFull(t.Tag() + "  " + t.Subject)
-	v.customer.SetText(trn("ticket.customer", t.Articles, map[string]any{"Customer": person(t.Customer.Name, t.Customer.Address), "Count": t.Articles}))
+	customer := trn("ticket.customer", t.Articles, map[string]any{"Customer": person(t.Customer.Name, t.Customer.Address), "Count": t.Articles})
+	v.customer.SetText(customer)
+	v.customer.SetToolTip(customer)
 	v.state.SetText(stateText(t.State))
 	v.showStateButton(v.stateBtn, v.stateTarget())
 	if target := v.pendingTarget(); t.State == mail.TicketClosed {
