@@ -527,7 +527,11 @@ func (l *fromLayout) nameWidth() float32 {
 	if l.name.Text == "" {
 		return 0
 	}
-	return fyne.MeasureText(l.name.Text, theme.TextSize(), l.name.TextStyle).Width + 2*theme.InnerPadding() + 1
+	size := theme.TextSize()
+	if l.name.SizeName != "" {
+		size = theme.Size(l.name.SizeName)
+	}
+	return fyne.MeasureText(l.name.Text, size, l.name.TextStyle).Width + 2*theme.InnerPadding() + 1
 }
 
 func (l *fromLayout) addrWidth() float32 {

@@ -77,7 +77,9 @@ func (h *historyBar) build(height float32) fyne.CanvasObject {
 	width.SetMinSize(fyne.NewSize(historyBarWidth, 0))
 	h.button = ttwidget.NewButtonWithIcon("", theme.MediaPauseIcon(), h.toggle)
 	h.button.Importance = widget.LowImportance
-	h.obj = container.New(lowRow{height: height}, h.label, container.NewStack(width, h.bar), h.button)
+	// The gap is fixed here: the status line draws the row with its own
+	// theme (compact), and its size must not depend on which theme asks.
+	h.obj = container.New(lowRow{height: height, gap: theme.Padding()}, h.label, container.NewStack(width, h.bar), h.button)
 	h.draw()
 	if !h.started {
 		h.started = true
@@ -356,7 +358,7 @@ func formatLeft(d time.Duration) string {
 // lowRow lays its visible objects out side by side, each as wide as it
 // needs and all as high as the row, which is at most height: a button
 // beside the status line's small label would make the line higher.
-type lowRow struct{ height float32 }
+type lowRow struct{ height, gap float32 }
 
 func (l lowRow) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var w, h float32
@@ -371,7 +373,7 @@ func (l lowRow) MinSize(objects []fyne.CanvasObject) fyne.Size {
 		n++
 	}
 	if n > 1 {
-		w += float32(n-1) * theme.Padding()
+		w += float32(n-1) * l.gap
 	}
 	if l.height > 0 {
 		h = min(h, l.height)
@@ -388,6 +390,6 @@ func (l lowRow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		w := o.MinSize().Width
 		o.Move(fyne.NewPos(x, 0))
 		o.Resize(fyne.NewSize(w, size.Height))
-		x += w + theme.Padding()
+		x += w + l.gap
 	}
 }

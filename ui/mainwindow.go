@@ -374,10 +374,10 @@ func (s *statusLine) build() fyne.CanvasObject {
 	s.bar = widget.NewProgressBar()
 	s.spinner = widget.NewProgressBarInfinite()
 	// The bar as high as the small label, not more: the line stays low.
-	s.obj = container.NewBorder(nil, nil, s.history.build(h), container.NewGridWrap(fyne.NewSize(180, h), s.bar), label)
+	s.obj = container.NewBorder(nil, nil, compact(s.history.build(h)), compact(container.NewGridWrap(fyne.NewSize(180, h), s.bar)), label)
 	s.history.line = s.obj
 	s.bar.Hide()
-	return compact(s.obj)
+	return s.obj
 }
 
 // syncing shows that a sync pass runs (or not).

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -29,20 +30,21 @@ type ticketView struct {
 	// replying: the composer shows, not the Reply bar.
 	replying bool
 
-	title       *fittedLabel
-	customer    *ttwidget.Label
-	state       *widget.Label
-	stateBtn    *ttwidget.Button // Close, or Reopen a closed ticket
-	pendingBtn  *ttwidget.Button // Wait for customer, or Reopen a pending ticket
-	cards       *fyne.Container
-	scroll      *container.Scroll
-	split       *container.Split
-	replyBar    *ttwidget.Button
-	composerBox *container.Scroll // the composer, below the divider
-	composer    *composer
-	byID        map[int64]*articleCard
-	cardOrder   []int64 // article IDs, oldest first
-	obj         fyne.CanvasObject
+	title                      *fittedLabel
+	customer                   *fyne.Container // customerName and customerAddr on one line
+	customerName, customerAddr *widget.Label
+	state                      *widget.Label
+	stateBtn                   *ttwidget.Button // Close, or Reopen a closed ticket
+	pendingBtn                 *ttwidget.Button // Wait for customer, or Reopen a pending ticket
+	cards                      *fyne.Container
+	scroll                     *container.Scroll
+	split                      *container.Split
+	replyBar                   *ttwidget.Button
+	composerBox                *container.Scroll // the composer, below the divider
+	composer                   *composer
+	byID                       map[int64]*articleCard
+	cardOrder                  []int64 // article IDs, oldest first
+	obj                        fyne.CanvasObject
 }
 
 func newTicketView(u *UI, t mail.Ticket) *ticketView {
@@ -55,11 +57,14 @@ func newTicketView(u *UI, t mail.Ticket) *ticketView {
 
 func (v *ticketView) build(offset float64) {
 	v.title = newFittedLabel(fyne.TextStyle{Bold: true})
-	// One line, for the articles' room: a long name and address end in
-	// "…", whole in the tooltip (and each article's From says who wrote).
-	v.customer = ttwidget.NewLabel("")
-	v.customer.Truncation = fyne.TextTruncateEllipsis
-	v.customer.SizeName = theme.SizeNameCaptionText
+	// One line, for the articles' room: the number of messages and the
+	// customer's name, cut with "…" when the line is short, and the
+	// address whole (a long display name must not hide it).
+	v.customerName, v.customerAddr = widget.NewLabel(""), widget.NewLabel("")
+	v.customerName.Truncation = fyne.TextTruncateEllipsis
+	v.customerName.SizeName = theme.SizeNameCaptionText
+	v.customerAddr.SizeName = theme.SizeNameCaptionText
+	v.customer = container.New(&fromLayout{name: v.customerName, addr: v.customerAddr}, v.customerName, v.customerAddr)
 	v.state = widget.NewLabel("")
 	v.stateBtn = ttwidget.NewButton("", func() { v.setState(v.stateTarget()) })
 	v.pendingBtn = ttwidget.NewButton("", func() { v.setState(v.pendingTarget()) })
@@ -148,9 +153,19 @@ func (v *ticketView) ordered() []*articleCard {
 func (v *ticketView) showHeader() {
 	t := v.ticket
 	v.title.setFull(t.Tag() + "  " + t.Subject)
-	customer := trn("ticket.customer", t.Articles, map[string]any{"Customer": person(t.Customer.Name, t.Customer.Address), "Count": t.Articles})
-	v.customer.SetText(customer)
-	v.customer.SetToolTip(customer)
+	count := func(customer string) string {
+		return trn("ticket.customer", t.Articles, map[string]any{"Customer": customer, "Count": t.Articles})
+	}
+	name, addr := count(t.Customer.Name), "<"+t.Customer.Address+">"
+	switch {
+	case t.Customer.Name == "":
+		name, addr = strings.TrimSpace(count("")), t.Customer.Address
+	case t.Customer.Address == "":
+		addr = ""
+	}
+	v.customerName.SetText(name)
+	v.customerAddr.SetText(addr)
+	v.customer.Refresh()
 	v.state.SetText(stateText(t.State))
 	v.showStateButton(v.stateBtn, v.stateTarget())
 	if target := v.pendingTarget(); t.State == mail.TicketClosed {
