@@ -28,11 +28,12 @@ TEST_PACKAGES := $(sort $(PACKAGE_PACKAGES) openssl faketime dovecot-imapd \
 	desktop-file-utils \
 	$(WINDOWS_PACKAGES) wine64 \
 	$(DEB_PACKAGES) lintian appstream man-db \
-	dbus gnome-keyring)
+	dbus gnome-keyring postgresql)
 # The last lines: Wine runs the .exe's smoke test (ui/e2e/wine_test.go);
 # lintian, appstreamcli and man check the .deb (ui/e2e/deb_test.go); a
 # private D-Bus session with gnome-keyring-daemon is the secret service of
-# profile/keyring's test.
+# profile/keyring's test; PostgreSQL is the team database of the tests
+# (store/postgres/pgtest starts a throwaway server per test).
 
 BIN := bin/siegel
 DIST := dist
