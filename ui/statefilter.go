@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -15,7 +17,7 @@ const prefState = "list.state"
 
 // filterStates are the filters in the order of the row: the states in the
 // order of their work, then all of them ("").
-var filterStates = append(append([]mail.TicketState{}, mail.TicketStates...), "")
+var filterStates = slices.Concat(mail.TicketStates, []mail.TicketState{""})
 
 // stateFilter is the row above the ticket list that limits it to the
 // tickets of one state, each button with the number of its tickets that
@@ -30,19 +32,10 @@ type stateFilter struct {
 
 func newStateFilter(u *UI, onChange func(mail.TicketState)) *stateFilter {
 	f := &stateFilter{u: u, onChange: onChange, counts: map[mail.TicketState]mail.StateCount{}}
-	if s := mail.TicketState(u.app.Preferences().String(prefState)); validFilter(s) {
+	if s := mail.TicketState(u.app.Preferences().String(prefState)); slices.Contains(filterStates, s) {
 		f.selected = s
 	}
 	return f
-}
-
-func validFilter(s mail.TicketState) bool {
-	for _, f := range filterStates {
-		if f == s {
-			return true
-		}
-	}
-	return false
 }
 
 // build makes the row (again, in the current language).
