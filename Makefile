@@ -33,7 +33,7 @@ TEST_PACKAGES := $(sort $(PACKAGE_PACKAGES) openssl faketime dovecot-imapd \
 # lintian, appstreamcli and man check the .deb (ui/e2e/deb_test.go); a
 # private D-Bus session with gnome-keyring-daemon is the secret service of
 # profile/keyring's test; PostgreSQL is the team database of the tests
-# (store/postgres/pgtest starts a throwaway server per test).
+# (storage/postgres/pgtest starts a throwaway server per test).
 
 BIN := bin/siegel
 DIST := dist
