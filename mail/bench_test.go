@@ -289,3 +289,18 @@ func BenchmarkTicketSearch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCounts is the filters' and the window title's counts over
+// 100,000 tickets, each of them unread (the unread index at its largest);
+// the window asks at every refresh.
+func BenchmarkCounts(b *testing.B) {
+	d := desk100k(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		c, err := d.Counts(ctx)
+		if err != nil || c[""].Tickets != 100000 {
+			b.Fatalf("%v, %v", c, err)
+		}
+	}
+}

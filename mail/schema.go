@@ -9,7 +9,22 @@ import (
 
 // schema is the mail core's part of the profile database. Steps are only
 // ever appended (profile.Migrate). Times are Unix milliseconds.
-var schema = slices.Concat(profile.SQL(
+var schema = slices.Concat(schemaBeforePending, []profile.Step{
+	// The pending state: the agent waits for the customer (issue 13).
+	profile.RewriteTable("tickets", `CHECK (state IN ('new', 'open', 'closed'))`,
+		`CHECK (state IN ('new', 'open', 'pending', 'closed'))`),
+}, profile.SQL(
+	// A text signature per account, put under the agent's text inside
+	// the signed part.
+	`ALTER TABLE accounts ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
+	// The unread tickets per state (Desk.Counts) without reading every
+	// ticket: the list's filters and the window title ask at each refresh.
+	`CREATE INDEX tickets_unread_by_state ON tickets (state) WHERE unread > 0`,
+))
+
+// schemaBeforePending is the schema up to the pending state (which its
+// migration test starts from).
+var schemaBeforePending = profile.SQL(
 	`CREATE TABLE accounts (
 		id INTEGER PRIMARY KEY,
 		address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -183,15 +198,7 @@ var schema = slices.Concat(profile.SQL(
 	`ALTER TABLE accounts ADD COLUMN oauth2 TEXT NOT NULL DEFAULT '{}'`,
 	`ALTER TABLE accounts ADD COLUMN oauth2_refresh BLOB`,
 	`ALTER TABLE accounts ADD COLUMN needs_signin INTEGER NOT NULL DEFAULT 0`,
-), []profile.Step{
-	// The pending state: the agent waits for the customer (issue 13).
-	profile.RewriteTable("tickets", `CHECK (state IN ('new', 'open', 'closed'))`,
-		`CHECK (state IN ('new', 'open', 'pending', 'closed'))`),
-}, profile.SQL(
-	// A text signature per account, put under the agent's text inside
-	// the signed part.
-	`ALTER TABLE accounts ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
-))
+)
 
 // migrate brings the mail tables up to date and declares the sealed
 // columns, so ChangePassphrase re-seals them.
