@@ -182,6 +182,9 @@ var schema = []string{
 	`ALTER TABLE accounts ADD COLUMN oauth2 TEXT NOT NULL DEFAULT '{}'`,
 	`ALTER TABLE accounts ADD COLUMN oauth2_refresh BLOB`,
 	`ALTER TABLE accounts ADD COLUMN needs_signin INTEGER NOT NULL DEFAULT 0`,
+	// The name a customer is known by from earlier tickets (openTicket):
+	// without it every new ticket to a bare address read the whole table.
+	`CREATE INDEX tickets_by_customer ON tickets (customer, last_activity DESC) WHERE customer_name <> ''`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

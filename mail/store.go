@@ -137,13 +137,19 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	if !n.env().Date.IsZero() {
 		date = millis(n.env().Date)
 	}
+	// The search rowid goes in with the row: setting it afterwards would
+	// rewrite the whole row, raw bytes and all.
+	searchRowid, err := nextSearchRowid(ctx, tx, f.ticketID)
+	if err != nil {
+		return f, err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles (ticket_id, account_id, outgoing, message_id, subject, header,
-		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote, search_rowid)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ticketID, nullID(n.accountID), n.outgoing, key, n.env().Subject, string(hdrJSON),
 		date, arrived, size, raw, n.an.encrypted,
 		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules,
-		revocationColumn(n.an.res), n.remote)
+		revocationColumn(n.an.res), n.remote, nullID(searchRowid))
 	if err != nil {
 		return f, err
 	}
@@ -162,7 +168,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	if err := addLocation(ctx, tx, n.loc, f.articleID); err != nil {
 		return f, err
 	}
-	if err := indexArticle(ctx, tx, f, n); err != nil {
+	if err := indexArticle(ctx, tx, searchRowid, n); err != nil {
 		return f, err
 	}
 
@@ -206,22 +212,29 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 // 2^20 articles in the index.
 const searchShift = 20
 
-// indexArticle adds the article to the search index under a rowid that
-// names its ticket (see the schema).
-func indexArticle(ctx context.Context, tx *txn, f filed, n *newArticle) error {
+// nextSearchRowid is the search rowid of the ticket's next article, a
+// rowid that names its ticket (see the schema); 0 when the ticket's share
+// of the index is full, so the article is not searchable.
+func nextSearchRowid(ctx context.Context, tx *txn, ticketID int64) (int64, error) {
 	var next int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(search_rowid) + 1, ?) FROM articles WHERE ticket_id = ?`,
-		f.ticketID<<searchShift, f.ticketID).Scan(&next); err != nil {
-		return err
+		ticketID<<searchShift, ticketID).Scan(&next); err != nil {
+		return 0, err
 	}
-	if next>>searchShift != f.ticketID {
-		return nil // the ticket's share of the index is full: not searchable
+	if next>>searchShift != ticketID {
+		return 0, nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE articles SET search_rowid = ? WHERE id = ?`, next, f.articleID); err != nil {
-		return err
+	return next, nil
+}
+
+// indexArticle adds the article to the search index under its search
+// rowid (0: not searchable).
+func indexArticle(ctx context.Context, tx *txn, searchRowid int64, n *newArticle) error {
+	if searchRowid == 0 {
+		return nil
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
-		next, n.env().Subject, people(n.env()), n.an.text)
+		searchRowid, n.env().Subject, people(n.env()), n.an.text)
 	return err
 }
 
