@@ -639,7 +639,7 @@ func (d *Desk) fileSent(ctx context.Context, item *outboxRow, an analysis, now t
 		return filed{}, err
 	}
 	defer tx.Rollback()
-	f, err := fileArticle(ctx, newTxn(tx), &newArticle{
+	f, err := fileArticle(ctx, newTxn(tx), d.blobs, &newArticle{
 		accountID: item.AccountID, raw: item.raw, arrived: now, outgoing: true, an: an,
 		ticketNumber: item.TicketNumber,
 	})

@@ -185,6 +185,10 @@ var schema = []string{
 	// The name a customer is known by from earlier tickets (openTicket):
 	// without it every new ticket to a bare address read the whole table.
 	`CREATE INDEX tickets_by_customer ON tickets (customer, last_activity DESC) WHERE customer_name <> ''`,
+	// The raw bytes of a large article live in a file named by their
+	// SHA-256 (hex), kept here; raw is empty then (blobs.go).
+	`ALTER TABLE articles ADD COLUMN blob TEXT`,
+	`CREATE INDEX articles_by_blob ON articles (blob) WHERE blob IS NOT NULL`,
 }
 
 // migrate brings the mail tables up to date and declares the sealed

@@ -32,6 +32,9 @@ type newArticle struct {
 	remote bool
 	key    string
 	size   int
+	// blob is the name of raw's blob file when the caller wrote it
+	// already (blobStore.put); fileArticle writes it otherwise.
+	blob string
 }
 
 // env is the header the engine judged: the one the desk stores and shows.
@@ -77,7 +80,7 @@ func messageKey(hdr *message.Envelope, raw []byte) string {
 // location, its search entry, and its ticket — found by threading or
 // opened — with the ticket's counters, activity and state updated. A
 // message stored before only gets its new location.
-func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
+func fileArticle(ctx context.Context, tx *txn, blobs blobStore, n *newArticle) (filed, error) {
 	var f filed
 	if n.loc != nil {
 		err := tx.QueryRowContext(ctx, `SELECT l.article_id, a.ticket_id FROM locations l JOIN articles a ON a.id = l.article_id
@@ -122,6 +125,22 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		f.newTicket = true
 	}
 
+	// A large message's bytes go to their file, on disk before the row
+	// that names it commits; the row keeps the name.
+	var blob any
+	if !n.remote && (n.blob != "" || blobs.big(raw)) {
+		name := n.blob
+		if name == "" {
+			name, err = blobs.put(raw)
+		} else {
+			err = blobs.ensure(name, raw)
+		}
+		if err != nil {
+			return f, err
+		}
+		blob, raw = name, []byte{}
+	}
+
 	hdrJSON, err := json.Marshal(storedHeader{
 		From: n.env().From, To: n.env().To, Cc: n.env().Cc, ReplyTo: n.env().ReplyTo,
 		InReplyTo: n.env().InReplyTo, References: n.env().References,
@@ -144,12 +163,12 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		return f, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles (ticket_id, account_id, outgoing, message_id, subject, header,
-		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote, search_rowid)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote, search_rowid, blob)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ticketID, nullID(n.accountID), n.outgoing, key, n.env().Subject, string(hdrJSON),
 		date, arrived, size, raw, n.an.encrypted,
 		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules,
-		revocationColumn(n.an.res), n.remote, nullID(searchRowid))
+		revocationColumn(n.an.res), n.remote, nullID(searchRowid), blob)
 	if err != nil {
 		return f, err
 	}
