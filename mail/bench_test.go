@@ -167,7 +167,7 @@ func fillTickets(tb testing.TB, d *Desk, n int) {
 				tb.Fatal(err)
 			}
 		}
-		if err := tx.Commit(); err != nil {
+		if err := ftx.commit(ctx); err != nil {
 			tb.Fatal(err)
 		}
 	}

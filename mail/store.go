@@ -187,9 +187,7 @@ func fileArticle(ctx context.Context, tx *txn, blobs blobStore, n *newArticle) (
 	if err := addLocation(ctx, tx, n.loc, f.articleID); err != nil {
 		return f, err
 	}
-	if err := indexArticle(ctx, tx, searchRowid, n); err != nil {
-		return f, err
-	}
+	indexArticle(tx, searchRowid, n)
 
 	// The ticket: counters, activity, the newest article's security, and
 	// its state — a customer's message reopens a closed ticket, our answer
@@ -247,14 +245,11 @@ func nextSearchRowid(ctx context.Context, tx *txn, ticketID int64) (int64, error
 }
 
 // indexArticle adds the article to the search index under its search
-// rowid (0: not searchable).
-func indexArticle(ctx context.Context, tx *txn, searchRowid int64, n *newArticle) error {
-	if searchRowid == 0 {
-		return nil
+// rowid (0: not searchable) when tx commits.
+func indexArticle(tx *txn, searchRowid int64, n *newArticle) {
+	if searchRowid != 0 {
+		tx.search = append(tx.search, searchEntry{searchRowid, n.env().Subject, people(n.env()), n.an.text})
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
-		searchRowid, n.env().Subject, people(n.env()), n.an.text)
-	return err
 }
 
 // openTicket creates the ticket for a message that threads nowhere: "new"

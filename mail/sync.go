@@ -690,7 +690,7 @@ func (s *sink) store(batch []*item) error {
 			return err
 		}
 	}
-	if err := sqltx.Commit(); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
 
