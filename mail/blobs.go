@@ -77,10 +77,10 @@ func (b blobStore) put(raw []byte) (string, error) {
 }
 
 // ensure writes the blob name (raw's SHA-256) unless it is there, and
-// makes sure it is on disk. Writers call it again inside the
-// transaction that names the blob: Open's sweep deletes unnamed blobs
-// under the database's write lock, so a blob found there then stays
-// until the row commits.
+// makes sure it is on disk. The writer looks for the file again inside
+// the transaction that names it (keep): Open's sweep deletes unnamed
+// blobs under the database's write lock, so a blob found there then
+// stays until the row commits.
 func (b blobStore) ensure(name string, raw []byte) error {
 	path := b.path(name)
 	dir := filepath.Dir(path)
@@ -146,6 +146,18 @@ func (b blobStore) ensure(name string, raw []byte) error {
 		return fmt.Errorf("mail: blob %s: %w", name, err)
 	}
 	return syncDir(dir)
+}
+
+// keep makes sure the blob name, which put wrote and synced, is still
+// there, inside the transaction that names it (see ensure); it writes it
+// again only when the file went. A stat, not a sync: the writer holds
+// the write lock, and every sync there would stall the whole pipeline.
+func (b blobStore) keep(name string, raw []byte) error {
+	fi, err := os.Stat(b.path(name))
+	if err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(raw)) {
+		return nil
+	}
+	return b.ensure(name, raw)
 }
 
 // syncExisting syncs the file at path if it is there with size bytes,

@@ -133,7 +133,7 @@ func fileArticle(ctx context.Context, tx *txn, blobs blobStore, n *newArticle) (
 		if name == "" {
 			name, err = blobs.put(raw)
 		} else {
-			err = blobs.ensure(name, raw)
+			err = blobs.keep(name, raw)
 		}
 		if err != nil {
 			return f, err
