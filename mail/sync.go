@@ -415,7 +415,12 @@ func (s *sink) analyse(it *item) (file bool) {
 	if at.IsZero() {
 		at = s.d.now()
 	}
-	it.an = s.d.analyse(s.pctx, it.msg.Raw, at)
+	// Without cancellation, like the writer's statements (store): the
+	// engine's look-ups in the certificate store are SQLite queries, and
+	// the engine never waits for the network in the desk (its revocation
+	// checker answers from what it knows), so one message's analysis is
+	// short; the workers look at pctx between messages.
+	it.an = s.d.analyse(context.WithoutCancel(s.pctx), it.msg.Raw, at)
 	it.hdr = it.an.res.Header()
 	it.size = len(it.msg.Raw)
 	if int64(it.size) > s.large {
@@ -604,11 +609,16 @@ func (s *sink) write() {
 
 // store writes one batch in one transaction and then reports it.
 func (s *sink) store(batch []*item) error {
-	ctx := s.pctx
-	sqltx, err := s.d.db.BeginTx(ctx, nil)
+	sqltx, err := s.d.db.BeginTx(s.pctx, nil)
 	if err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
+	// The transaction still ends with the pipeline (database/sql rolls
+	// it back when pctx ends), but its statements run without a
+	// cancellable context: for each statement given one, the SQLite
+	// driver starts a goroutine to interrupt it, and a batch runs a
+	// thousand statements of microseconds each.
+	ctx := context.WithoutCancel(s.pctx)
 	defer sqltx.Rollback()
 	tx := newTxn(sqltx)
 	type stored struct {
