@@ -21,8 +21,12 @@ import (
 // always complete.
 const maxReported = 1000
 
-// storeBatch is how many messages one transaction stores at most.
-const storeBatch = 64
+// storeBatch is how many messages one transaction stores at most: the
+// index and ticket pages that several of them change go to the WAL once
+// per transaction (SQLite writes every page of a commit with two
+// syscalls). The end of a history batch commits at once whatever the
+// count, so the newest tickets show as soon as they are in.
+const storeBatch = 256
 
 // SyncReport says what a sync pass stored, per account.
 type SyncReport struct {
@@ -357,7 +361,10 @@ func (s *sink) start(ctx context.Context) {
 	s.started = true
 	s.pctx, s.cancel = context.WithCancel(ctx)
 	workers := s.d.opts.Workers
-	s.work = make(chan *item, workers)
+	// The download runs up to 16 messages per worker ahead of the
+	// analysis, so a large message on the wire, or the downloading
+	// goroutine waiting for a core, leaves no worker without work.
+	s.work = make(chan *item, 16*workers)
 	// Deep enough that the download and the analysis go on while the
 	// writer commits a batch; the byte budget bounds the memory.
 	s.order = make(chan *item, 2*storeBatch+2*workers)
