@@ -316,9 +316,9 @@ type item struct {
 	remote bool
 	key    string
 	size   int
-	// blob names the file the worker wrote a large message's bytes to
-	// (blobs.go), so the writer only records it; blobErr is why it could
-	// not.
+	// blob names the file the file goroutines wrote a large message's
+	// bytes to (blobs.go), so the writer only records it; blobErr is why
+	// they could not.
 	blob    string
 	blobErr error
 	// mark, when set, is no message but the end of a history batch.
