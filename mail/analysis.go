@@ -132,19 +132,21 @@ func (d *Desk) Retry(ctx context.Context, articleID int64) (*smime.Result, error
 // agent's Retry collects signer certificates: the re-check after a store
 // change must not put back a certificate the administrator just deleted.
 func (d *Desk) reanalyse(ctx context.Context, articleID int64, collect bool) (*smime.Result, bool, error) {
-	var raw []byte
 	var oldSecurity string
 	var ticketID int64
 	var outgoing bool
 	var arrived int64
-	var remote bool
-	err := d.db.QueryRowContext(ctx, `SELECT raw, security, ticket_id, outgoing, arrived, remote FROM articles WHERE id = ?`, articleID).
-		Scan(&raw, &oldSecurity, &ticketID, &outgoing, &arrived, &remote)
+	err := d.db.QueryRowContext(ctx, `SELECT security, ticket_id, outgoing, arrived FROM articles WHERE id = ?`, articleID).
+		Scan(&oldSecurity, &ticketID, &outgoing, &arrived)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, ErrNoArticle
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("mail: retry article %d: %w", articleID, err)
+	}
+	raw, remote, err := storedRaw(ctx, d.db, d.blobs, articleID)
+	if err != nil {
+		return nil, false, err
 	}
 	if remote {
 		// Only the agent's Retry fetches a large message again; the

@@ -120,19 +120,43 @@ func (d *Desk) Article(ctx context.Context, id int64) (Article, error) {
 // sent), e.g. to save it as .eml. The raw bytes of a remote article
 // (Article.Remote) are fetched from the server now, and not kept.
 func (d *Desk) RawArticle(ctx context.Context, id int64) ([]byte, error) {
-	var raw []byte
-	var remote bool
-	err := d.db.QueryRowContext(ctx, `SELECT raw, remote FROM articles WHERE id = ?`, id).Scan(&raw, &remote)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoArticle
-	}
+	raw, remote, err := storedRaw(ctx, d.db, d.blobs, id)
 	if err != nil {
-		return nil, fmt.Errorf("mail: article %d: %w", id, err)
+		return nil, err
 	}
 	if remote {
 		return d.fetchRemote(ctx, id)
 	}
 	return raw, nil
+}
+
+// rowQuerier is what storedRaw reads with: a database or a transaction.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// storedRaw is the one reader of an article's stored bytes, for every
+// caller: its row's raw column, or the blob file the row names (checked
+// against its SHA-256: ErrStoredDamaged when missing or changed). remote
+// says the bytes stayed on the server (raw is nil then).
+func storedRaw(ctx context.Context, q rowQuerier, blobs blobStore, id int64) (raw []byte, remote bool, err error) {
+	var blob sql.NullString
+	err = q.QueryRowContext(ctx, `SELECT raw, blob, remote FROM articles WHERE id = ?`, id).Scan(&raw, &blob, &remote)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, ErrNoArticle
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("mail: article %d: %w", id, err)
+	}
+	if remote {
+		return nil, true, nil
+	}
+	if blob.Valid {
+		if raw, err = blobs.read(blob.String); err != nil {
+			return nil, false, fmt.Errorf("mail: article %d: %w", id, err)
+		}
+	}
+	return raw, false, nil
 }
 
 // ArticleView is an article opened for display. It lives in memory only:

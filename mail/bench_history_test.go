@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 	"time"
@@ -31,7 +32,8 @@ import (
 // the attachment unit SIEGEL_BENCH_ATTACH_KB (default 100 KB; 1024 gives
 // the 1–10 MB). With SIEGEL_BENCH_DOVECOT=1 it runs against a
 // real Dovecot on loopback (filled from the corpus at each run) instead
-// of the in-process server.
+// of the in-process server. SIEGEL_BENCH_CPUPROFILE=FILE writes a CPU
+// profile of the desk's sync alone.
 
 // benchCorpusVersion changes when the corpus' content changes.
 const benchCorpusVersion = 1
@@ -149,6 +151,29 @@ func readCorpus(tb testing.TB, path string, fn func(i int, raw []byte)) (pems []
 	}
 }
 
+// benchProfile writes a CPU profile of the desk's sync alone (go test's
+// -cpuprofile covers the fetch-only and engine runs too) to the file
+// SIEGEL_BENCH_CPUPROFILE names, if it names one; it returns the stop.
+func benchProfile(tb testing.TB) (stop func()) {
+	path := os.Getenv("SIEGEL_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			tb.Error(err)
+		}
+	}
+}
+
 func dirSize(dir string) int64 {
 	var n int64
 	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
@@ -254,9 +279,11 @@ func BenchmarkFirstSync(b *testing.B) {
 			newest = time.Since(start)
 		})
 		heap := liveHeap()
+		stopProfile := benchProfile(b)
 		start = time.Now()
 		rep, err := d.Sync(ctx)
 		full := time.Since(start)
+		stopProfile()
 		peak := heap()
 		if err != nil || rep.Accounts[0].New != n {
 			b.Fatalf("sync: %d new, %v", rep.Accounts[0].New, err)

@@ -163,11 +163,11 @@ func fillTickets(tb testing.TB, d *Desk, n int) {
 			r := *res
 			r.Envelope = message.ReadEnvelope(raw)
 			an := analysis{res: &r, text: "The " + words[(done/3)%len(words)] + " does not work."}
-			if _, err := fileArticle(ctx, ftx, &newArticle{raw: raw, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
+			if _, err := fileArticle(ctx, ftx, d.blobs, &newArticle{raw: raw, arrived: base.Add(time.Duration(done) * time.Minute), an: an}); err != nil {
 				tb.Fatal(err)
 			}
 		}
-		if err := tx.Commit(); err != nil {
+		if err := ftx.commit(ctx); err != nil {
 			tb.Fatal(err)
 		}
 	}

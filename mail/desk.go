@@ -77,6 +77,10 @@ type Options struct {
 	// looks for new mail again (default 2 seconds; Sync without a
 	// watcher takes ten times as long).
 	HistorySlice time.Duration
+	// BlobThreshold: a message longer than this many bytes is stored in a
+	// file of the profile folder (blobs.go) rather than in the database
+	// (default 64 KiB).
+	BlobThreshold int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// UndoDelay is how long a sent message waits in the outbox before it
@@ -116,6 +120,9 @@ func (o *Options) withDefaults() Options {
 	if out.Now == nil {
 		out.Now = time.Now
 	}
+	if out.BlobThreshold <= 0 {
+		out.BlobThreshold = defaultBlobThreshold
+	}
 	if out.HistoryBatch <= 0 {
 		out.HistoryBatch = imapsync.BatchSize
 	}
@@ -132,6 +139,7 @@ func (o *Options) withDefaults() Options {
 type Desk struct {
 	p      *profile.Profile
 	db     *sql.DB
+	blobs  blobStore
 	engine Engine
 	certs  CertStore
 	opts   Options
@@ -206,6 +214,13 @@ func Open(ctx context.Context, p *profile.Profile, store CertStore, engine Engin
 	}
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO ticket_numbers (id, next) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.opts.TicketStart); err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
+	}
+	d.blobs = newBlobStore(p.Dir, d.opts.BlobThreshold)
+	if n, err := d.blobs.sweep(ctx, d.db, d.now()); err != nil {
+		// The leftovers only take room: the desk works without removing them.
+		d.log.Warn("blobs: sweep", "removed", n, "err", err)
+	} else if n > 0 {
+		d.log.Info("blobs: removed files no article names", "removed", n)
 	}
 	if store != nil {
 		// Called on the goroutine that changed the store: only a nudge.

@@ -25,7 +25,10 @@
 //     (AccountSync.Refused), logs it, and moves past it.
 //  2. The messages are analysed in parallel by the S/MIME engine (Analyzer)
 //     while the next ones download, and stored in the order they came by
-//     one writer, many per transaction: each message exactly as received,
+//     one writer, many per transaction: each message exactly as received
+//     (one larger than Options.BlobThreshold in a file of the profile
+//     folder named by its SHA-256, written by the pipeline and on disk
+//     before the row that names it commits; blobs.go),
 //     with its header data, its ticket (found by threading or opened), its
 //     security result as JSON, its search entry (the text only for
 //     unencrypted messages) and its IMAP location; the folder's cursor

@@ -117,18 +117,77 @@ func checkConsistent(t testing.TB, db *sql.DB, server *mailtest.IMAP) {
 }
 
 // checkStoredExactly checks that every message is stored byte for byte
-// (a cut connection must never leave a truncated message behind).
-func checkStoredExactly(t testing.TB, db *sql.DB, msgs [][]byte) {
+// (a cut connection must never leave a truncated message behind), read
+// back as every reader does (RawArticle: the row or its blob file).
+func checkStoredExactly(t testing.TB, d *Desk, msgs [][]byte) {
 	t.Helper()
 	for i, m := range msgs {
-		var raw []byte
-		if err := db.QueryRow(`SELECT raw FROM articles WHERE message_id = ?`, fmt.Sprintf("mix%d@example.org", i)).Scan(&raw); err != nil {
+		var id int64
+		if err := d.db.QueryRow(`SELECT id FROM articles WHERE message_id = ?`, fmt.Sprintf("mix%d@example.org", i)).Scan(&id); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		raw, err := d.RawArticle(context.Background(), id)
+		if err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
 		if !bytes.Equal(raw, m) {
 			t.Fatalf("message %d stored as %d bytes, want its %d bytes as sent", i, len(raw), len(m))
 		}
 	}
+}
+
+// faultBlobThreshold is the fault tests' Options.BlobThreshold: the
+// sealed messages of mixedMessages are larger, so they go to blob files
+// and a cut or a kill also lands between a file and its row.
+const faultBlobThreshold = 2 << 10
+
+// sweepAllOptions are the options of the desk that opens a profile after
+// the kills: its clock is past tmpAge, so that Open's sweep removes the
+// files a kill cut off half-written too (younger ones might be another
+// process's).
+func sweepAllOptions() *Options {
+	return &Options{BlobThreshold: faultBlobThreshold, Now: func() time.Time { return time.Now().Add(2 * tmpAge) }}
+}
+
+// checkBlobs checks the blob files of the profile in dir: every file an
+// article names is there with its bytes, and, unless orphans may be
+// left (a killed process, before the next Open sweeps), every file is
+// named by an article. It returns the number of named files.
+func checkBlobs(t testing.TB, db *sql.DB, dir string, orphans bool) int {
+	t.Helper()
+	b := newBlobStore(dir, faultBlobThreshold)
+	rows, err := db.Query(`SELECT DISTINCT blob FROM articles WHERE blob IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		named[name] = true
+	}
+	rows.Close()
+	for name := range named {
+		if _, err := b.read(name); err != nil {
+			t.Errorf("blob named by an article: %v", err)
+		}
+	}
+	var rowsWithBoth int
+	db.QueryRow(`SELECT count(*) FROM articles WHERE blob IS NOT NULL AND length(raw) > 0`).Scan(&rowsWithBoth)
+	if rowsWithBoth != 0 {
+		t.Errorf("%d articles keep their bytes in the row and in a file", rowsWithBoth)
+	}
+	if !orphans {
+		files, _ := filepath.Glob(filepath.Join(dir, blobsDir, "*", "*"))
+		for _, f := range files {
+			if !named[filepath.Base(f)] {
+				t.Errorf("blob file %s is named by no article", f)
+			}
+		}
+	}
+	return len(named)
 }
 
 func TestSyncSurvivesCutsAnywhere(t *testing.T) {
@@ -186,7 +245,8 @@ func TestSyncSurvivesCutsAnywhere(t *testing.T) {
 			t.Fatalf("after a cut at %d bytes and a new pass: %d articles, %d locations; want %d each", n, articles, locations, len(msgs))
 		}
 		checkConsistent(t, d.db, server)
-		checkStoredExactly(t, d.db, msgs)
+		checkStoredExactly(t, d, msgs)
+		checkBlobs(t, d.db, d.p.Dir, true)
 		d.Close()
 	}
 	if cut < len(cuts)/2 {
@@ -263,7 +323,7 @@ func TestSyncKilledChild(t *testing.T) {
 		t.Skip("run by TestSyncKilled")
 	}
 	side := mailtest.OpenSide(t, dir)
-	var opts Options
+	opts := Options{BlobThreshold: faultBlobThreshold}
 	if b := os.Getenv(childBatchEnv); b != "" {
 		opts.HistoryBatch, _ = strconv.Atoi(b)
 	}
@@ -343,6 +403,7 @@ func TestSyncKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkConsistent(t, db, server)
+		checkBlobs(t, db, dir, true)
 		var stored int
 		db.QueryRow(`SELECT count(*) FROM articles`).Scan(&stored)
 		progress = append(progress, stored)
@@ -355,9 +416,10 @@ func TestSyncKilled(t *testing.T) {
 	if killed == 0 {
 		t.Errorf("every child finished before it could be killed")
 	}
-	// The next sync completes: every message exactly once.
+	// The next sync completes: every message exactly once, and the
+	// files of the messages a kill cut off are gone (Open sweeps them).
 	side := mailtest.OpenSide(t, dir)
-	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, nil)
+	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, sweepAllOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,14 +433,21 @@ func TestSyncKilled(t *testing.T) {
 		t.Errorf("%d articles after the final pass, want %d", n, len(msgs))
 	}
 	checkConsistent(t, d.db, server)
-	checkStoredExactly(t, d.db, msgs)
+	checkStoredExactly(t, d, msgs)
+	if n := checkBlobs(t, d.db, dir, false); n == 0 {
+		t.Errorf("no message was stored in a blob file: the kills never came between a file and its row")
+	}
 	t.Logf("%d of %d children killed", killed, rounds)
 }
 
 // proxiedDesk opens a desk on a fresh profile whose account reaches
-// server through proxy (which the tests cut).
+// server through proxy (which the tests cut); the sealed messages go to
+// blob files (faultBlobThreshold) unless o sets another threshold.
 func proxiedDesk(t *testing.T, server *mailtest.IMAP, proxy *mailtest.Proxy, o Options) *Desk {
 	t.Helper()
+	if o.BlobThreshold == 0 {
+		o.BlobThreshold = faultBlobThreshold
+	}
 	ctx := context.Background()
 	side := mailtest.DeskSide(t)
 	d, err := Open(ctx, side.Profile, side.Store, side.Engine, &o)

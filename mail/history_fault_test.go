@@ -93,7 +93,8 @@ func TestHistorySurvivesCutsAnywhere(t *testing.T) {
 			t.Fatalf("after a cut at %d bytes and a new pass: %d articles, %d locations; want %d each", c, articles, locations, n)
 		}
 		checkConsistent(t, d.db, server)
-		checkStoredExactly(t, d.db, msgs)
+		checkStoredExactly(t, d, msgs)
+		checkBlobs(t, d.db, d.p.Dir, true)
 		checkThreads(t, d.db, n)
 		d.Close()
 	}
@@ -140,6 +141,7 @@ func TestHistoryKilled(t *testing.T) {
 		db.QueryRow(`SELECT coalesce((SELECT history_low FROM mailboxes WHERE role = 'inbox'), 0)`).Scan(&low)
 		if check { // not while a child writes
 			checkConsistent(t, db, server)
+			checkBlobs(t, db, dir, true)
 		}
 		return stored, low
 	}
@@ -190,7 +192,7 @@ func TestHistoryKilled(t *testing.T) {
 		t.Errorf("no child was killed during the history")
 	}
 	side := mailtest.OpenSide(t, dir)
-	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, nil)
+	d, err := Open(context.Background(), side.Profile, side.Store, side.Engine, sweepAllOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +206,10 @@ func TestHistoryKilled(t *testing.T) {
 		t.Errorf("%d articles after the final pass, want %d", got, n)
 	}
 	checkConsistent(t, d.db, server)
-	checkStoredExactly(t, d.db, msgs)
+	checkStoredExactly(t, d, msgs)
+	if n := checkBlobs(t, d.db, dir, false); n == 0 {
+		t.Errorf("no message was stored in a blob file: the kills never came between a file and its row")
+	}
 	checkThreads(t, d.db, n)
 	t.Logf("%d children killed during the history", killed)
 }
@@ -261,7 +266,7 @@ func TestDovecotNewestFirst(t *testing.T) {
 	if slices.Sort(first); !slices.Equal(first, want) {
 		t.Errorf("after the first batch got %v, want the newest %v", first, want)
 	}
-	checkStoredExactly(t, d.db, msgs)
+	checkStoredExactly(t, d, msgs)
 	checkThreads(t, d.db, n)
 	checkConsistent(t, d.db, nil)
 	d.Close()
@@ -281,7 +286,7 @@ func TestDovecotNewestFirst(t *testing.T) {
 		if articles != n || locations != n {
 			t.Fatalf("after a cut at %d bytes: %d articles, %d locations; want %d each", c, articles, locations, n)
 		}
-		checkStoredExactly(t, d.db, msgs)
+		checkStoredExactly(t, d, msgs)
 		checkThreads(t, d.db, n)
 		checkConsistent(t, d.db, nil)
 		d.Close()

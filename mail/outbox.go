@@ -639,7 +639,8 @@ func (d *Desk) fileSent(ctx context.Context, item *outboxRow, an analysis, now t
 		return filed{}, err
 	}
 	defer tx.Rollback()
-	f, err := fileArticle(ctx, newTxn(tx), &newArticle{
+	ftx := newTxn(tx)
+	f, err := fileArticle(ctx, ftx, d.blobs, &newArticle{
 		accountID: item.AccountID, raw: item.raw, arrived: now, outgoing: true, an: an,
 		ticketNumber: item.TicketNumber,
 	})
@@ -651,7 +652,7 @@ func (d *Desk) fileSent(ctx context.Context, item *outboxRow, an analysis, now t
 		millis(now), millis(now), f.articleID, f.ticketID, inSent, item.ID); err != nil {
 		return f, err
 	}
-	return f, tx.Commit()
+	return f, ftx.commit(ctx)
 }
 
 // appendSent puts a sent message into the account's Sent folder (creating

@@ -20,6 +20,13 @@ var schema = slices.Concat(schemaBeforePending, []profile.Step{
 	// The unread tickets per state (Desk.Counts) without reading every
 	// ticket: the list's filters and the window title ask at each refresh.
 	`CREATE INDEX tickets_unread_by_state ON tickets (state) WHERE unread > 0`,
+	// The name a customer is known by from earlier tickets (openTicket):
+	// without it every new ticket to a bare address read the whole table.
+	`CREATE INDEX tickets_by_customer ON tickets (customer, last_activity DESC) WHERE customer_name <> ''`,
+	// The raw bytes of a large article live in a file named by their
+	// SHA-256 (hex), kept here; raw is empty then (blobs.go).
+	`ALTER TABLE articles ADD COLUMN blob TEXT`,
+	`CREATE INDEX articles_by_blob ON articles (blob) WHERE blob IS NOT NULL`,
 ))
 
 // schemaBeforePending is the schema up to the pending state (which its

@@ -32,6 +32,9 @@ type newArticle struct {
 	remote bool
 	key    string
 	size   int
+	// blob is the name of raw's blob file when the caller wrote it
+	// already (blobStore.put); fileArticle writes it otherwise.
+	blob string
 }
 
 // env is the header the engine judged: the one the desk stores and shows.
@@ -77,7 +80,7 @@ func messageKey(hdr *message.Envelope, raw []byte) string {
 // location, its search entry, and its ticket — found by threading or
 // opened — with the ticket's counters, activity and state updated. A
 // message stored before only gets its new location.
-func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
+func fileArticle(ctx context.Context, tx *txn, blobs blobStore, n *newArticle) (filed, error) {
 	var f filed
 	if n.loc != nil {
 		err := tx.QueryRowContext(ctx, `SELECT l.article_id, a.ticket_id FROM locations l JOIN articles a ON a.id = l.article_id
@@ -122,6 +125,22 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 		f.newTicket = true
 	}
 
+	// A large message's bytes go to their file, on disk before the row
+	// that names it commits; the row keeps the name.
+	var blob any
+	if !n.remote && (n.blob != "" || blobs.big(raw)) {
+		name := n.blob
+		if name == "" {
+			name, err = blobs.put(raw)
+		} else {
+			err = blobs.keep(name, raw)
+		}
+		if err != nil {
+			return f, err
+		}
+		blob, raw = name, []byte{}
+	}
+
 	hdrJSON, err := json.Marshal(storedHeader{
 		From: n.env().From, To: n.env().To, Cc: n.env().Cc, ReplyTo: n.env().ReplyTo,
 		InReplyTo: n.env().InReplyTo, References: n.env().References,
@@ -137,13 +156,19 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	if !n.env().Date.IsZero() {
 		date = millis(n.env().Date)
 	}
+	// The search rowid goes in with the row: setting it afterwards would
+	// rewrite the whole row, raw bytes and all.
+	searchRowid, err := nextSearchRowid(ctx, tx, f.ticketID)
+	if err != nil {
+		return f, err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles (ticket_id, account_id, outgoing, message_id, subject, header,
-		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		date, arrived, size, raw, encrypted, encryption, signature, security, unread, rules, revocation, remote, search_rowid, blob)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ticketID, nullID(n.accountID), n.outgoing, key, n.env().Subject, string(hdrJSON),
 		date, arrived, size, raw, n.an.encrypted,
 		string(n.an.res.Encryption), string(n.an.res.Signature), string(sec), !n.outgoing, verdictRules,
-		revocationColumn(n.an.res), n.remote)
+		revocationColumn(n.an.res), n.remote, nullID(searchRowid), blob)
 	if err != nil {
 		return f, err
 	}
@@ -162,9 +187,7 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 	if err := addLocation(ctx, tx, n.loc, f.articleID); err != nil {
 		return f, err
 	}
-	if err := indexArticle(ctx, tx, f, n); err != nil {
-		return f, err
-	}
+	indexArticle(tx, searchRowid, n)
 
 	// The ticket: counters, activity, the newest article's security, and
 	// its state — a customer's message reopens a closed or pending ticket,
@@ -206,23 +229,27 @@ func fileArticle(ctx context.Context, tx *txn, n *newArticle) (filed, error) {
 // 2^20 articles in the index.
 const searchShift = 20
 
-// indexArticle adds the article to the search index under a rowid that
-// names its ticket (see the schema).
-func indexArticle(ctx context.Context, tx *txn, f filed, n *newArticle) error {
+// nextSearchRowid is the search rowid of the ticket's next article, a
+// rowid that names its ticket (see the schema); 0 when the ticket's share
+// of the index is full, so the article is not searchable.
+func nextSearchRowid(ctx context.Context, tx *txn, ticketID int64) (int64, error) {
 	var next int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(search_rowid) + 1, ?) FROM articles WHERE ticket_id = ?`,
-		f.ticketID<<searchShift, f.ticketID).Scan(&next); err != nil {
-		return err
+		ticketID<<searchShift, ticketID).Scan(&next); err != nil {
+		return 0, err
 	}
-	if next>>searchShift != f.ticketID {
-		return nil // the ticket's share of the index is full: not searchable
+	if next>>searchShift != ticketID {
+		return 0, nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE articles SET search_rowid = ? WHERE id = ?`, next, f.articleID); err != nil {
-		return err
+	return next, nil
+}
+
+// indexArticle adds the article to the search index under its search
+// rowid (0: not searchable) when tx commits.
+func indexArticle(tx *txn, searchRowid int64, n *newArticle) {
+	if searchRowid != 0 {
+		tx.search = append(tx.search, searchEntry{searchRowid, n.env().Subject, people(n.env()), n.an.text})
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
-		next, n.env().Subject, people(n.env()), n.an.text)
-	return err
 }
 
 // openTicket creates the ticket for a message that threads nowhere: "new"

@@ -21,8 +21,12 @@ import (
 // always complete.
 const maxReported = 1000
 
-// storeBatch is how many messages one transaction stores at most.
-const storeBatch = 64
+// storeBatch is how many messages one transaction stores at most: the
+// index and ticket pages that several of them change go to the WAL once
+// per transaction (SQLite writes every page of a commit with two
+// syscalls). The end of a history batch commits at once whatever the
+// count, so the newest tickets show as soon as they are in.
+const storeBatch = 256
 
 // SyncReport says what a sync pass stored, per account.
 type SyncReport struct {
@@ -285,6 +289,10 @@ type sink struct {
 	order   chan *item
 	wg      sync.WaitGroup
 	done    chan struct{}
+	// files takes the large messages from the workers to the goroutines
+	// that write their blob files (fileWriters).
+	files   chan *item
+	filesWG sync.WaitGroup
 
 	mu    sync.Mutex
 	err   error
@@ -308,6 +316,11 @@ type item struct {
 	remote bool
 	key    string
 	size   int
+	// blob names the file the file goroutines wrote a large message's
+	// bytes to (blobs.go), so the writer only records it; blobErr is why
+	// they could not.
+	blob    string
+	blobErr error
 	// mark, when set, is no message but the end of a history batch.
 	mark *histMark
 }
@@ -348,18 +361,36 @@ func (s *sink) start(ctx context.Context) {
 	s.started = true
 	s.pctx, s.cancel = context.WithCancel(ctx)
 	workers := s.d.opts.Workers
-	s.work = make(chan *item, workers)
+	// The download runs up to 16 messages per worker ahead of the
+	// analysis, so a large message on the wire, or the downloading
+	// goroutine waiting for a core, leaves no worker without work.
+	s.work = make(chan *item, 16*workers)
 	// Deep enough that the download and the analysis go on while the
 	// writer commits a batch; the byte budget bounds the memory.
 	s.order = make(chan *item, 2*storeBatch+2*workers)
 	s.done = make(chan struct{})
+	// As deep as the pipeline, so a worker never waits for a disk.
+	s.files = make(chan *item, cap(s.order)+cap(s.work)+workers)
 	for range workers {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			for it := range s.work {
+				if s.pctx.Err() == nil && s.analyse(it) {
+					s.files <- it
+					continue
+				}
+				close(it.ready)
+			}
+		}()
+	}
+	for range fileWriters {
+		s.filesWG.Add(1)
+		go func() {
+			defer s.filesWG.Done()
+			for it := range s.files {
 				if s.pctx.Err() == nil {
-					s.analyse(it)
+					it.blob, it.blobErr = s.d.blobs.put(it.msg.Raw)
 				}
 				close(it.ready)
 			}
@@ -371,17 +402,32 @@ func (s *sink) start(ctx context.Context) {
 	}()
 }
 
+// fileWriters is how many goroutines of a sink write blob files: they
+// mostly wait for the disk (fsync), so a few keep it busy without taking
+// the cores from the analysis.
+const fileWriters = 4
+
 // analyse runs the engine over one message; a large one's bytes are
 // dropped right after (only the verdict, the header and the search text
-// are kept, the bytes stay on the server).
-func (s *sink) analyse(it *item) {
+// are kept, the bytes stay on the server). It reports whether the
+// message's bytes go to a blob file (blobs.go) before the writer may
+// store it: the file goroutines write it, in parallel and outside the
+// database's write lock, not the one writer. The bytes stay with the
+// item until its row commits (the writer checks the file again under
+// the lock).
+func (s *sink) analyse(it *item) (file bool) {
 	// Judged at its arrival on the server, never at a time the sender
 	// wrote into it.
 	at := it.msg.InternalDate
 	if at.IsZero() {
 		at = s.d.now()
 	}
-	it.an = s.d.analyse(s.pctx, it.msg.Raw, at)
+	// Without cancellation, like the writer's statements (store): the
+	// engine's look-ups in the certificate store are SQLite queries, and
+	// the engine never waits for the network in the desk (its revocation
+	// checker answers from what it knows), so one message's analysis is
+	// short; the workers look at pctx between messages.
+	it.an = s.d.analyse(context.WithoutCancel(s.pctx), it.msg.Raw, at)
 	it.hdr = it.an.res.Header()
 	it.size = len(it.msg.Raw)
 	if int64(it.size) > s.large {
@@ -390,7 +436,9 @@ func (s *sink) analyse(it *item) {
 		it.msg.Raw = nil
 		s.bytes.release(it.charge)
 		it.charge = 0
+		return false
 	}
+	return s.d.blobs.big(it.msg.Raw)
 }
 
 func (s *sink) Found(ctx context.Context, total int) {
@@ -482,6 +530,8 @@ func (s *sink) finish(complete bool) error {
 	close(s.order)
 	close(s.work)
 	s.wg.Wait()
+	close(s.files)
+	s.filesWG.Wait()
 	<-s.done
 	s.cancel()
 	s.mu.Lock()
@@ -566,11 +616,16 @@ func (s *sink) write() {
 
 // store writes one batch in one transaction and then reports it.
 func (s *sink) store(batch []*item) error {
-	ctx := s.pctx
-	sqltx, err := s.d.db.BeginTx(ctx, nil)
+	sqltx, err := s.d.db.BeginTx(s.pctx, nil)
 	if err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
+	// The transaction still ends with the pipeline (database/sql rolls
+	// it back when pctx ends), but its statements run without a
+	// cancellable context: for each statement given one, the SQLite
+	// driver starts a goroutine to interrupt it, and a batch runs a
+	// thousand statements of microseconds each.
+	ctx := context.WithoutCancel(s.pctx)
 	defer sqltx.Rollback()
 	tx := newTxn(sqltx)
 	type stored struct {
@@ -618,14 +673,24 @@ func (s *sink) store(batch []*item) error {
 		if arrived.IsZero() {
 			arrived = s.d.now()
 		}
+		if it.blobErr != nil {
+			return fmt.Errorf("mail: store message UID %d of %s: %w", it.msg.UID, s.mb.name, it.blobErr)
+		}
 		out := s.mb.role == "sent" || s.ours[strings.ToLower(it.hdr.Author.Address)]
-		f, err := fileArticle(ctx, tx, &newArticle{
+		f, err := fileArticle(ctx, tx, s.d.blobs, &newArticle{
 			accountID: s.acct.ID, raw: it.msg.Raw, arrived: arrived,
 			outgoing: out, an: it.an, loc: loc,
-			remote: it.remote, key: it.key, size: it.size,
+			remote: it.remote, key: it.key, size: it.size, blob: it.blob,
 		})
 		if err != nil {
 			return fmt.Errorf("mail: store message UID %d of %s: %w", it.msg.UID, s.mb.name, err)
+		}
+		if f.duplicate && it.blob != "" {
+			// Stored before: the file the worker wrote may be one no
+			// article names.
+			if err := s.d.blobs.removeUnnamed(ctx, tx, it.blob); err != nil {
+				return fmt.Errorf("mail: store message UID %d of %s: %w", it.msg.UID, s.mb.name, err)
+			}
 		}
 		if !f.duplicate {
 			done = append(done, stored{f, it, out})
@@ -642,7 +707,7 @@ func (s *sink) store(batch []*item) error {
 			return err
 		}
 	}
-	if err := sqltx.Commit(); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
 

@@ -11,6 +11,30 @@ import (
 type txn struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+	// search holds the search entries of the transaction's articles
+	// until commit: FTS5 writes out its pending entries whenever a later
+	// statement of the transaction opens a savepoint, so entries
+	// interleaved with the other statements of a batch made one tiny
+	// index segment (and its merges) per article.
+	search []searchEntry
+}
+
+// searchEntry is an article's row in article_search.
+type searchEntry struct {
+	rowid                 int64
+	subject, people, body string
+}
+
+// commit adds the search entries and commits.
+func (t *txn) commit(ctx context.Context) error {
+	for _, e := range t.search {
+		if _, err := t.ExecContext(ctx, `INSERT INTO article_search (rowid, subject, people, body) VALUES (?, ?, ?, ?)`,
+			e.rowid, e.subject, e.people, e.body); err != nil {
+			return err
+		}
+	}
+	t.search = nil
+	return t.tx.Commit()
 }
 
 func newTxn(tx *sql.Tx) *txn { return &txn{tx: tx, stmts: map[string]*sql.Stmt{}} }

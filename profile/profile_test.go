@@ -59,6 +59,10 @@ func TestMigrateRunsEachStepOnce(t *testing.T) {
 	if err := p.DB.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d (%v), want 1", fk, err)
 	}
+	var pages int
+	if err := p.DB.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8000 {
+		t.Errorf("wal_autocheckpoint = %d (%v), want 8000", pages, err)
+	}
 }
 
 func TestSealAsksOnceAndSurvivesReopen(t *testing.T) {

@@ -301,7 +301,11 @@ func readMessage(data *imapclient.FetchMessageData) (Message, error) {
 				continue
 			}
 			var b bytes.Buffer
-			b.Grow(int(max(size, 0)))
+			// Room for the announced size and for the read that finds
+			// the end: bytes.Buffer reads in steps of at least MinRead,
+			// and with less room left it would copy the whole message
+			// into a buffer twice as large.
+			b.Grow(int(max(size, 0)) + bytes.MinRead)
 			// Read at most one byte more than announced, so that a literal
 			// reader that gives more than its Size cannot grow b past the
 			// bound either.
