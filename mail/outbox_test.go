@@ -41,6 +41,21 @@ func reply(t *testing.T, e *env, tk Ticket, text string, sign, encrypt bool) int
 	return id
 }
 
+// sendDraft saves a draft, sends it and runs the outbox until the
+// message was sent.
+func (e *env) sendDraft(t testing.TB, dr Draft) OutboxItem {
+	t.Helper()
+	id, err := e.desk.SaveDraft(e.ctx, dr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := e.desk.Send(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.deliverUntil(t, item.ID, OutboxSent)
+}
+
 // deliverUntil runs the outbox until the message reaches one of the
 // states.
 func (e *env) deliverUntil(t testing.TB, id int64, states ...OutboxState) OutboxItem {
@@ -531,15 +546,7 @@ func TestLongAttemptIsNotTakenForInterrupted(t *testing.T) {
 	}
 	dr.Text = "The manual is attached."
 	dr.Attachments = []message.Attachment{{Name: "manual.bin", Data: bytes.Repeat([]byte{0xa5}, 7<<20)}}
-	id, err := e.desk.SaveDraft(e.ctx, dr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item, err := e.desk.Send(e.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.deliverUntil(t, item.ID, OutboxSent)
+	e.sendDraft(t, dr)
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("the server received the message %d times, want once", n)
 	}

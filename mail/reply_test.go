@@ -103,15 +103,7 @@ func TestForwardDraft(t *testing.T) {
 		t.Errorf("attachments: got %+v", dr.Attachments)
 	}
 	dr.To = []string{"accounting@example.org"}
-	id, err := e.desk.SaveDraft(e.ctx, dr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item, err := e.desk.Send(e.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.deliverUntil(t, item.ID, OutboxSent)
+	e.sendDraft(t, dr)
 	if got := e.smtp.Received(); len(got) != 1 || !strings.Contains(string(got[0].Data), "invoice.pdf") {
 		t.Errorf("the forward did not go out with its attachment")
 	}
@@ -245,15 +237,7 @@ func TestCountsAndContacts(t *testing.T) {
 
 	// A new ticket typed to Bob's bare address carries his name.
 	dr := Draft{AccountID: tk.AccountID, To: []string{"bob@example.net"}, Subject: "Your order", Text: "Shipped."}
-	id, err := e.desk.SaveDraft(e.ctx, dr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item, err := e.desk.Send(e.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item = e.deliverUntil(t, item.ID, OutboxSent)
+	item := e.sendDraft(t, dr)
 	nt, err := e.desk.TicketByNumber(e.ctx, item.TicketNumber)
 	if err != nil {
 		t.Fatal(err)

@@ -48,15 +48,7 @@ func TestSignatureInDraftsAndInsideTheSignedPart(t *testing.T) {
 	// Sent signed, the signature is part of what the signature covers.
 	dr.Text = "Please restart it." + dr.Text
 	dr.Sign = true
-	id, err := e.desk.SaveDraft(e.ctx, dr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item, err := e.desk.Send(e.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.deliverUntil(t, item.ID, OutboxSent)
+	e.sendDraft(t, dr)
 	got := e.smtp.Received()
 	if len(got) != 1 {
 		t.Fatalf("SMTP server received %d messages, want 1", len(got))
