@@ -11,9 +11,9 @@ import (
 var ticketGroup = &group{
 	name: "ticket",
 	subs: []subcommand{
-		{"close", ticketState(mail.TicketClosed), "N", "close a ticket (the customer's next message opens it again)"},
-		{"reopen", ticketState(mail.TicketOpen), "N", "open a closed or pending ticket again"},
-		{"pending", ticketState(mail.TicketPending), "N", "wait for the customer (their next message opens it again)"},
+		{"close", ticketState("close", mail.TicketClosed), "N", "close a ticket (the customer's next message opens it again)"},
+		{"reopen", ticketState("reopen", mail.TicketOpen), "N", "open a closed or pending ticket again"},
+		{"pending", ticketState("pending", mail.TicketPending), "N", "wait for the customer (their next message opens it again)"},
 	},
 }
 
@@ -21,10 +21,9 @@ func runTicket(ctx context.Context, env Env, args []string) int {
 	return ticketGroup.run(ctx, env, args)
 }
 
-// ticketState is the subcommand that puts a ticket in state.
-func ticketState(state mail.TicketState) func(ctx context.Context, env Env, args []string) int {
+// ticketState is the subcommand name that puts a ticket in state.
+func ticketState(name string, state mail.TicketState) func(ctx context.Context, env Env, args []string) int {
 	return func(ctx context.Context, env Env, args []string) int {
-		name := map[mail.TicketState]string{mail.TicketClosed: "close", mail.TicketOpen: "reopen", mail.TicketPending: "pending"}[state]
 		fs := newFlagSet("ticket "+name, &env)
 		rest, err := parseInterspersed(fs, args)
 		if err != nil || len(rest) != 1 {

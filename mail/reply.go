@@ -75,12 +75,11 @@ func (d *Desk) ForwardDraft(ctx context.Context, articleID int64, text string) (
 	if err != nil {
 		return Draft{}, err
 	}
-	// The signature goes under the room for the agent's text, above
-	// what is forwarded.
-	room := len(text) - len(strings.TrimLeft(text, "\n"))
-	dr.Text = text[:room] + strings.TrimPrefix(sig, "\n\n") + "\n\n" + text[room:]
-	if sig == "" {
-		dr.Text = text
+	if sig != "" {
+		// The signature goes under the room for the agent's text, above
+		// what is forwarded.
+		room := len(text) - len(strings.TrimLeft(text, "\n"))
+		dr.Text = text[:room] + strings.TrimPrefix(sig, "\n\n") + "\n\n" + text[room:]
 	}
 	return dr, nil
 }

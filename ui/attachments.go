@@ -45,10 +45,7 @@ func (o *openedFiles) write(name string, data []byte) (string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.dir == "" {
-		base := o.base
-		if base == "" {
-			base = os.TempDir()
-		}
+		base := o.where()
 		sweepOpened(base)
 		dir, err := os.MkdirTemp(base, openedPrefix+strconv.Itoa(os.Getpid())+"-")
 		if err != nil {
@@ -57,6 +54,14 @@ func (o *openedFiles) write(name string, data []byte) (string, error) {
 		o.dir = dir
 	}
 	return writeUnique(o.dir, name, data)
+}
+
+// where is the folder the private folder goes in.
+func (o *openedFiles) where() string {
+	if o.base != "" {
+		return o.base
+	}
+	return os.TempDir()
 }
 
 // folder is where the copies go (after the first write).
@@ -188,11 +193,7 @@ func (u *UI) openAttachment(name string, data []byte, decrypted bool) {
 		run()
 		return
 	}
-	where := u.opened.base
-	if where == "" {
-		where = os.TempDir()
-	}
-	text := wrapLabel(trf("article.open.decrypted", map[string]any{"Name": name, "Folder": where}))
+	text := wrapLabel(trf("article.open.decrypted", map[string]any{"Name": name, "Folder": u.opened.where()}))
 	d := dialog.NewCustomConfirm(tr("article.open.decrypted.title"), tr("article.open"), tr("dialog.cancel"),
 		container.NewVBox(text), func(ok bool) {
 			if ok {
